@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Code generation for the numerical targets. Swift emits SSE2 only unless told the CPU; without
+/// `-target-cpu` a SIMD `addingProduct` becomes a libm `fmaf` call (design.md §6). The flag is
+/// scoped to release builds on x86-64. `LIPFLOW_TARGET_CPU` overrides it (`native`, `znver1`, ...),
+/// and `LIPFLOW_TARGET_CPU=none` turns it off for CPUs without AVX2 and FMA.
+let targetCPU: String? = {
+  #if arch(x86_64)
+  let requested = Context.environment["LIPFLOW_TARGET_CPU"] ?? "haswell"
+  return requested == "none" ? nil : requested
+  #else
+  return Context.environment["LIPFLOW_TARGET_CPU"].flatMap { $0 == "none" ? nil : $0 }
+  #endif
+}()
+
+let numericSettings: [SwiftSetting] =
+  targetCPU.map { [.unsafeFlags(["-target-cpu", $0], .when(configuration: .release))] } ?? []
+
+let package = Package(
+  name: "LipFlow",
+  platforms: [.macOS(.v13)],
+  products: [
+    .library(name: "FlowCore", targets: ["FlowCore"]),
+    .executable(name: "lipflow", targets: ["lipflow"]),
+    .executable(name: "lipflow-bench", targets: ["LipFlowBench"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    .systemLibrary(
+      name: "COpenBLAS",
+      path: "Sources/COpenBLAS",
+      providers: [.apt(["libopenblas-dev"])]
+    ),
+    .target(
+      name: "FlowCore",
+      dependencies: ["COpenBLAS"],
+      swiftSettings: numericSettings
+    ),
+    .executableTarget(
+      name: "lipflow",
+      dependencies: [
+        "FlowCore",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(
+      name: "LipFlowBench",
+      dependencies: ["FlowCore"],
+      path: "Sources/LipFlowBench",
+      swiftSettings: numericSettings
+    ),
+    .testTarget(
+      name: "FlowCoreTests",
+      dependencies: ["FlowCore"],
+      swiftSettings: numericSettings
+    ),
+  ],
+  swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,109 @@
+/// Reverse-mode differentiation.
+public enum Gradients {
+  /// The gradients of `output` with respect to each of `targets`: the vector-Jacobian product
+  /// seedᵀ·∂output/∂target.
+  ///
+  /// Only operations on a path from a target to `output` run their backward rule, and each rule
+  /// computes only the input gradients that lead to a target (so a product with respect to x
+  /// does not compute weight gradients).
+  ///
+  /// - Parameters:
+  ///   - output: the differentiated variable.
+  ///   - targets: the variables to differentiate with respect to (leaves or inner nodes).
+  ///   - seed: the vector in the product, shaped like `output`; ones when nil.
+  ///   - mode: ``BackwardMode/differentiable`` to get gradients that can be differentiated again.
+  /// - Returns: one gradient per target, zeros where `output` does not depend on the target.
+  public static func of(
+    _ output: Variable, withRespectTo targets: [Variable], seed: Variable? = nil,
+    mode: BackwardMode = .firstOrder
+  ) -> [Variable] {
+    if let seed {
+      precondition(
+        seed.shape == output.shape,
+        "Seed shape \(seed.shape) differs from output shape \(output.shape)")
+    }
+    let targetIDs = Set(targets.map(ObjectIdentifier.init))
+    let order = topologicalOrder(from: output)
+    // reaches[x] = x is a target or some input of x reaches a target.
+    var reaches: [ObjectIdentifier: Bool] = [:]
+    for node in order.reversed() {
+      let id = ObjectIdentifier(node)
+      var value = targetIDs.contains(id)
+      if !value, let operation = node.operation {
+        value = operation.inputs.contains { reaches[ObjectIdentifier($0)] ?? targetIDs.contains(ObjectIdentifier($0)) }
+      }
+      reaches[id] = value
+    }
+    func reachesTarget(_ variable: Variable) -> Bool {
+      reaches[ObjectIdentifier(variable)] ?? targetIDs.contains(ObjectIdentifier(variable))
+    }
+
+    var accumulated: [ObjectIdentifier: Variable] = [:]
+    let initial = seed ?? Variable(Tensor.ones(output.shape))
+    accumulated[ObjectIdentifier(output)] = mode == .firstOrder ? initial.detached : initial
+
+    for node in order {
+      let id = ObjectIdentifier(node)
+      guard let operation = node.operation, reachesTarget(node),
+        let upstream = accumulated[id]
+      else { continue }
+      if !targetIDs.contains(id) { accumulated[id] = nil }
+      let wanted = operation.inputs.map { $0.requiresGradient && reachesTarget($0) }
+      if !wanted.contains(true) { continue }
+      let context: BackwardContext
+      switch mode {
+      case .firstOrder:
+        context = BackwardContext(
+          upstream: upstream, inputs: operation.inputs.map(\.detached), output: node.detached,
+          mode: mode, wanted: wanted)
+      case .differentiable:
+        context = BackwardContext(
+          upstream: upstream, inputs: operation.inputs, output: node, mode: mode, wanted: wanted)
+      }
+      let inputGradients = operation.backward(context)
+      precondition(
+        inputGradients.count == operation.inputs.count,
+        "Backward rule of \(operation.name) returned \(inputGradients.count) gradients for \(operation.inputs.count) inputs")
+      for (index, input) in operation.inputs.enumerated() where wanted[index] {
+        guard let gradient = inputGradients[index] else { continue }
+        precondition(
+          gradient.shape == input.shape,
+          "Backward rule of \(operation.name) returned shape \(gradient.shape) for input \(index) of shape \(input.shape)")
+        let inputID = ObjectIdentifier(input)
+        if let existing = accumulated[inputID] {
+          accumulated[inputID] = existing + gradient
+        } else {
+          accumulated[inputID] = gradient
+        }
+      }
+    }
+    return targets.map { target in
+      if let gradient = accumulated[ObjectIdentifier(target)] {
+        return mode == .firstOrder ? gradient.detached : gradient
+      }
+      return Variable(Tensor.zeros(target.shape))
+    }
+  }
+
+  /// Nodes reachable from `output` through operations on variables that require gradients,
+  /// ordered so that every node comes before its inputs (reverse post-order, iterative).
+  static func topologicalOrder(from output: Variable) -> [Variable] {
+    var visited: Set<ObjectIdentifier> = []
+    var postOrder: [Variable] = []
+    var stack: [(Variable, Int)] = [(output, 0)]
+    visited.insert(ObjectIdentifier(output))
+    while let (node, nextInput) = stack.popLast() {
+      let inputs = node.operation?.inputs ?? []
+      if nextInput < inputs.count {
+        stack.append((node, nextInput + 1))
+        let input = inputs[nextInput]
+        if input.requiresGradient && visited.insert(ObjectIdentifier(input)).inserted {
+          stack.append((input, 0))
+        }
+      } else {
+        postOrder.append(node)
+      }
+    }
+    return postOrder.reversed()
+  }
+}

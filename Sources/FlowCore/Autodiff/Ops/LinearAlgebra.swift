@@ -1,0 +1,109 @@
+// MARK: - Matrix products and fully connected layers
+
+extension Variable {
+  /// op(a)·op(b) for rank-2 variables.
+  ///
+  /// With C = A·B the gradients are ∂A = G·Bᵀ and ∂B = Aᵀ·G; the transposed cases follow by
+  /// transposing these identities.
+  public static func matrixProduct(
+    _ a: Variable, _ b: Variable, transposeA: Transposition = .none,
+    transposeB: Transposition = .none
+  ) -> Variable {
+    let value = Tensor.matrixProduct(a.value, b.value, transposeA: transposeA, transposeB: transposeB)
+    return Variable.record(value, name: "matrixProduct", inputs: [a, b]) { context in
+      let g = context.upstream
+      let (a, b) = (context.inputs[0], context.inputs[1])
+      var gradientA: Variable? = nil
+      var gradientB: Variable? = nil
+      switch (transposeA, transposeB) {
+      case (.none, .none):
+        if context.needs(0) { gradientA = matrixProduct(g, b, transposeB: .transposed) }
+        if context.needs(1) { gradientB = matrixProduct(a, g, transposeA: .transposed) }
+      case (.none, .transposed):
+        if context.needs(0) { gradientA = matrixProduct(g, b) }
+        if context.needs(1) { gradientB = matrixProduct(g, a, transposeA: .transposed) }
+      case (.transposed, .none):
+        if context.needs(0) { gradientA = matrixProduct(b, g, transposeB: .transposed) }
+        if context.needs(1) { gradientB = matrixProduct(a, g) }
+      case (.transposed, .transposed):
+        if context.needs(0) { gradientA = matrixProduct(b, g, transposeA: .transposed, transposeB: .transposed) }
+        if context.needs(1) { gradientB = matrixProduct(g, a, transposeA: .transposed, transposeB: .transposed) }
+      }
+      return [gradientA, gradientB]
+    }
+  }
+
+  /// A fully connected layer on the last axis: `x [..., in] · Wᵀ + b → [..., out]`, with W
+  /// `[out, in]` and an optional bias `[out]`.
+  public static func affine(_ input: Variable, weight: Variable, bias: Variable? = nil) -> Variable {
+    let value = Tensor.affine(input.value, weight: weight.value, bias: bias?.value)
+    let inputShape = input.shape
+    let (outputs, inputs) = (weight.shape[0], weight.shape[1])
+    let rows = input.value.rowCount
+    return Variable.record(value, name: "affine", inputs: [input, weight] + (bias.map { [$0] } ?? [])) { context in
+      let g = context.upstream.reshaped([rows, outputs])
+      let x = context.inputs[0].reshaped([rows, inputs])
+      let w = context.inputs[1]
+      var gradients: [Variable?] = [
+        context.needs(0) ? matrixProduct(g, w).reshaped(inputShape) : nil,
+        context.needs(1) ? matrixProduct(g, x, transposeA: .transposed) : nil,
+      ]
+      if context.inputs.count == 3 {
+        gradients.append(context.needs(2) ? g.sum(alongAxis: 0) : nil)
+      }
+      return gradients
+    }
+  }
+}
+
+// MARK: - Convolutions (channels last, stride 1, zero padding)
+
+extension Variable {
+  /// y = x ⋆ W: `[N, H, W, C] ⋆ [O, kh, kw, C] → [N, H', W', O]` (see ``Convolution``).
+  public static func convolution(_ input: Variable, weight: Variable, padding: Int) -> Variable {
+    let kernel = (weight.shape[1], weight.shape[2])
+    let value = Convolution.forward(input.value, weight: weight.value, padding: padding)
+    return Variable.record(value, name: "convolution", inputs: [input, weight]) { context in
+      let (x, w, g) = (context.inputs[0], context.inputs[1], context.upstream)
+      return [
+        context.needs(0) ? transposedConvolution(g, weight: w, padding: padding) : nil,
+        context.needs(1)
+          ? convolutionWeightGradient(input: x, outputGradient: g, kernelHeight: kernel.0, kernelWidth: kernel.1, padding: padding)
+          : nil,
+      ]
+    }
+  }
+
+  /// The adjoint of ``convolution(_:weight:padding:)`` in its input: `[N, H', W', O] → [N, H, W, C]`.
+  public static func transposedConvolution(_ output: Variable, weight: Variable, padding: Int) -> Variable {
+    let kernel = (weight.shape[1], weight.shape[2])
+    let value = Convolution.transposed(output.value, weight: weight.value, padding: padding)
+    return Variable.record(value, name: "transposedConvolution", inputs: [output, weight]) { context in
+      let (y, w, g) = (context.inputs[0], context.inputs[1], context.upstream)
+      // ⟨g, convᵀ(y, W)⟩ = ⟨conv(g, W), y⟩.
+      return [
+        context.needs(0) ? convolution(g, weight: w, padding: padding) : nil,
+        context.needs(1)
+          ? convolutionWeightGradient(input: g, outputGradient: y, kernelHeight: kernel.0, kernelWidth: kernel.1, padding: padding)
+          : nil,
+      ]
+    }
+  }
+
+  /// ∂⟨x ⋆ W, g⟩/∂W, `[O, kh, kw, C]`: bilinear in x and g, and differentiable in both
+  /// (⟨G, ∂W⟩ = ⟨x ⋆ G, g⟩).
+  public static func convolutionWeightGradient(
+    input: Variable, outputGradient: Variable, kernelHeight: Int, kernelWidth: Int, padding: Int
+  ) -> Variable {
+    let value = Convolution.weightGradient(
+      input: input.value, outputGradient: outputGradient.value, kernelHeight: kernelHeight,
+      kernelWidth: kernelWidth, padding: padding)
+    return Variable.record(value, name: "convolutionWeightGradient", inputs: [input, outputGradient]) { context in
+      let (x, g, upstream) = (context.inputs[0], context.inputs[1], context.upstream)
+      return [
+        context.needs(0) ? transposedConvolution(g, weight: upstream, padding: padding) : nil,
+        context.needs(1) ? convolution(x, weight: upstream, padding: padding) : nil,
+      ]
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import COpenBLAS
+
+/// The OpenBLAS backend of ``Gemm``.
+enum BlasGemm {
+  static func setThreadCount(_ count: Int) {
+    openblas_set_num_threads(Int32(count))
+  }
+
+  static func multiply(
+    m: Int, n: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    if beta == 0 {
+      // OpenBLAS reads C even when β = 0 in some kernels; clear it so garbage (NaN) cannot leak.
+      for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) }
+    }
+    cblas_sgemm(
+      CblasRowMajor,
+      a.transposition == .none ? CblasNoTrans : CblasTrans,
+      b.transposition == .none ? CblasNoTrans : CblasTrans,
+      Int32(m), Int32(n), Int32(k), alpha,
+      a.pointer, Int32(a.leadingDimension),
+      b.pointer, Int32(b.leadingDimension),
+      beta, c, Int32(ldc))
+  }
+}

@@ -1,0 +1,169 @@
+/// 2-D convolutions with stride 1 and zero padding on channels-last tensors.
+///
+/// Shapes: input `[N, H, W, C]`, weight `[O, kh, kw, C]`, output `[N, H', W', O]` with
+/// H' = H + 2·padding − kh + 1 (so `padding = (k − 1) / 2` keeps the size for odd k). Each is an
+/// im2col into a `[pixels, kh·kw·C]` matrix, processed in chunks of ``chunkPixels`` output pixels
+/// (a fixed number, so the order of every sum is independent of the thread count), followed by
+/// one GEMM per chunk.
+public enum Convolution {
+  /// Output pixels per im2col chunk.
+  static let chunkPixels = 2048
+
+  /// The output height and width for an input of `height × width`.
+  public static func outputSize(
+    height: Int, width: Int, kernelHeight: Int, kernelWidth: Int, padding: Int
+  ) -> (height: Int, width: Int) {
+    (height + 2 * padding - kernelHeight + 1, width + 2 * padding - kernelWidth + 1)
+  }
+
+  /// y = x ⋆ W: `[N, H, W, C] ⋆ [O, kh, kw, C] → [N, H', W', O]`.
+  public static func forward(_ input: Tensor, weight: Tensor, padding: Int) -> Tensor {
+    let geometry = Geometry(input: input.shape, weight: weight.shape, padding: padding)
+    let output = Tensor(uninitializedShape: geometry.outputShape)
+    let columns = geometry.patchSize
+    if geometry.isPointwise {
+      Gemm.multiply(
+        m: geometry.outputPixels, n: geometry.outputChannels, k: columns,
+        a: input.pointer, lda: columns, b: weight.pointer, ldb: columns, transposeB: .transposed,
+        c: output.pointer, ldc: geometry.outputChannels)
+      return output
+    }
+    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunkPixels * columns)
+    defer { buffer.deallocate() }
+    for start in stride(from: 0, to: geometry.outputPixels, by: chunkPixels) {
+      let pixels = min(chunkPixels, geometry.outputPixels - start)
+      geometry.gatherPatches(from: input.pointer, pixels: start..<(start + pixels), into: buffer)
+      Gemm.multiply(
+        m: pixels, n: geometry.outputChannels, k: columns,
+        a: buffer, lda: columns, b: weight.pointer, ldb: columns, transposeB: .transposed,
+        c: output.pointer + start * geometry.outputChannels, ldc: geometry.outputChannels)
+    }
+    return output
+  }
+
+  /// The adjoint of ``forward(_:weight:padding:)`` in its input: for y `[N, H', W', O]` returns
+  /// `[N, H, W, C]` with ⟨x ⋆ W, y⟩ = ⟨x, transposed(y, W)⟩. It is the convolution of y with the
+  /// kernel flipped in space and with input and output channels exchanged, at padding k − 1 − p.
+  public static func transposed(
+    _ output: Tensor, weight: Tensor, padding: Int
+  ) -> Tensor {
+    precondition(weight.rank == 4, "Convolution weight must be [O, kh, kw, C], got \(weight.shape)")
+    let kernelHeight = weight.shape[1]
+    let kernelWidth = weight.shape[2]
+    precondition(
+      kernelHeight == kernelWidth && padding <= kernelHeight - 1,
+      "Transposed convolution needs a square kernel and padding ≤ k − 1, got \(weight.shape), padding \(padding)")
+    return forward(output, weight: flippedTransposedKernel(weight), padding: kernelHeight - 1 - padding)
+  }
+
+  /// The gradient of ⟨x ⋆ W, g⟩ with respect to W: `[O, kh, kw, C]`, given the input x
+  /// `[N, H, W, C]` and the output-shaped g `[N, H', W', O]`.
+  public static func weightGradient(
+    input: Tensor, outputGradient: Tensor, kernelHeight: Int, kernelWidth: Int, padding: Int
+  ) -> Tensor {
+    let weightShape = [outputGradient.lastExtent, kernelHeight, kernelWidth, input.lastExtent]
+    let geometry = Geometry(input: input.shape, weight: weightShape, padding: padding)
+    precondition(
+      outputGradient.shape == geometry.outputShape,
+      "Output gradient shape \(outputGradient.shape) does not match the convolution output \(geometry.outputShape)")
+    let result = Tensor(uninitializedShape: weightShape)
+    let columns = geometry.patchSize
+    let outputChannels = geometry.outputChannels
+    if geometry.isPointwise {
+      Gemm.multiply(
+        m: outputChannels, n: columns, k: geometry.outputPixels,
+        a: outputGradient.pointer, lda: outputChannels, transposeA: .transposed,
+        b: input.pointer, ldb: columns, c: result.pointer, ldc: columns)
+      return result
+    }
+    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunkPixels * columns)
+    defer { buffer.deallocate() }
+    for start in stride(from: 0, to: geometry.outputPixels, by: chunkPixels) {
+      let pixels = min(chunkPixels, geometry.outputPixels - start)
+      geometry.gatherPatches(from: input.pointer, pixels: start..<(start + pixels), into: buffer)
+      Gemm.multiply(
+        m: outputChannels, n: columns, k: pixels,
+        a: outputGradient.pointer + start * outputChannels, lda: outputChannels, transposeA: .transposed,
+        b: buffer, ldb: columns, beta: start == 0 ? 0 : 1, c: result.pointer, ldc: columns)
+    }
+    return result
+  }
+
+  /// `[O, kh, kw, C] → [C, kh, kw, O]` with the spatial axes reversed.
+  static func flippedTransposedKernel(_ weight: Tensor) -> Tensor {
+    let (outputChannels, kernelHeight, kernelWidth, inputChannels) =
+      (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+    let result = Tensor(uninitializedShape: [inputChannels, kernelHeight, kernelWidth, outputChannels])
+    for o in 0..<outputChannels {
+      for p in 0..<kernelHeight {
+        for q in 0..<kernelWidth {
+          for c in 0..<inputChannels {
+            let source = ((o * kernelHeight + p) * kernelWidth + q) * inputChannels + c
+            let target =
+              ((c * kernelHeight + (kernelHeight - 1 - p)) * kernelWidth + (kernelWidth - 1 - q))
+              * outputChannels + o
+            result.pointer[target] = weight.pointer[source]
+          }
+        }
+      }
+    }
+    return result
+  }
+
+  /// Sizes of one convolution and its im2col gather.
+  struct Geometry {
+    let batch, height, width, inputChannels: Int
+    let outputChannels, kernelHeight, kernelWidth, padding: Int
+    let outputHeight, outputWidth: Int
+
+    init(input: [Int], weight: [Int], padding: Int) {
+      precondition(input.count == 4, "Convolution input must be [N, H, W, C], got \(input)")
+      precondition(weight.count == 4, "Convolution weight must be [O, kh, kw, C], got \(weight)")
+      precondition(
+        input[3] == weight[3],
+        "Convolution input has \(input[3]) channels but the weight expects \(weight[3])")
+      precondition(padding >= 0, "Padding must be non-negative, got \(padding)")
+      (batch, height, width, inputChannels) = (input[0], input[1], input[2], input[3])
+      (outputChannels, kernelHeight, kernelWidth) = (weight[0], weight[1], weight[2])
+      self.padding = padding
+      outputHeight = height + 2 * padding - kernelHeight + 1
+      outputWidth = width + 2 * padding - kernelWidth + 1
+      precondition(outputHeight > 0 && outputWidth > 0, "Kernel \(weight) larger than padded input \(input)")
+    }
+
+    var outputShape: [Int] { [batch, outputHeight, outputWidth, outputChannels] }
+    var outputPixels: Int { batch * outputHeight * outputWidth }
+    var patchSize: Int { kernelHeight * kernelWidth * inputChannels }
+    var isPointwise: Bool { kernelHeight == 1 && kernelWidth == 1 && padding == 0 }
+
+    /// Writes rows `pixels` of the im2col matrix: row r holds, for each tap (p, q), the C
+    /// channels of input pixel (i + p − padding, j + q − padding), or zeros outside the image.
+    func gatherPatches(
+      from input: UnsafePointer<Float>, pixels: Range<Int>, into buffer: UnsafeMutablePointer<Float>
+    ) {
+      let channels = inputChannels
+      let patch = patchSize
+      Parallelism.forEachChunk(count: pixels.count, minimumParallelCount: max(1, (1 << 15) / patch), alignment: 1) { local in
+        for offset in local {
+          let pixel = pixels.lowerBound + offset
+          let j = pixel % outputWidth
+          let i = (pixel / outputWidth) % outputHeight
+          let n = pixel / (outputWidth * outputHeight)
+          var target = buffer + offset * patch
+          for p in 0..<kernelHeight {
+            let row = i + p - padding
+            for q in 0..<kernelWidth {
+              let column = j + q - padding
+              if row >= 0 && row < height && column >= 0 && column < width {
+                target.update(from: input + ((n * height + row) * width + column) * channels, count: channels)
+              } else {
+                target.update(repeating: 0, count: channels)
+              }
+              target += channels
+            }
+          }
+        }
+      }
+    }
+  }
+}

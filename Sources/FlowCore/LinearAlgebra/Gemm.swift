@@ -1,0 +1,73 @@
+/// Whether a matrix operand of ``Gemm`` is used as stored or transposed.
+public enum Transposition: Sendable {
+  /// op(A) = A.
+  case none
+  /// op(A) = Aᵀ.
+  case transposed
+}
+
+/// Which implementation computes a matrix product.
+public enum GemmBackend: Sendable, CaseIterable {
+  /// This package's blocked AVX2/FMA kernel (``SimdGemm``). Its results do not depend on the
+  /// thread count: threads split rows or columns of C, never the sum over k.
+  case simd
+  /// OpenBLAS `cblas_sgemm`. With more than one thread, OpenBLAS may split the sum over k
+  /// differently, so results can change with the thread count.
+  case openBLAS
+}
+
+/// Row-major single-precision matrix products C = α·op(A)·op(B) + β·C.
+///
+/// Operand shapes: op(A) is `[m, k]`, op(B) is `[k, n]`, C is `[m, n]`. A matrix stored as
+/// `[rows, leadingDimension]` row-major is passed with its leading dimension (the distance
+/// between rows).
+public enum Gemm {
+  /// The backend used when none is named: the SIMD kernel, which measured faster than OpenBLAS
+  /// 0.3.21 on every shape the flows use on the reference machine (`make bench` prints both).
+  nonisolated(unsafe) public static var defaultBackend: GemmBackend = .simd
+
+  /// Computes C = α·op(A)·op(B) + β·C. When β = 0, C is not read (it may hold garbage).
+  public static func multiply(
+    m: Int, n: Int, k: Int,
+    alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int, transposeA: Transposition = .none,
+    b: UnsafePointer<Float>, ldb: Int, transposeB: Transposition = .none,
+    beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    backend: GemmBackend? = nil
+  ) {
+    precondition(m >= 0 && n >= 0 && k >= 0, "Negative GEMM size m=\(m) n=\(n) k=\(k)")
+    if m == 0 || n == 0 { return }
+    let matrixA = MatrixOperand(pointer: a, leadingDimension: lda, transposition: transposeA)
+    let matrixB = MatrixOperand(pointer: b, leadingDimension: ldb, transposition: transposeB)
+    switch backend ?? defaultBackend {
+    case .simd:
+      SimdGemm.multiply(m: m, n: n, k: k, alpha: alpha, a: matrixA, b: matrixB, beta: beta, c: c, ldc: ldc)
+    case .openBLAS:
+      BlasGemm.multiply(m: m, n: n, k: k, alpha: alpha, a: matrixA, b: matrixB, beta: beta, c: c, ldc: ldc)
+    }
+  }
+}
+
+/// A read-only matrix operand: pointer, leading dimension and whether it is used transposed.
+@usableFromInline
+struct MatrixOperand {
+  @usableFromInline let pointer: UnsafePointer<Float>
+  @usableFromInline let leadingDimension: Int
+  @usableFromInline let transposition: Transposition
+
+  /// The operand restricted to rows `rowOffset...` and columns `columnOffset...` of op(M).
+  @inline(__always)
+  func offset(rows rowOffset: Int, columns columnOffset: Int) -> MatrixOperand {
+    switch transposition {
+    case .none:
+      return MatrixOperand(
+        pointer: pointer + rowOffset * leadingDimension + columnOffset,
+        leadingDimension: leadingDimension, transposition: .none)
+    case .transposed:
+      return MatrixOperand(
+        pointer: pointer + columnOffset * leadingDimension + rowOffset,
+        leadingDimension: leadingDimension, transposition: .transposed)
+    }
+  }
+}

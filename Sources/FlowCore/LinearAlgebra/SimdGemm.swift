@@ -1,0 +1,235 @@
+import Dispatch
+
+/// The package's own single-precision GEMM: Goto-style blocking with packed panels and a 6×16
+/// register micro-kernel (12 accumulators of 8 lanes, fused multiply-add).
+///
+/// Blocking: depth blocks of ``depthBlock`` (a packed 6-row panel of A and a 16-column panel of B
+/// stay in L1), row blocks of ``rowBlock`` rows (packed A in L2), column blocks of
+/// ``columnBlock`` (packed B in L2). Each element of C sums its depth blocks in increasing order
+/// and every block in the same order, so the result is the same whichever way rows or columns
+/// are split among threads.
+enum SimdGemm {
+  static let rowTile = 6
+  static let columnTile = 16
+  static let depthBlock = 256
+  static let rowBlock = 72
+  static let columnBlock = 256
+
+  /// Splits the product among threads along the longer of m and n, then runs ``serial``.
+  static func multiply(
+    m: Int, n: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    let threads = Parallelism.threadCount
+    let work = m * n * max(k, 1)
+    if threads <= 1 || work < 400_000 {
+      serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc)
+      return
+    }
+    let splitRows = m >= n
+    let extent = splitRows ? m : n
+    let tile = splitRows ? rowTile : columnTile
+    let tiles = (extent + tile - 1) / tile
+    let parts = min(threads, tiles)
+    if parts <= 1 {
+      serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc)
+      return
+    }
+    DispatchQueue.concurrentPerform(iterations: parts) { part in
+      let start = tiles * part / parts * tile
+      let end = min(extent, tiles * (part + 1) / parts * tile)
+      if start >= end { return }
+      if splitRows {
+        serial(
+          m: end - start, n: n, k: k, alpha: alpha, a: a.offset(rows: start, columns: 0), b: b,
+          beta: beta, c: c + start * ldc, ldc: ldc)
+      } else {
+        serial(
+          m: m, n: end - start, k: k, alpha: alpha, a: a, b: b.offset(rows: 0, columns: start),
+          beta: beta, c: c + start, ldc: ldc)
+      }
+    }
+  }
+
+  /// Single-threaded blocked product.
+  static func serial(
+    m: Int, n: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    if k == 0 {
+      for row in 0..<m {
+        let target = c + row * ldc
+        for column in 0..<n { target[column] = beta == 0 ? 0 : beta * target[column] }
+      }
+      return
+    }
+    let packedA = UnsafeMutableRawPointer.allocate(
+      byteCount: rowBlock * depthBlock * 4, alignment: 64
+    ).bindMemory(to: Float.self, capacity: rowBlock * depthBlock)
+    let packedB = UnsafeMutableRawPointer.allocate(
+      byteCount: columnBlock * depthBlock * 4, alignment: 64
+    ).bindMemory(to: Float.self, capacity: columnBlock * depthBlock)
+    defer {
+      UnsafeMutableRawPointer(packedA).deallocate()
+      UnsafeMutableRawPointer(packedB).deallocate()
+    }
+    var scratch = [Float](repeating: 0, count: rowTile * columnTile)
+    scratch.withUnsafeMutableBufferPointer { scratch in
+      for jc in stride(from: 0, to: n, by: columnBlock) {
+        let nc = min(columnBlock, n - jc)
+        for pc in stride(from: 0, to: k, by: depthBlock) {
+          let kc = min(depthBlock, k - pc)
+          packB(b.offset(rows: pc, columns: jc), depth: kc, columns: nc, into: packedB)
+          let blockBeta = pc == 0 ? beta : 1
+          for ic in stride(from: 0, to: m, by: rowBlock) {
+            let mc = min(rowBlock, m - ic)
+            packA(a.offset(rows: ic, columns: pc), rows: mc, depth: kc, into: packedA)
+            for jr in stride(from: 0, to: nc, by: columnTile) {
+              for ir in stride(from: 0, to: mc, by: rowTile) {
+                kernel(
+                  depth: kc,
+                  a: packedA + ir * kc,
+                  b: packedB + jr * kc,
+                  c: c + (ic + ir) * ldc + jc + jr, ldc: ldc,
+                  rows: min(rowTile, mc - ir), columns: min(columnTile, nc - jr),
+                  alpha: alpha, beta: blockBeta, scratch: scratch.baseAddress!)
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Packs op(B)[0..<depth, 0..<columns] into panels of 16 columns, each `depth × 16`,
+  /// zero-padding the last panel.
+  @inline(__always)
+  static func packB(
+    _ b: MatrixOperand, depth: Int, columns: Int, into packed: UnsafeMutablePointer<Float>
+  ) {
+    for panelStart in stride(from: 0, to: columns, by: columnTile) {
+      let width = min(columnTile, columns - panelStart)
+      let panel = packed + panelStart * depth
+      switch b.transposition {
+      case .none:
+        for p in 0..<depth {
+          let source = b.pointer + p * b.leadingDimension + panelStart
+          let target = panel + p * columnTile
+          if width == columnTile {
+            target.update(from: source, count: columnTile)
+          } else {
+            target.update(from: source, count: width)
+            (target + width).update(repeating: 0, count: columnTile - width)
+          }
+        }
+      case .transposed:
+        for lane in 0..<columnTile {
+          if lane < width {
+            let source = b.pointer + (panelStart + lane) * b.leadingDimension
+            for p in 0..<depth { panel[p * columnTile + lane] = source[p] }
+          } else {
+            for p in 0..<depth { panel[p * columnTile + lane] = 0 }
+          }
+        }
+      }
+    }
+  }
+
+  /// Packs op(A)[0..<rows, 0..<depth] into panels of 6 rows, each `depth × 6`, zero-padded.
+  @inline(__always)
+  static func packA(
+    _ a: MatrixOperand, rows: Int, depth: Int, into packed: UnsafeMutablePointer<Float>
+  ) {
+    for panelStart in stride(from: 0, to: rows, by: rowTile) {
+      let height = min(rowTile, rows - panelStart)
+      let panel = packed + panelStart * depth
+      switch a.transposition {
+      case .none:
+        for lane in 0..<rowTile {
+          if lane < height {
+            let source = a.pointer + (panelStart + lane) * a.leadingDimension
+            for p in 0..<depth { panel[p * rowTile + lane] = source[p] }
+          } else {
+            for p in 0..<depth { panel[p * rowTile + lane] = 0 }
+          }
+        }
+      case .transposed:
+        for p in 0..<depth {
+          let source = a.pointer + p * a.leadingDimension + panelStart
+          let target = panel + p * rowTile
+          for lane in 0..<rowTile { target[lane] = lane < height ? source[lane] : 0 }
+        }
+      }
+    }
+  }
+
+  /// The 6×16 micro-kernel: C[0..<rows, 0..<columns] = α·(Ã·B̃) + β·C over one depth block.
+  @inline(__always)
+  static func kernel(
+    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int,
+    alpha: Float, beta: Float, scratch: UnsafeMutablePointer<Float>
+  ) {
+    var c00 = Vector8(), c01 = Vector8()
+    var c10 = Vector8(), c11 = Vector8()
+    var c20 = Vector8(), c21 = Vector8()
+    var c30 = Vector8(), c31 = Vector8()
+    var c40 = Vector8(), c41 = Vector8()
+    var c50 = Vector8(), c51 = Vector8()
+    var pa = a
+    var pb = UnsafeRawPointer(b)
+    for _ in 0..<depth {
+      let b0 = pb.loadUnaligned(as: Vector8.self)
+      let b1 = pb.loadUnaligned(fromByteOffset: 32, as: Vector8.self)
+      var broadcast = Vector8(repeating: pa[0])
+      c00 = c00.addingProduct(broadcast, b0); c01 = c01.addingProduct(broadcast, b1)
+      broadcast = Vector8(repeating: pa[1])
+      c10 = c10.addingProduct(broadcast, b0); c11 = c11.addingProduct(broadcast, b1)
+      broadcast = Vector8(repeating: pa[2])
+      c20 = c20.addingProduct(broadcast, b0); c21 = c21.addingProduct(broadcast, b1)
+      broadcast = Vector8(repeating: pa[3])
+      c30 = c30.addingProduct(broadcast, b0); c31 = c31.addingProduct(broadcast, b1)
+      broadcast = Vector8(repeating: pa[4])
+      c40 = c40.addingProduct(broadcast, b0); c41 = c41.addingProduct(broadcast, b1)
+      broadcast = Vector8(repeating: pa[5])
+      c50 = c50.addingProduct(broadcast, b0); c51 = c51.addingProduct(broadcast, b1)
+      pa += 6
+      pb += 64
+    }
+    let full = rows == rowTile && columns == columnTile
+    let target = full ? c : scratch
+    let stride = full ? ldc : columnTile
+    if !full {
+      for row in 0..<rows {
+        for column in 0..<columns { scratch[row * columnTile + column] = c[row * ldc + column] }
+      }
+    }
+    let alphaVector = Vector8(repeating: alpha)
+    let betaVector = Vector8(repeating: beta)
+    @inline(__always) func write(_ row: Int, _ low: Vector8, _ high: Vector8) {
+      let pointer = target + row * stride
+      let raw = UnsafeMutableRawPointer(pointer)
+      if beta == 0 {
+        raw.storeBytes(of: low * alphaVector, as: Vector8.self)
+        raw.storeBytes(of: high * alphaVector, toByteOffset: 32, as: Vector8.self)
+      } else {
+        let oldLow = UnsafeRawPointer(pointer).loadUnaligned(as: Vector8.self)
+        let oldHigh = UnsafeRawPointer(pointer).loadUnaligned(fromByteOffset: 32, as: Vector8.self)
+        raw.storeBytes(of: (low * alphaVector).addingProduct(oldLow, betaVector), as: Vector8.self)
+        raw.storeBytes(
+          of: (high * alphaVector).addingProduct(oldHigh, betaVector), toByteOffset: 32, as: Vector8.self)
+      }
+    }
+    write(0, c00, c01)
+    write(1, c10, c11)
+    write(2, c20, c21)
+    write(3, c30, c31)
+    write(4, c40, c41)
+    write(5, c50, c51)
+    if !full {
+      for row in 0..<rows {
+        for column in 0..<columns { c[row * ldc + column] = scratch[row * columnTile + column] }
+      }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+extension Tensor {
+  /// The matrix product op(a)·op(b) of two rank-2 tensors: `[m, k]·[k, n] → [m, n]`.
+  public static func matrixProduct(
+    _ a: Tensor, _ b: Tensor, transposeA: Transposition = .none, transposeB: Transposition = .none
+  ) -> Tensor {
+    precondition(a.rank == 2 && b.rank == 2, "matrixProduct needs rank-2 tensors, got \(a.shape) and \(b.shape)")
+    let (m, k) = transposeA == .none ? (a.shape[0], a.shape[1]) : (a.shape[1], a.shape[0])
+    let (kb, n) = transposeB == .none ? (b.shape[0], b.shape[1]) : (b.shape[1], b.shape[0])
+    precondition(k == kb, "Inner sizes differ: op(a) is [\(m), \(k)], op(b) is [\(kb), \(n)]")
+    let result = Tensor(uninitializedShape: [m, n])
+    Gemm.multiply(
+      m: m, n: n, k: k, a: a.pointer, lda: a.shape[1], transposeA: transposeA,
+      b: b.pointer, ldb: b.shape[1], transposeB: transposeB, c: result.pointer, ldc: n)
+    return result
+  }
+
+  /// The affine map of a fully connected layer on the last axis:
+  /// `x [..., in] · Wᵀ + b` with W `[out, in]` and b `[out]`, giving `[..., out]`.
+  public static func affine(_ input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    precondition(weight.rank == 2, "Weight must be [out, in], got \(weight.shape)")
+    let (outputs, inputs) = (weight.shape[0], weight.shape[1])
+    precondition(input.lastExtent == inputs, "Input \(input.shape) does not end in \(inputs) features")
+    let rows = input.rowCount
+    let result = Tensor(uninitializedShape: Array(input.shape.dropLast()) + [outputs])
+    if let bias {
+      precondition(bias.count == outputs, "Bias has \(bias.count) elements, expected \(outputs)")
+      for row in 0..<rows { (result.pointer + row * outputs).update(from: bias.pointer, count: outputs) }
+    }
+    Gemm.multiply(
+      m: rows, n: outputs, k: inputs, a: input.pointer, lda: inputs,
+      b: weight.pointer, ldb: inputs, transposeB: .transposed,
+      beta: bias == nil ? 0 : 1, c: result.pointer, ldc: outputs)
+    return result
+  }
+}

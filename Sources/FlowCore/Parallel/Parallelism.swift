@@ -1,0 +1,58 @@
+import Dispatch
+
+/// How many threads the kernels of this package may use.
+///
+/// Every kernel here splits work only over independent outputs (rows of a matrix product,
+/// chunks of an elementwise map, output columns of a reduction), never over a sum, so the
+/// numbers do not depend on the thread count. The exception is a product routed to OpenBLAS,
+/// whose own threading may change the order of its sums; ``GemmBackend`` says when that happens.
+/// The count is process configuration set once at start-up by an executable (or a test), not
+/// state that results depend on.
+public enum Parallelism {
+  nonisolated(unsafe) private static var configuredThreadCount = 1
+
+  /// The number of worker threads kernels may use (at least 1). Setting it also sets OpenBLAS's.
+  public static var threadCount: Int {
+    get { configuredThreadCount }
+    set {
+      precondition(newValue >= 1, "Thread count must be at least 1, got \(newValue)")
+      configuredThreadCount = newValue
+      BlasGemm.setThreadCount(newValue)
+    }
+  }
+
+  /// Runs `body` over `0..<count` split into at most ``threadCount`` contiguous chunks whose
+  /// bounds are multiples of `alignment`; runs inline when `count < minimumParallelCount`.
+  @inlinable
+  public static func forEachChunk(
+    count: Int, minimumParallelCount: Int = 1 << 16, alignment: Int = 8,
+    _ body: (Range<Int>) -> Void
+  ) {
+    let threads = threadCount
+    if threads <= 1 || count < minimumParallelCount {
+      if count > 0 { body(0..<count) }
+      return
+    }
+    let chunks = threads
+    let perChunk = ((count + chunks - 1) / chunks + alignment - 1) / alignment * alignment
+    withoutActuallyEscaping(body) { body in
+      DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        let start = chunk * perChunk
+        let end = Swift.min(count, start + perChunk)
+        if start < end { body(start..<end) }
+      }
+    }
+  }
+
+  /// Runs `body(index)` for each index in `0..<count`, in parallel when `threadCount > 1`.
+  @inlinable
+  public static func forEach(count: Int, _ body: (Int) -> Void) {
+    if threadCount <= 1 || count <= 1 {
+      for index in 0..<count { body(index) }
+      return
+    }
+    withoutActuallyEscaping(body) { body in
+      DispatchQueue.concurrentPerform(iterations: count) { body($0) }
+    }
+  }
+}

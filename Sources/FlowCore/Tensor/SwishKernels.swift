@@ -1,0 +1,165 @@
+/// Fused kernels for the swish family h(x; β) = x·σ(βx) and its derivatives, the core of LipSwish
+/// (Chen et al. 2019, §4: LipSwish(x) = h(x; softplus(β̃)) / 1.1).
+///
+/// With u = βx and s = σ(u), the derivatives of the sigmoid are polynomials in s:
+/// σ′ = s(1−s), σ″ = σ′(1−2s), σ‴ = σ′(1−6s+6s²), σ⁗ = σ′(1−2s)(1−12s+12s²). Writing
+/// φ₀ = u·s and φₙ = n·σ⁽ⁿ⁻¹⁾ + u·σ⁽ⁿ⁾ (n ≥ 1), one has φₙ′ = φₙ₊₁ and
+///
+///     ∂ⁿh/∂xⁿ   = βⁿ⁻¹ · φₙ(u)
+///     ∂/∂β ∂ⁿh/∂xⁿ = βⁿ⁻² · [(n − 1)·φₙ(u) + u·φₙ₊₁(u)]
+///
+/// Every kernel computes `scale · w ⊙ (one of these)` in a single pass, where the optional
+/// multiplier w is the upstream vector of a vector-Jacobian product.
+public enum SwishKernels {
+  /// The highest derivative order in x that the kernels evaluate.
+  public static let maximumOrder = 3
+
+  /// Elements per partial sum of the β-gradient. Fixed, so that the order of the sum does not
+  /// depend on the thread count.
+  static let sumBlock = 4096
+
+  /// σ⁽ᵏ⁾(u) for k = 0...4, from s = σ(u).
+  @inline(__always)
+  static func sigmoidDerivative(_ k: Int, _ s: Vector8) -> Vector8 {
+    let one = Vector8(repeating: 1)
+    let first = s * (one - s)
+    switch k {
+    case 0: return s
+    case 1: return first
+    case 2: return first * (one - 2 * s)
+    case 3: return first * (one - 6 * s + 6 * s * s)
+    default: return first * (one - 2 * s) * (one - 12 * s + 12 * s * s)
+    }
+  }
+
+  /// φₖ(u) for k = 0...4.
+  @inline(__always)
+  static func phi(_ k: Int, _ u: Vector8, _ s: Vector8) -> Vector8 {
+    if k == 0 { return u * s }
+    return Vector8(repeating: Float(k)) * sigmoidDerivative(k - 1, s) + u * sigmoidDerivative(k, s)
+  }
+
+  /// ∂ⁿh/∂xⁿ for 8 lanes.
+  @inline(__always)
+  static func derivative(_ order: Int, _ x: Vector8, slope: Float) -> Vector8 {
+    let u = x * slope
+    let s = vectorSigmoid(u)
+    if order == 0 { return x * s }
+    return phi(order, u, s) * power(slope, order - 1)
+  }
+
+  /// ∂/∂β ∂ⁿh/∂xⁿ for 8 lanes.
+  @inline(__always)
+  static func slopeDerivative(_ order: Int, _ x: Vector8, slope: Float) -> Vector8 {
+    let u = x * slope
+    let s = vectorSigmoid(u)
+    if order == 0 { return x * x * sigmoidDerivative(1, s) }
+    let bracket = Vector8(repeating: Float(order - 1)) * phi(order, u, s) + u * phi(order + 1, u, s)
+    return bracket * power(slope, order - 2)
+  }
+
+  @inline(__always)
+  static func power(_ base: Float, _ exponent: Int) -> Float {
+    switch exponent {
+    case -1: return 1 / base
+    case 0: return 1
+    case 1: return base
+    default:
+      var result: Float = 1
+      for _ in 0..<exponent { result *= base }
+      return result
+    }
+  }
+
+  /// `scale · w ⊙ ∂ⁿh/∂xⁿ(x; β)`, with w = 1 when `multiplier` is nil.
+  public static func derivative(
+    order: Int, input: Tensor, slope: Float, scale: Float, multiplier: Tensor?
+  ) -> Tensor {
+    precondition(order >= 0 && order <= maximumOrder, "Swish derivative order \(order) not in 0...\(maximumOrder)")
+    let factor = Vector8(repeating: scale)
+    if let multiplier {
+      return Tensor.zipVectors(multiplier, input, shape: input.shape) {
+        $0 * derivative(order, $1, slope: slope) * factor
+      }
+    }
+    return input.mapVectors { derivative(order, $0, slope: slope) * factor }
+  }
+
+  /// `scale · w ⊙ ∂/∂β ∂ⁿh/∂xⁿ(x; β)`, with w = 1 when `multiplier` is nil.
+  public static func slopeDerivative(
+    order: Int, input: Tensor, slope: Float, scale: Float, multiplier: Tensor?
+  ) -> Tensor {
+    precondition(order >= 0 && order <= maximumOrder, "Swish slope derivative order \(order) not in 0...\(maximumOrder)")
+    let factor = Vector8(repeating: scale)
+    if let multiplier {
+      return Tensor.zipVectors(multiplier, input, shape: input.shape) {
+        $0 * slopeDerivative(order, $1, slope: slope) * factor
+      }
+    }
+    return input.mapVectors { slopeDerivative(order, $0, slope: slope) * factor }
+  }
+
+  /// The three first-order gradients of y = scale · w ⊙ ∂ⁿh/∂xⁿ(x; β) for upstream g, in one pass:
+  /// ∂/∂w = scale·g·h⁽ⁿ⁾, ∂/∂x = scale·g·w·h⁽ⁿ⁺¹⁾, ∂/∂β = Σ scale·g·w·∂_β h⁽ⁿ⁾.
+  /// A nil multiplier stands for w = 1 (and gets no gradient).
+  public static func gradients(
+    order: Int, input: Tensor, slope: Float, scale: Float, multiplier: Tensor?, upstream: Tensor,
+    wantsMultiplier: Bool, wantsInput: Bool, wantsSlope: Bool
+  ) -> (multiplier: Tensor?, input: Tensor?, slope: Float?) {
+    precondition(order + 1 <= maximumOrder + 1, "Swish gradient of order \(order) unsupported")
+    let count = input.count
+    let multiplierGradient = wantsMultiplier && multiplier != nil ? Tensor(uninitializedShape: input.shape) : nil
+    let inputGradient = wantsInput ? Tensor(uninitializedShape: input.shape) : nil
+    let blocks = (count + sumBlock - 1) / sumBlock
+    let partialSums = UnsafeMutablePointer<Float>.allocate(capacity: max(blocks, 1))
+    defer { partialSums.deallocate() }
+    let x = UnsafePointer(input.pointer)
+    let g = UnsafePointer(upstream.pointer)
+    let w = multiplier.map { UnsafePointer($0.pointer) }
+    let factor = Vector8(repeating: scale)
+    let slopeVector = Vector8(repeating: slope)
+    let valuePower = power(slope, order - 1)
+    let nextPower = power(slope, order)
+    let slopePower = power(slope, order - 2)
+    Parallelism.forEachChunk(count: blocks, minimumParallelCount: 16, alignment: 1) { blockRange in
+      for block in blockRange {
+        var accumulator = Vector8()
+        var offset = block * sumBlock
+        let end = min(count, offset + sumBlock)
+        while offset < end {
+          let lanes = min(8, end - offset)
+          let xv = load8(x, offset, lanes)
+          let gv = load8(g, offset, lanes) * factor
+          let u = xv * slopeVector
+          let s = vectorSigmoid(u)
+          if let multiplierGradient {
+            let value = order == 0 ? xv * s : phi(order, u, s) * valuePower
+            store8(gv * value, multiplierGradient.pointer, offset, lanes)
+          }
+          let gw = w.map { gv * load8($0, offset, lanes) } ?? gv
+          if let inputGradient {
+            store8(gw * phi(order + 1, u, s) * nextPower, inputGradient.pointer, offset, lanes)
+          }
+          if wantsSlope {
+            let slopeValue: Vector8
+            if order == 0 {
+              slopeValue = xv * xv * sigmoidDerivative(1, s)
+            } else {
+              slopeValue = (Vector8(repeating: Float(order - 1)) * phi(order, u, s) + u * phi(order + 1, u, s)) * slopePower
+            }
+            accumulator = accumulator.addingProduct(gw, slopeValue)
+          }
+          offset += 8
+        }
+        partialSums[block] = accumulator.sum()
+      }
+    }
+    var slopeGradient: Float? = nil
+    if wantsSlope {
+      var total: Float = 0
+      for block in 0..<blocks { total += partialSums[block] }
+      slopeGradient = total
+    }
+    return (multiplierGradient, inputGradient, slopeGradient)
+  }
+}

@@ -1,0 +1,208 @@
+import Foundation
+
+// MARK: - Map kernels
+
+extension Tensor {
+  /// Applies `operation` to every element, eight lanes at a time, in parallel for large tensors.
+  @inlinable @inline(__always)
+  public func mapVectors(_ operation: (Vector8) -> Vector8) -> Tensor {
+    let result = Tensor(uninitializedShape: shape)
+    let source = UnsafePointer(pointer)
+    let target = result.pointer
+    Parallelism.forEachChunk(count: count) { range in
+      var offset = range.lowerBound
+      while offset < range.upperBound {
+        let lanes = Swift.min(8, range.upperBound - offset)
+        store8(operation(load8(source, offset, lanes)), target, offset, lanes)
+        offset += 8
+      }
+    }
+    return result
+  }
+
+  /// Applies `operation` lane-wise to two tensors with the same number of elements.
+  @inlinable @inline(__always)
+  public static func zipVectors(
+    _ lhs: Tensor, _ rhs: Tensor, shape: [Int], _ operation: (Vector8, Vector8) -> Vector8
+  ) -> Tensor {
+    precondition(lhs.count == rhs.count, "Element counts differ: \(lhs.shape) and \(rhs.shape)")
+    let result = Tensor(uninitializedShape: shape)
+    let left = UnsafePointer(lhs.pointer)
+    let right = UnsafePointer(rhs.pointer)
+    let target = result.pointer
+    Parallelism.forEachChunk(count: lhs.count) { range in
+      var offset = range.lowerBound
+      while offset < range.upperBound {
+        let lanes = Swift.min(8, range.upperBound - offset)
+        store8(operation(load8(left, offset, lanes), load8(right, offset, lanes)), target, offset, lanes)
+        offset += 8
+      }
+    }
+    return result
+  }
+
+  /// Applies `operation` lane-wise to three tensors with the same number of elements.
+  @inlinable @inline(__always)
+  public static func zipVectors(
+    _ first: Tensor, _ second: Tensor, _ third: Tensor,
+    _ operation: (Vector8, Vector8, Vector8) -> Vector8
+  ) -> Tensor {
+    precondition(
+      first.count == second.count && first.count == third.count,
+      "Element counts differ: \(first.shape), \(second.shape), \(third.shape)")
+    let result = Tensor(uninitializedShape: first.shape)
+    let a = UnsafePointer(first.pointer)
+    let b = UnsafePointer(second.pointer)
+    let c = UnsafePointer(third.pointer)
+    let target = result.pointer
+    Parallelism.forEachChunk(count: first.count) { range in
+      var offset = range.lowerBound
+      while offset < range.upperBound {
+        let lanes = Swift.min(8, range.upperBound - offset)
+        store8(
+          operation(load8(a, offset, lanes), load8(b, offset, lanes), load8(c, offset, lanes)),
+          target, offset, lanes)
+        offset += 8
+      }
+    }
+    return result
+  }
+
+  /// Applies a scalar function to every element (for functions without a vector form).
+  @inlinable
+  public func mapScalars(_ operation: (Float) -> Float) -> Tensor {
+    let result = Tensor(uninitializedShape: shape)
+    for index in 0..<count { result.pointer[index] = operation(pointer[index]) }
+    return result
+  }
+}
+
+// MARK: - Broadcasting binary operations
+
+extension Tensor {
+  /// The shape of a binary operation between `lhs` and `rhs`, or nil when they do not broadcast.
+  ///
+  /// Broadcasting is deliberately narrow: equal shapes; one side with a single element; or one
+  /// side whose shape is a suffix of the other's (a bias `[C]` against `[N, H, W, C]`).
+  public static func broadcastShape(_ lhs: [Int], _ rhs: [Int]) -> [Int]? {
+    if lhs == rhs { return lhs }
+    let lhsCount = elementCount(lhs)
+    let rhsCount = elementCount(rhs)
+    if rhsCount == 1 && rhs.count <= lhs.count { return lhs }
+    if lhsCount == 1 && lhs.count <= rhs.count { return rhs }
+    if rhs.count < lhs.count && Array(lhs.suffix(rhs.count)) == rhs { return lhs }
+    if lhs.count < rhs.count && Array(rhs.suffix(lhs.count)) == lhs { return rhs }
+    return nil
+  }
+
+  /// Applies `operation` with the broadcasting rule of ``broadcastShape(_:_:)``.
+  @inlinable @inline(__always)
+  public static func broadcasting(
+    _ lhs: Tensor, _ rhs: Tensor, _ operation: (Vector8, Vector8) -> Vector8
+  ) -> Tensor {
+    guard let shape = broadcastShape(lhs.shape, rhs.shape) else {
+      preconditionFailure("Shapes \(lhs.shape) and \(rhs.shape) do not broadcast")
+    }
+    if lhs.count == rhs.count { return zipVectors(lhs, rhs, shape: shape, operation) }
+    if rhs.count == 1 {
+      let scalar = Vector8(repeating: rhs.pointer[0])
+      return lhs.mapVectors { operation($0, scalar) }.reshaped(shape)
+    }
+    if lhs.count == 1 {
+      let scalar = Vector8(repeating: lhs.pointer[0])
+      return rhs.mapVectors { operation(scalar, $0) }.reshaped(shape)
+    }
+    let lhsIsLarge = lhs.count > rhs.count
+    let large = lhsIsLarge ? lhs : rhs
+    let small = lhsIsLarge ? rhs : lhs
+    let inner = small.count
+    let rows = large.count / inner
+    let result = Tensor(uninitializedShape: shape)
+    let largePointer = UnsafePointer(large.pointer)
+    let smallPointer = UnsafePointer(small.pointer)
+    let target = result.pointer
+    Parallelism.forEachChunk(count: rows, minimumParallelCount: Swift.max(1, (1 << 16) / inner), alignment: 1) { rowRange in
+      for row in rowRange {
+        let base = row * inner
+        var offset = 0
+        while offset < inner {
+          let lanes = Swift.min(8, inner - offset)
+          let big = load8(largePointer, base + offset, lanes)
+          let little = load8(smallPointer, offset, lanes)
+          let value = lhsIsLarge ? operation(big, little) : operation(little, big)
+          store8(value, target, base + offset, lanes)
+          offset += 8
+        }
+      }
+    }
+    return result
+  }
+
+  /// Elementwise sum with broadcasting.
+  public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { broadcasting(lhs, rhs) { $0 + $1 } }
+  /// Elementwise difference with broadcasting.
+  public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { broadcasting(lhs, rhs) { $0 - $1 } }
+  /// Elementwise product with broadcasting.
+  public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { broadcasting(lhs, rhs) { $0 * $1 } }
+  /// Elementwise quotient with broadcasting.
+  public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { broadcasting(lhs, rhs) { $0 / $1 } }
+
+  /// Every element times `scalar`.
+  public static func * (lhs: Tensor, rhs: Float) -> Tensor {
+    let factor = Vector8(repeating: rhs)
+    return lhs.mapVectors { $0 * factor }
+  }
+  /// Every element times `scalar`.
+  public static func * (lhs: Float, rhs: Tensor) -> Tensor { rhs * lhs }
+  /// Every element plus `scalar`.
+  public static func + (lhs: Tensor, rhs: Float) -> Tensor {
+    let term = Vector8(repeating: rhs)
+    return lhs.mapVectors { $0 + term }
+  }
+  /// Every element minus `scalar`.
+  public static func - (lhs: Tensor, rhs: Float) -> Tensor { lhs + (-rhs) }
+  /// Elementwise negation.
+  public static prefix func - (operand: Tensor) -> Tensor { operand.mapVectors { -$0 } }
+
+  /// `self += scale · other`, in place (the axpy of BLAS).
+  public mutating func addProduct(_ other: Tensor, scale: Float = 1) {
+    precondition(count == other.count, "addProduct: \(shape) and \(other.shape) differ in count")
+    makeUnique()
+    let target = pointer
+    let source = UnsafePointer(other.pointer)
+    let factor = Vector8(repeating: scale)
+    Parallelism.forEachChunk(count: count) { range in
+      var offset = range.lowerBound
+      while offset < range.upperBound {
+        let lanes = Swift.min(8, range.upperBound - offset)
+        let value = load8(UnsafePointer(target), offset, lanes).addingProduct(load8(source, offset, lanes), factor)
+        store8(value, target, offset, lanes)
+        offset += 8
+      }
+    }
+  }
+}
+
+// MARK: - Unary functions
+
+extension Tensor {
+  /// e^x elementwise (vectorised; see `vectorExp`).
+  public func exp() -> Tensor { mapVectors { vectorExp($0) } }
+
+  /// The natural logarithm elementwise.
+  public func log() -> Tensor { mapScalars { Foundation.log($0) } }
+
+  /// The logistic sigmoid 1 / (1 + e^−x) elementwise.
+  public func sigmoid() -> Tensor { mapVectors { vectorSigmoid($0) } }
+
+  /// softplus(x) = log(1 + e^x), computed as max(x, 0) + log1p(e^−|x|) to stay finite.
+  public func softplus() -> Tensor {
+    mapScalars { Swift.max($0, 0) + Foundation.log1p(Foundation.exp(-Swift.abs($0))) }
+  }
+
+  /// The square root elementwise.
+  public func squareRoot() -> Tensor { mapVectors { $0.squareRoot() } }
+
+  /// The square elementwise.
+  public func squared() -> Tensor { mapVectors { $0 * $0 } }
+}

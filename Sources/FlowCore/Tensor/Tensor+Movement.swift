@@ -1,0 +1,116 @@
+// MARK: - Concatenation and slicing along the last (feature / channel) axis
+
+extension Tensor {
+  /// Joins tensors along the last axis: `[…, C₁], […, C₂], … → […, C₁ + C₂ + …]`.
+  /// - Precondition: all parts have the same leading shape.
+  public static func concatenatingLastAxis(_ parts: [Tensor]) -> Tensor {
+    precondition(!parts.isEmpty, "Nothing to concatenate")
+    let leading = Array(parts[0].shape.dropLast())
+    for part in parts {
+      precondition(
+        Array(part.shape.dropLast()) == leading,
+        "Concatenation needs equal leading shapes, got \(parts.map(\.shape))")
+    }
+    let widths = parts.map(\.lastExtent)
+    let total = widths.reduce(0, +)
+    let rows = parts[0].rowCount
+    let result = Tensor(uninitializedShape: leading + [total])
+    let target = result.pointer
+    Parallelism.forEachChunk(count: rows, minimumParallelCount: Swift.max(1, (1 << 16) / Swift.max(total, 1)), alignment: 1) { range in
+      for row in range {
+        var column = 0
+        for (part, width) in zip(parts, widths) {
+          (target + row * total + column).update(from: part.pointer + row * width, count: width)
+          column += width
+        }
+      }
+    }
+    return result
+  }
+
+  /// The columns `range` of the last axis: `[…, C] → […, range.count]`.
+  public func slicingLastAxis(_ range: Range<Int>) -> Tensor {
+    let width = lastExtent
+    precondition(
+      range.lowerBound >= 0 && range.upperBound <= width,
+      "Slice \(range) out of bounds for last axis of \(shape)")
+    if range.count == width { return self }
+    let rows = rowCount
+    let result = Tensor(uninitializedShape: Array(shape.dropLast()) + [range.count])
+    let target = result.pointer
+    let source = UnsafePointer(pointer)
+    for row in 0..<rows {
+      (target + row * range.count).update(from: source + row * width + range.lowerBound, count: range.count)
+    }
+    return result
+  }
+
+  /// Places the tensor at columns `offset..<offset + C` of a zero tensor whose last axis has
+  /// `width` columns: the adjoint of ``slicingLastAxis(_:)``.
+  public func paddingLastAxis(offset: Int, width: Int) -> Tensor {
+    let columns = lastExtent
+    precondition(offset >= 0 && offset + columns <= width, "Padding \(shape) at \(offset) exceeds width \(width)")
+    let rows = rowCount
+    let result = Tensor(repeating: 0, shape: Array(shape.dropLast()) + [width])
+    let target = result.pointer
+    for row in 0..<rows {
+      (target + row * width + offset).update(from: pointer + row * columns, count: columns)
+    }
+    return result
+  }
+}
+
+// MARK: - Space-to-depth (squeeze) and its inverse
+
+extension Tensor {
+  /// Space-to-depth with factor 2 on `[N, H, W, C]`: `[N, H, W, C] → [N, H/2, W/2, 4C]`.
+  ///
+  /// Output channel `(2·i + j)·C + c` holds input pixel `(2h + i, 2w + j)`, channel `c`: the four
+  /// sub-pixel positions are contiguous blocks of `C` channels. (residual-flows orders the same
+  /// values as `c·4 + 2i + j` in its channels-first layout; the map is a permutation either way.)
+  public func squeezed() -> Tensor {
+    precondition(rank == 4, "squeezed() needs [N, H, W, C], got \(shape)")
+    let (batch, height, width, channels) = (shape[0], shape[1], shape[2], shape[3])
+    precondition(height % 2 == 0 && width % 2 == 0, "squeezed() needs even height and width, got \(shape)")
+    let result = Tensor(uninitializedShape: [batch, height / 2, width / 2, 4 * channels])
+    let source = UnsafePointer(pointer)
+    let target = result.pointer
+    for n in 0..<batch {
+      for h in 0..<(height / 2) {
+        for w in 0..<(width / 2) {
+          let out = target + ((n * (height / 2) + h) * (width / 2) + w) * 4 * channels
+          for i in 0..<2 {
+            for j in 0..<2 {
+              let input = source + ((n * height + 2 * h + i) * width + 2 * w + j) * channels
+              (out + (2 * i + j) * channels).update(from: input, count: channels)
+            }
+          }
+        }
+      }
+    }
+    return result
+  }
+
+  /// Depth-to-space, the inverse of ``squeezed()``: `[N, H, W, 4C] → [N, 2H, 2W, C]`.
+  public func unsqueezed() -> Tensor {
+    precondition(rank == 4 && shape[3] % 4 == 0, "unsqueezed() needs [N, H, W, 4C], got \(shape)")
+    let (batch, height, width, channels) = (shape[0], shape[1], shape[2], shape[3] / 4)
+    let result = Tensor(uninitializedShape: [batch, 2 * height, 2 * width, channels])
+    let source = UnsafePointer(pointer)
+    let target = result.pointer
+    for n in 0..<batch {
+      for h in 0..<height {
+        for w in 0..<width {
+          let input = source + ((n * height + h) * width + w) * 4 * channels
+          for i in 0..<2 {
+            for j in 0..<2 {
+              let out = target + ((n * 2 * height + 2 * h + i) * 2 * width + 2 * w + j) * channels
+              out.update(from: input + (2 * i + j) * channels, count: channels)
+            }
+          }
+        }
+      }
+    }
+    return result
+  }
+}

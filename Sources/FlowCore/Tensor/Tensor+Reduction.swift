@@ -1,0 +1,126 @@
+// MARK: - Sums over axes and their adjoint, broadcasting along an axis
+
+extension Tensor {
+  /// Normalises a possibly negative axis index and checks it.
+  @usableFromInline
+  func normalizedAxis(_ axis: Int) -> Int {
+    let resolved = axis < 0 ? axis + rank : axis
+    precondition(resolved >= 0 && resolved < rank, "Axis \(axis) out of range for shape \(shape)")
+    return resolved
+  }
+
+  /// The `[outer, extent, inner]` factorisation of the shape around `axis`.
+  @usableFromInline
+  func factorization(around axis: Int) -> (outer: Int, extent: Int, inner: Int) {
+    let outer = shape[..<axis].reduce(1, *)
+    let inner = shape[(axis + 1)...].reduce(1, *)
+    return (outer, shape[axis], inner)
+  }
+
+  /// Sums over one axis, removing it: `[…, n, …] → […, …]`.
+  ///
+  /// The order of additions depends only on the shape, so results are reproducible bit for bit
+  /// whatever ``Parallelism/threadCount`` is.
+  public func sum(alongAxis axis: Int) -> Tensor {
+    let axis = normalizedAxis(axis)
+    let (outer, extent, inner) = factorization(around: axis)
+    var resultShape = shape
+    resultShape.remove(at: axis)
+    let result = Tensor(repeating: 0, shape: resultShape)
+    let source = UnsafePointer(pointer)
+    let target = result.pointer
+    if inner == 1 {
+      Parallelism.forEachChunk(count: outer, minimumParallelCount: Swift.max(1, (1 << 16) / Swift.max(extent, 1)), alignment: 1) { range in
+        for row in range {
+          target[row] = Tensor.contiguousSum(source + row * extent, count: extent)
+        }
+      }
+      return result
+    }
+    let work = { (outerRange: Range<Int>, innerRange: Range<Int>) in
+      for row in outerRange {
+        let out = target + row * inner
+        for index in 0..<extent {
+          let input = source + (row * extent + index) * inner
+          var offset = innerRange.lowerBound
+          while offset < innerRange.upperBound {
+            let lanes = Swift.min(8, innerRange.upperBound - offset)
+            store8(load8(UnsafePointer(out), offset, lanes) + load8(input, offset, lanes), out, offset, lanes)
+            offset += 8
+          }
+        }
+      }
+    }
+    if outer == 1 {
+      Parallelism.forEachChunk(count: inner, minimumParallelCount: Swift.max(64, (1 << 16) / Swift.max(extent, 1))) {
+        work(0..<1, $0)
+      }
+    } else {
+      Parallelism.forEachChunk(count: outer, minimumParallelCount: Swift.max(1, (1 << 16) / Swift.max(extent * inner, 1)), alignment: 1) {
+        work($0, 0..<inner)
+      }
+    }
+    return result
+  }
+
+  /// The sum of `count` contiguous floats in a fixed order (eight lanes, two accumulators).
+  @usableFromInline
+  static func contiguousSum(_ source: UnsafePointer<Float>, count: Int) -> Float {
+    var first = Vector8()
+    var second = Vector8()
+    var offset = 0
+    while offset + 16 <= count {
+      first += load8(source, offset, 8)
+      second += load8(source, offset + 8, 8)
+      offset += 16
+    }
+    while offset < count {
+      let lanes = Swift.min(8, count - offset)
+      first += load8(source, offset, lanes)
+      offset += 8
+    }
+    return (first + second).sum()
+  }
+
+  /// Sums over several axes, removing them.
+  public func sum(alongAxes axes: [Int]) -> Tensor {
+    let resolved = Set(axes.map(normalizedAxis)).sorted(by: >)
+    var result = self
+    for axis in resolved { result = result.sum(alongAxis: axis) }
+    return result
+  }
+
+  /// The sum of all elements, as a scalar tensor (shape `[]`).
+  public func sum() -> Tensor {
+    Tensor(Tensor.contiguousSum(UnsafePointer(pointer), count: count))
+  }
+
+  /// The mean of all elements, as a scalar tensor.
+  public func mean() -> Tensor {
+    Tensor(sum().scalar / Float(Swift.max(count, 1)))
+  }
+
+  /// Sums over every axis but the last: `[…, C] → [C]` (the gradient of a bias).
+  public func sumOverRows() -> Tensor {
+    reshaped([rowCount, lastExtent]).sum(alongAxis: 0)
+  }
+
+  /// Repeats the tensor `extent` times along a new axis inserted at `axis`: the adjoint of
+  /// ``sum(alongAxis:)``. `[…, …] → […, extent, …]`.
+  public func expanded(insertingAxis axis: Int, extent: Int) -> Tensor {
+    precondition(axis >= 0 && axis <= rank, "Axis \(axis) out of range for inserting into \(shape)")
+    var resultShape = shape
+    resultShape.insert(extent, at: axis)
+    let outer = shape[..<axis].reduce(1, *)
+    let inner = shape[axis...].reduce(1, *)
+    let result = Tensor(uninitializedShape: resultShape)
+    let source = UnsafePointer(pointer)
+    let target = result.pointer
+    for row in 0..<outer {
+      for index in 0..<extent {
+        (target + (row * extent + index) * inner).update(from: source + row * inner, count: inner)
+      }
+    }
+    return result
+  }
+}

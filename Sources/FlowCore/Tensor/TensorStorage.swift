@@ -1,0 +1,38 @@
+/// Reference-counted, 64-byte aligned Float32 buffer behind a ``Tensor``.
+///
+/// Tensors share storage until one of them is mutated (copy on write, checked with
+/// `isKnownUniquelyReferenced`). The buffer is never resized.
+@usableFromInline
+final class TensorStorage {
+  @usableFromInline let pointer: UnsafeMutablePointer<Float>
+  @usableFromInline let count: Int
+
+  /// Allocates `count` uninitialised floats.
+  @usableFromInline
+  init(uninitializedCount count: Int) {
+    precondition(count >= 0, "Tensor element count must be non-negative, got \(count)")
+    self.count = count
+    let raw = UnsafeMutableRawPointer.allocate(
+      byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+    pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+  }
+
+  /// Allocates `count` floats set to `value`.
+  @usableFromInline
+  convenience init(count: Int, repeating value: Float) {
+    self.init(uninitializedCount: count)
+    pointer.initialize(repeating: value, count: count)
+  }
+
+  /// A new buffer with the same contents.
+  @usableFromInline
+  func copy() -> TensorStorage {
+    let result = TensorStorage(uninitializedCount: count)
+    result.pointer.update(from: pointer, count: count)
+    return result
+  }
+
+  deinit {
+    UnsafeMutableRawPointer(pointer).deallocate()
+  }
+}
