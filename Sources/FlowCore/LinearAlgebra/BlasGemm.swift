@@ -2,14 +2,22 @@ import COpenBLAS
 
 /// The OpenBLAS backend of ``Gemm``.
 enum BlasGemm {
-  static func setThreadCount(_ count: Int) {
-    openblas_set_num_threads(Int32(count))
+  nonisolated(unsafe) private static var configuredThreads = -1
+
+  /// Tells OpenBLAS the caller's ``Parallelism/threadCount`` when it changed since the last call.
+  static func synchronizeThreadCount() {
+    let wanted = Parallelism.threadCount
+    if wanted != configuredThreads {
+      openblas_set_num_threads(Int32(wanted))
+      configuredThreads = wanted
+    }
   }
 
   static func multiply(
     m: Int, n: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float,
     c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
+    synchronizeThreadCount()
     if beta == 0 {
       // OpenBLAS reads C even when β = 0 in some kernels; clear it so garbage (NaN) cannot leak.
       for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) }

@@ -6,19 +6,20 @@ import Dispatch
 /// chunks of an elementwise map, output columns of a reduction), never over a sum, so the
 /// numbers do not depend on the thread count. The exception is a product routed to OpenBLAS,
 /// whose own threading may change the order of its sums; ``GemmBackend`` says when that happens.
-/// The count is process configuration set once at start-up by an executable (or a test), not
-/// state that results depend on.
+/// The count is bound by the caller for a scope (an executable at start-up, a test around its
+/// body); results do not depend on it.
 public enum Parallelism {
-  nonisolated(unsafe) private static var configuredThreadCount = 1
+  /// The number of worker threads kernels may use (at least 1; 1 by default).
+  ///
+  /// A task-local value: bind it around a computation with
+  /// `Parallelism.$threadCount.withValue(2) { … }`. Work dispatched to worker threads sees the
+  /// default of 1, so kernels never nest parallel loops.
+  @TaskLocal public static var threadCount: Int = 1
 
-  /// The number of worker threads kernels may use (at least 1). Setting it also sets OpenBLAS's.
-  public static var threadCount: Int {
-    get { configuredThreadCount }
-    set {
-      precondition(newValue >= 1, "Thread count must be at least 1, got \(newValue)")
-      configuredThreadCount = newValue
-      BlasGemm.setThreadCount(newValue)
-    }
+  /// Runs `body` with `count` threads available to the kernels.
+  public static func withThreads<Result>(_ count: Int, _ body: () throws -> Result) rethrows -> Result {
+    precondition(count >= 1, "Thread count must be at least 1, got \(count)")
+    return try $threadCount.withValue(count) { try body() }
   }
 
   /// Runs `body` over `0..<count` split into at most ``threadCount`` contiguous chunks whose

@@ -2,7 +2,8 @@
 /// (Chen et al. 2019, §4: LipSwish(x) = h(x; softplus(β̃)) / 1.1).
 ///
 /// With u = βx and s = σ(u), the derivatives of the sigmoid are polynomials in s:
-/// σ′ = s(1−s), σ″ = σ′(1−2s), σ‴ = σ′(1−6s+6s²), σ⁗ = σ′(1−2s)(1−12s+12s²). Writing
+/// σ′ = s(1−s), σ″ = σ′(1−2s), σ‴ = σ′(1−6s+6s²), σ⁗ = σ′(1−2s)(1−12s+12s²),
+/// σ⁽⁵⁾ = σ′(1−30s+150s²−240s³+120s⁴). Writing
 /// φ₀ = u·s and φₙ = n·σ⁽ⁿ⁻¹⁾ + u·σ⁽ⁿ⁾ (n ≥ 1), one has φₙ′ = φₙ₊₁ and
 ///
 ///     ∂ⁿh/∂xⁿ   = βⁿ⁻¹ · φₙ(u)
@@ -12,13 +13,13 @@
 /// multiplier w is the upstream vector of a vector-Jacobian product.
 public enum SwishKernels {
   /// The highest derivative order in x that the kernels evaluate.
-  public static let maximumOrder = 3
+  public static let maximumOrder = 4
 
   /// Elements per partial sum of the β-gradient. Fixed, so that the order of the sum does not
   /// depend on the thread count.
   static let sumBlock = 4096
 
-  /// σ⁽ᵏ⁾(u) for k = 0...4, from s = σ(u).
+  /// σ⁽ᵏ⁾(u) for k = 0...5, from s = σ(u).
   @inline(__always)
   static func sigmoidDerivative(_ k: Int, _ s: Vector8) -> Vector8 {
     let one = Vector8(repeating: 1)
@@ -28,11 +29,14 @@ public enum SwishKernels {
     case 1: return first
     case 2: return first * (one - 2 * s)
     case 3: return first * (one - 6 * s + 6 * s * s)
-    default: return first * (one - 2 * s) * (one - 12 * s + 12 * s * s)
+    case 4: return first * (one - 2 * s) * (one - 12 * s + 12 * s * s)
+    default:
+      let polynomial = 120 * s - 240
+      return first * (one + s * (-30 + s * (150 + s * polynomial)))
     }
   }
 
-  /// φₖ(u) for k = 0...4.
+  /// φₖ(u) for k = 0...5.
   @inline(__always)
   static func phi(_ k: Int, _ u: Vector8, _ s: Vector8) -> Vector8 {
     if k == 0 { return u * s }
@@ -58,17 +62,12 @@ public enum SwishKernels {
     return bracket * power(slope, order - 2)
   }
 
+  /// base^exponent for any integer exponent (the kernels need −2...4).
   @inline(__always)
   static func power(_ base: Float, _ exponent: Int) -> Float {
-    switch exponent {
-    case -1: return 1 / base
-    case 0: return 1
-    case 1: return base
-    default:
-      var result: Float = 1
-      for _ in 0..<exponent { result *= base }
-      return result
-    }
+    var result: Float = 1
+    for _ in 0..<abs(exponent) { result *= base }
+    return exponent < 0 ? 1 / result : result
   }
 
   /// `scale · w ⊙ ∂ⁿh/∂xⁿ(x; β)`, with w = 1 when `multiplier` is nil.

@@ -5,7 +5,7 @@ extension Variable {
   ///
   /// `slope` is β, a one-element variable (β > 0). Order 0 with no multiplier is the activation
   /// itself; order n with the upstream vector as multiplier is the backward pass of order n − 1.
-  /// Differentiable in x, w and β up to the third derivative in x (``SwishKernels``).
+  /// Differentiable in x, w and β; derivatives in x exist up to order ``SwishKernels/maximumOrder``.
   public static func swish(
     order: Int, _ input: Variable, slope: Variable, scale: Float = 1, multiplier: Variable? = nil
   ) -> Variable {

@@ -1,0 +1,62 @@
+import FlowCore
+import Testing
+
+@Suite("Matrix products")
+struct GemmTests {
+  static let shapes: [(Int, Int, Int)] = [(1, 1, 1), (7, 5, 3), (13, 17, 29), (50, 33, 300), (6, 16, 256), (97, 130, 513)]
+
+  @Test(
+    "Every backend and transposition matches a naive product",
+    arguments: GemmBackend.allCases, [Transposition.none, .transposed])
+  func productsMatchNaiveLoops(backend: GemmBackend, transposeA: Transposition) {
+    for transposeB in [Transposition.none, .transposed] {
+      for (index, (m, n, k)) in Self.shapes.enumerated() {
+        let a = randomTensor(transposeA == .none ? [m, k] : [k, m], seed: UInt64(index))
+        let b = randomTensor(transposeB == .none ? [k, n] : [n, k], seed: UInt64(100 + index))
+        let expected = naiveProduct(a, b, transposeA: transposeA, transposeB: transposeB)
+        var result = Tensor(repeating: .nan, shape: [m, n])
+        result.withUnsafeMutableBufferPointer { c in
+          a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+              Gemm.multiply(
+                m: m, n: n, k: k, a: a.baseAddress!, lda: transposeA == .none ? k : m, transposeA: transposeA,
+                b: b.baseAddress!, ldb: transposeB == .none ? n : k, transposeB: transposeB,
+                c: c.baseAddress!, ldc: n, backend: backend)
+            }
+          }
+        }
+        let error = maximumDifference(result, expected)
+        #expect(error <= 1e-4 * Float(k).squareRoot() * 4, "\(backend) \(transposeA)/\(transposeB) \(m)x\(n)x\(k): error \(error)")
+      }
+    }
+  }
+
+  @Test("β = 1 accumulates into C and α scales the product", arguments: GemmBackend.allCases)
+  func alphaAndBetaCombine(backend: GemmBackend) {
+    let (m, n, k) = (19, 23, 41)
+    let a = randomTensor([m, k], seed: 1)
+    let b = randomTensor([k, n], seed: 2)
+    let initial = randomTensor([m, n], seed: 3)
+    var c = initial
+    c.withUnsafeMutableBufferPointer { c in
+      a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+          Gemm.multiply(m: m, n: n, k: k, alpha: 0.5, a: a.baseAddress!, lda: k, b: b.baseAddress!, ldb: n, beta: 1, c: c.baseAddress!, ldc: n, backend: backend)
+        }
+      }
+    }
+    let expected = naiveProduct(a, b, transposeA: .none, transposeB: .none) * 0.5 + initial
+    #expect(maximumDifference(c, expected) < 1e-4)
+  }
+
+  @Test("The SIMD kernel gives bit-identical products with one and two threads")
+  func simdProductDoesNotDependOnThreadCount() {
+    for (m, n, k) in [(500, 128, 128), (64, 576, 3000), (1000, 64, 576)] {
+      let a = randomTensor([m, k], seed: 5)
+      let b = randomTensor([k, n], seed: 6)
+      let one = Parallelism.withThreads(1) { Tensor.matrixProduct(a, b) }
+      let two = Parallelism.withThreads(2) { Tensor.matrixProduct(a, b) }
+      #expect(one == two, "\(m)x\(n)x\(k) differs between thread counts")
+    }
+  }
+}

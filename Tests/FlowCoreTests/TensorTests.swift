@@ -1,0 +1,129 @@
+import FlowCore
+import Foundation
+import Testing
+
+@Suite("Tensor kernels")
+struct TensorTests {
+  @Test("The vectorised exponential is within 3 ulp of libm over the useful range")
+  func vectorisedExponentialIsAccurate() {
+    let values = (0..<20_001).map { Float($0) / 20_000 * 170 - 85 }
+    let result = Tensor(shape: [values.count], scalars: values).exp()
+    for (index, x) in values.enumerated() {
+      let expected = Foundation.exp(Double(x))
+      let relative = abs(Double(result[flat: index]) - expected) / expected
+      #expect(relative < 3 * Double(Float.ulpOfOne), "exp(\(x)): \(result[flat: index]) vs \(expected)")
+      if relative >= 3 * Double(Float.ulpOfOne) { break }
+    }
+    let extremes = Tensor(shape: [2], scalars: [-200, 200]).exp().scalars
+    #expect(extremes[0].isFinite && extremes[1].isFinite)
+  }
+
+  @Test("Sigmoid and softplus stay finite and accurate for large arguments")
+  func sigmoidAndSoftplusAreStable() {
+    let input = Tensor(shape: [5], scalars: [-100, -5, 0, 5, 100])
+    let sigmoid = input.sigmoid().scalars
+    let softplus = input.softplus().scalars
+    for (index, x) in input.scalars.enumerated() {
+      #expect(abs(Double(sigmoid[index]) - 1 / (1 + Foundation.exp(-Double(x)))) < 1e-6)
+      #expect(abs(Double(softplus[index]) - Foundation.log1p(Foundation.exp(Double(x)))) < 1e-5 * max(1, Double(abs(x))))
+    }
+  }
+
+  @Test("Broadcasting follows the suffix rule and rejects other shapes")
+  func broadcastingFollowsSuffixRule() {
+    #expect(Tensor.broadcastShape([2, 3, 4], [4]) == [2, 3, 4])
+    #expect(Tensor.broadcastShape([4], [2, 3, 4]) == [2, 3, 4])
+    #expect(Tensor.broadcastShape([2, 3], []) == [2, 3])
+    #expect(Tensor.broadcastShape([2, 3], [2]) == nil)
+    let matrix = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+    let row = Tensor(shape: [3], scalars: [10, 20, 30])
+    #expect((matrix + row).scalars == [11, 22, 33, 14, 25, 36])
+    #expect((row - matrix).scalars == [9, 18, 27, 6, 15, 24])
+    #expect((matrix * Tensor(2)).scalars == [2, 4, 6, 8, 10, 12])
+  }
+
+  @Test("Sums over axes match explicit loops, and expanding is their adjoint")
+  func sumsMatchLoops() {
+    let tensor = randomTensor([3, 4, 5], seed: 1)
+    for axis in 0..<3 {
+      let sum = tensor.sum(alongAxis: axis)
+      var expectedShape = [3, 4, 5]
+      expectedShape.remove(at: axis)
+      #expect(sum.shape == expectedShape)
+      var expected = Tensor.zeros(expectedShape)
+      for i in 0..<3 {
+        for j in 0..<4 {
+          for k in 0..<5 {
+            let value = tensor[flat: (i * 4 + j) * 5 + k]
+            let target: Int
+            switch axis {
+            case 0: target = j * 5 + k
+            case 1: target = i * 5 + k
+            default: target = i * 4 + j
+            }
+            expected[flat: target] += value
+          }
+        }
+      }
+      #expect(maximumDifference(sum, expected) < 1e-5)
+      let probe = randomTensor(expectedShape, seed: 2)
+      let left = innerProduct(sum, probe)
+      let right = innerProduct(tensor, probe.expanded(insertingAxis: axis, extent: tensor.shape[axis]))
+      #expect(abs(left - right) < 1e-4)
+    }
+    #expect(abs(tensor.sum().scalar - tensor.scalars.reduce(0, +)) < 1e-4)
+  }
+
+  @Test("Concatenation and slicing along the last axis are inverse to each other")
+  func concatenationAndSlicingRoundTrip() {
+    let a = randomTensor([2, 3, 2], seed: 1)
+    let b = randomTensor([2, 3, 5], seed: 2)
+    let joined = Tensor.concatenatingLastAxis([a, b])
+    #expect(joined.shape == [2, 3, 7])
+    #expect(joined.slicingLastAxis(0..<2) == a)
+    #expect(joined.slicingLastAxis(2..<7) == b)
+    #expect(a.paddingLastAxis(offset: 1, width: 4).slicingLastAxis(1..<3) == a)
+  }
+
+  @Test("Squeeze moves each 2×2 block of pixels into channels and unsqueeze undoes it")
+  func squeezeRoundTrips() {
+    let image = Tensor(shape: [1, 2, 2, 1], scalars: [1, 2, 3, 4])
+    #expect(image.squeezed().shape == [1, 1, 1, 4])
+    #expect(image.squeezed().scalars == [1, 2, 3, 4])
+    let batch = randomTensor([2, 6, 4, 3], seed: 5)
+    #expect(batch.squeezed().unsqueezed() == batch)
+    #expect(batch.squeezed().shape == [2, 3, 2, 12])
+  }
+
+  @Test("Tensors copy on write")
+  func tensorsCopyOnWrite() {
+    let original = Tensor(shape: [3], scalars: [1, 2, 3])
+    var copy = original
+    copy[flat: 0] = 9
+    #expect(original.scalars == [1, 2, 3])
+    #expect(copy.scalars == [9, 2, 3])
+  }
+
+  @Test("LipSwish has slope at most 1 and its derivatives match differences of the function")
+  func lipSwishDerivativesAreConsistent() {
+    let x = Tensor(shape: [401], scalars: (0..<401).map { Float($0) / 20 - 10 })
+    for beta: Float in [0.1, 0.97, 5] {
+      let first = SwishKernels.derivative(order: 1, input: x, slope: beta, scale: LipSwish.scale, multiplier: nil)
+      let steepest = first.scalars.map(abs).max() ?? 0
+      #expect(steepest <= 1)
+      for order in 0..<SwishKernels.maximumOrder {
+        let h: Float = 1e-2
+        let plus = SwishKernels.derivative(order: order, input: x + h, slope: beta, scale: 1, multiplier: nil)
+        let minus = SwishKernels.derivative(order: order, input: x - h, slope: beta, scale: 1, multiplier: nil)
+        let next = SwishKernels.derivative(order: order + 1, input: x, slope: beta, scale: 1, multiplier: nil)
+        let numeric = (plus - minus) * (1 / (2 * h))
+        #expect(maximumDifference(numeric, next) < 2e-3 * max(1, beta * beta * beta), "order \(order), β \(beta)")
+        let slopePlus = SwishKernels.derivative(order: order, input: x, slope: beta + h / 10, scale: 1, multiplier: nil)
+        let slopeMinus = SwishKernels.derivative(order: order, input: x, slope: beta - h / 10, scale: 1, multiplier: nil)
+        let slopeNumeric = (slopePlus - slopeMinus) * (1 / (h / 5))
+        let slopeAnalytic = SwishKernels.slopeDerivative(order: order, input: x, slope: beta, scale: 1, multiplier: nil)
+        #expect(maximumDifference(slopeNumeric, slopeAnalytic) < 2e-2 * max(1, beta * beta), "slope order \(order), β \(beta)")
+      }
+    }
+  }
+}
