@@ -1,1 +1,212 @@
-print("bench: rewritten below")
+import Dispatch
+import FlowCore
+import Foundation
+
+// `lipflow-bench [--threads N]`: speed figures of the numerical core. Besides the human-readable
+// lines, every figure is printed as `bench <name> <value> <unit>`.
+
+let arguments = CommandLine.arguments
+let threads = arguments.firstIndex(of: "--threads").flatMap { Int(arguments[$0 + 1]) } ?? 2
+
+func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// Median wall time of `body` over `repetitions` runs after `warmup` runs.
+func medianTime(repetitions: Int, warmup: Int = 2, _ body: () -> Void) -> Double {
+  for _ in 0..<warmup { body() }
+  var times: [Double] = []
+  for _ in 0..<repetitions {
+    let start = seconds()
+    body()
+    times.append(seconds() - start)
+  }
+  return times.sorted()[times.count / 2]
+}
+
+func report(_ name: String, _ value: Double, _ unit: String, _ note: String = "") {
+  let formatted = String(format: value >= 100 ? "%.1f" : "%.3f", value)
+  print("bench \(name) \(formatted) \(unit)\(note.isEmpty ? "" : "    # \(note)")")
+}
+
+// MARK: - FMA peak
+
+/// Floating-point rate of a loop of independent 8-lane FMAs (12 accumulators), per thread.
+@inline(never)
+func fmaLoop(iterations: Int) -> Float {
+  var accumulators = [Vector8](repeating: Vector8(repeating: 1), count: 12)
+  let a = Vector8(repeating: 0.999_999), b = Vector8(repeating: 1e-7)
+  var (c0, c1, c2, c3, c4, c5) = (accumulators[0], accumulators[1], accumulators[2], accumulators[3], accumulators[4], accumulators[5])
+  var (c6, c7, c8, c9, c10, c11) = (accumulators[6], accumulators[7], accumulators[8], accumulators[9], accumulators[10], accumulators[11])
+  for _ in 0..<iterations {
+    c0 = c0.addingProduct(a, b); c1 = c1.addingProduct(a, b); c2 = c2.addingProduct(a, b)
+    c3 = c3.addingProduct(a, b); c4 = c4.addingProduct(a, b); c5 = c5.addingProduct(a, b)
+    c6 = c6.addingProduct(a, b); c7 = c7.addingProduct(a, b); c8 = c8.addingProduct(a, b)
+    c9 = c9.addingProduct(a, b); c10 = c10.addingProduct(a, b); c11 = c11.addingProduct(a, b)
+  }
+  accumulators = [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11]
+  return accumulators.reduce(Vector8(), +).sum()
+}
+
+func fmaPeak(threadCount: Int) -> Double {
+  let iterations = 20_000_000
+  var sink: Float = 0
+  let time = medianTime(repetitions: 5, warmup: 1) {
+    if threadCount == 1 {
+      sink += fmaLoop(iterations: iterations)
+    } else {
+      DispatchQueue.concurrentPerform(iterations: threadCount) { _ in _ = fmaLoop(iterations: iterations) }
+    }
+  }
+  if sink == .infinity { print(sink) }
+  return Double(threadCount * iterations * 12 * 8 * 2) / time / 1e9
+}
+
+// MARK: - GEMM
+
+func gemmRate(m: Int, n: Int, k: Int, transposeA: Transposition, transposeB: Transposition, backend: GemmBackend) -> Double {
+  let a = Tensor(repeating: 0.5, shape: [m * k])
+  let b = Tensor(repeating: 0.25, shape: [k * n])
+  var c = Tensor(repeating: 0, shape: [m * n])
+  let flops = 2.0 * Double(m * n * k)
+  let repetitions = max(5, min(200, Int(3e9 / flops)))
+  let time = medianTime(repetitions: repetitions) {
+    c.withUnsafeMutableBufferPointer { c in
+      a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+          Gemm.multiply(
+            m: m, n: n, k: k, a: a.baseAddress!, lda: transposeA == .none ? k : m, transposeA: transposeA,
+            b: b.baseAddress!, ldb: transposeB == .none ? n : k, transposeB: transposeB,
+            c: c.baseAddress!, ldc: n, backend: backend)
+        }
+      }
+    }
+  }
+  return flops / time / 1e9
+}
+
+if arguments.contains("--profile-mlp") {
+  // A loop for profilers: first-order MLP steps only.
+  Parallelism.withThreads(threads) {
+    var stream = RandomStream(seed: 2)
+    let network = MultilayerPerceptron(stream: &stream)
+    let batch = Tensor.randomNormal(shape: [500, 2], stream: &stream)
+    for _ in 0..<400 {
+      let loss = network(Variable(batch)).squared().sum()
+      _ = Gradients.of(loss, withRespectTo: network.parameters)
+    }
+  }
+  exit(0)
+}
+
+print("LipFlow core benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores visible, \(threads) threads)")
+let peakOne = fmaPeak(threadCount: 1)
+let peakAll = fmaPeak(threadCount: threads)
+report("fma_peak_1thread", peakOne, "GFLOP/s")
+report("fma_peak_\(threads)threads", peakAll, "GFLOP/s")
+
+let gemmShapes: [(name: String, m: Int, n: Int, k: Int, a: Transposition, b: Transposition)] = [
+  ("sgemm_500x128x128", 500, 128, 128, .none, .transposed),
+  ("sgemm_500x128x128_backward_input", 500, 128, 128, .none, .none),
+  ("sgemm_128x128x500_backward_weight", 128, 128, 500, .transposed, .none),
+  ("sgemm_conv3x3_forward_50176x64x576", 50176, 64, 576, .none, .transposed),
+  ("sgemm_conv3x3_weight_64x576x50176", 64, 576, 50176, .transposed, .none),
+]
+for shape in gemmShapes {
+  for threadCount in Set([1, threads]).sorted() {
+    for backend in GemmBackend.allCases {
+      let rate = Parallelism.withThreads(threadCount) {
+        gemmRate(m: shape.m, n: shape.n, k: shape.k, transposeA: shape.a, transposeB: shape.b, backend: backend)
+      }
+      let suffix = (backend == .simd ? "" : "_openblas") + (threadCount == threads ? "" : "_\(threadCount)thread")
+      report(shape.name + suffix, rate, "GFLOP/s", String(format: "%.0f%% of the %d-thread FMA peak", 100 * rate / (threadCount == 1 ? peakOne : peakAll), threadCount))
+    }
+  }
+}
+
+// MARK: - Convolution
+
+Parallelism.withThreads(threads) {
+  var stream = RandomStream(seed: 1)
+  let input = Tensor.randomNormal(shape: [64, 28, 28, 64], stream: &stream)
+  let weight = Tensor.randomNormal(shape: [64, 3, 3, 64], stream: &stream)
+  let flops = 2.0 * 64 * 28 * 28 * 64 * 576
+  let forward = medianTime(repetitions: 5) { _ = Convolution.forward(input, weight: weight, padding: 1) }
+  report("conv3x3_64x28x28x64_forward", flops / forward / 1e9, "GFLOP/s", "im2col + GEMM, whole batch")
+  let transposed = medianTime(repetitions: 5) { _ = Convolution.transposed(input, weight: weight, padding: 1) }
+  report("conv3x3_64x28x28x64_input_gradient", flops / transposed / 1e9, "GFLOP/s")
+  let weightGradient = medianTime(repetitions: 5) {
+    _ = Convolution.weightGradient(input: input, outputGradient: input, kernelHeight: 3, kernelWidth: 3, padding: 1)
+  }
+  report("conv3x3_64x28x28x64_weight_gradient", flops / weightGradient / 1e9, "GFLOP/s")
+}
+
+// MARK: - The toy MLP 2-128-128-128-128-2 with LipSwish, batch 500
+
+/// LipSwish before every linear layer, as the toy Residual Flow's g (residual-flows `build_nnet`).
+struct MultilayerPerceptron {
+  let widths = [2, 128, 128, 128, 128, 2]
+  var weights: [Variable] = []
+  var biases: [Variable] = []
+  var rawSlopes: [Variable] = []
+
+  init(stream: inout RandomStream) {
+    for (input, output) in zip(widths.dropLast(), widths.dropFirst()) {
+      let bound = 1 / Float(input).squareRoot()
+      weights.append(Variable(Tensor.randomUniform(shape: [output, input], lower: -bound, upper: bound, stream: &stream), requiresGradient: true))
+      biases.append(Variable(Tensor.randomUniform(shape: [output], lower: -bound, upper: bound, stream: &stream), requiresGradient: true))
+      rawSlopes.append(Variable(Tensor(LipSwish.initialRawSlope), requiresGradient: true))
+    }
+  }
+
+  var parameters: [Variable] { weights + biases + rawSlopes }
+
+  func callAsFunction(_ x: Variable) -> Variable {
+    var h = x
+    for layer in weights.indices {
+      h = Variable.affine(h.lipSwish(rawSlope: rawSlopes[layer]), weight: weights[layer], bias: biases[layer])
+    }
+    return h
+  }
+}
+
+Parallelism.withThreads(threads) {
+  var stream = RandomStream(seed: 2)
+  let network = MultilayerPerceptron(stream: &stream)
+  let batch = Tensor.randomNormal(shape: [500, 2], stream: &stream)
+  let probe = Tensor.randomNormal(shape: [500, 2], stream: &stream)
+
+  let firstOrder = medianTime(repetitions: 41, warmup: 5) {
+    let x = Variable(batch)
+    let loss = network(x).squared().sum()
+    _ = Gradients.of(loss, withRespectTo: network.parameters)
+  }
+  // The same matrix products alone: forward x·Wᵀ for 5 layers, backward gᵀ·x for 5 and g·W for 4.
+  let layerShapes = zip(network.widths.dropLast(), network.widths.dropFirst()).map { ($0, $1) }
+  let scratch = Tensor(repeating: 0.1, shape: [500 * 128 * 4])
+  let output = Tensor(repeating: 0, shape: [500 * 128 * 4])
+  let gemmOnly = medianTime(repetitions: 41, warmup: 5) {
+    for (index, (inputs, outputs)) in layerShapes.enumerated() {
+      Gemm.multiply(m: 500, n: outputs, k: inputs, a: scratch.withUnsafeBufferPointer { $0.baseAddress! }, lda: inputs,
+                    b: scratch.withUnsafeBufferPointer { $0.baseAddress! }, ldb: inputs, transposeB: .transposed,
+                    c: output.withUnsafeBufferPointer { UnsafeMutablePointer(mutating: $0.baseAddress!) }, ldc: outputs)
+      Gemm.multiply(m: outputs, n: inputs, k: 500, a: scratch.withUnsafeBufferPointer { $0.baseAddress! }, lda: outputs, transposeA: .transposed,
+                    b: scratch.withUnsafeBufferPointer { $0.baseAddress! }, ldb: inputs,
+                    c: output.withUnsafeBufferPointer { UnsafeMutablePointer(mutating: $0.baseAddress!) }, ldc: inputs)
+      if index > 0 {
+        Gemm.multiply(m: 500, n: inputs, k: outputs, a: scratch.withUnsafeBufferPointer { $0.baseAddress! }, lda: outputs,
+                      b: scratch.withUnsafeBufferPointer { $0.baseAddress! }, ldb: inputs,
+                      c: output.withUnsafeBufferPointer { UnsafeMutablePointer(mutating: $0.baseAddress!) }, ldc: inputs)
+      }
+    }
+  }
+  let secondOrder = medianTime(repetitions: 21, warmup: 3) {
+    let x = Variable(batch, requiresGradient: true)
+    let y = network(x)
+    let w = Gradients.of(y, withRespectTo: [x], seed: Variable(probe), mode: .differentiable)[0]
+    let quadraticForm = (w * Variable(probe)).sum()
+    _ = Gradients.of(quadraticForm, withRespectTo: network.parameters + [x])
+  }
+  report("mlp_2_128x4_2_forward_backward", firstOrder * 1e3, "ms", "batch 500, LipSwish, gradients of all parameters")
+  report("mlp_2_128x4_2_gemm_only", gemmOnly * 1e3, "ms", "the same 14 matrix products alone")
+  report("mlp_forward_backward_over_gemm", firstOrder / gemmOnly, "x", "target ≤ 1.5")
+  report("mlp_2_128x4_2_second_order", secondOrder * 1e3, "ms", "forward, vᵀJv by a differentiable VJP, gradient of it w.r.t. parameters and x")
+}

@@ -26,11 +26,19 @@ func store8(_ vector: Vector8, _ pointer: UnsafeMutablePointer<Float>, _ offset:
 /// |r| ≤ ln2/2 (the Cephes `expf` coefficients), then scaling by 2^n through the exponent bits.
 /// Inputs are clamped to [−87.3, 88.37], so the result is finite and normal; relative error is
 /// about 2 ulp.
+///
+/// n = round(x·log₂e) is obtained by adding 1.5·2²³, which leaves n in the low mantissa bits
+/// (round-to-nearest-even by the FPU itself); Swift's generic SIMD float→int conversion and
+/// `rounded()` are per-lane library calls and must not appear here.
 @inline(__always) @usableFromInline
 func vectorExp(_ x: Vector8) -> Vector8 {
-  let clamped = x.clamped(
-    lowerBound: Vector8(repeating: -87.3), upperBound: Vector8(repeating: 88.376))
-  let n = (clamped * Vector8(repeating: 1.442_695_04)).rounded(.toNearestOrEven)
+  let low = Vector8(repeating: -87.3)
+  let high = Vector8(repeating: 88.376)
+  var clamped = x.replacing(with: low, where: x .< low)
+  clamped = clamped.replacing(with: high, where: clamped .> high)
+  let magic = Vector8(repeating: 12_582_912)  // 1.5·2²³
+  let shifted = clamped.addingProduct(clamped, Vector8(repeating: 0.442_695_04)) + magic
+  let n = shifted - magic
   var r = clamped.addingProduct(n, Vector8(repeating: -0.693_359_375))
   r = r.addingProduct(n, Vector8(repeating: 2.121_944_4e-4))
   var p = Vector8(repeating: 1.987_569_15e-4)
@@ -40,7 +48,8 @@ func vectorExp(_ x: Vector8) -> Vector8 {
   p = Vector8(repeating: 1.666_666_55e-1).addingProduct(p, r)
   p = Vector8(repeating: 5.000_000_12e-1).addingProduct(p, r)
   let y = (r + 1).addingProduct(p, r * r)
-  let exponent = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+  let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
+  let exponent = (integer &+ 127) &<< 23
   return y * unsafeBitCast(exponent, to: Vector8.self)
 }
 

@@ -1,0 +1,51 @@
+# LipFlow: reproduction harness for Lipschitz-constrained invertible flows.
+#   make test    installs what is missing (Debian packages), builds, runs the tests
+#   make bench   builds and prints speed figures (`bench <name> <value> <unit>` lines)
+# The Swift toolchain itself (6.x) must be on PATH or at /opt/swift; Debian has no package for it.
+
+SHELL := /bin/bash
+SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+CONFIGURATION ?= release
+APT_PACKAGES := libopenblas-dev libpng-dev
+BENCH_THREADS ?= 2
+
+.PHONY: all deps build test bench clean
+
+all: build
+
+deps:
+	@if [ ! -x "$(SWIFT)" ]; then \
+	  echo "error: no Swift toolchain found (looked for 'swift' on PATH and $(SWIFT)); install Swift 6 first" >&2; exit 1; \
+	fi
+	@missing=""; \
+	for package in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "deps: installing Debian packages:$$missing"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "deps: missing Debian packages:$$missing" >&2; \
+	    echo "deps: run as root:  apt-get update && apt-get install -y$$missing" >&2; \
+	    exit 1; \
+	  fi; \
+	else \
+	  echo "deps: Debian packages present ($(APT_PACKAGES))"; \
+	fi
+
+build: deps
+	@echo "build: swift build -c $(CONFIGURATION)"
+	$(SWIFT) build -c $(CONFIGURATION)
+
+test: deps
+	@echo "test: swift test -c $(CONFIGURATION) (builds the package and its dependencies first)"
+	$(SWIFT) test -c $(CONFIGURATION) --disable-xctest
+
+bench: build
+	@echo "bench: $(BENCH_THREADS) threads where not stated otherwise"
+	$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/lipflow-bench --threads $(BENCH_THREADS)
+
+clean:
+	rm -rf .build
