@@ -19,7 +19,7 @@ let numericSettings: [SwiftSetting] =
 
 let package = Package(
   name: "LipFlow",
-  platforms: [.macOS(.v13)],
+  platforms: [.macOS(.v15)],
   products: [
     .library(name: "FlowCore", targets: ["FlowCore"]),
     .executable(name: "lipflow", targets: ["lipflow"]),

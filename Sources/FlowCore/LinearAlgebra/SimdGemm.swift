@@ -1,11 +1,11 @@
-import Dispatch
-
-/// The package's own single-precision GEMM: Goto-style blocking with packed panels and a 6×16
+/// The package's own single-precision GEMM: Goto-style blocking with packed B panels and a 6×16
 /// register micro-kernel (12 accumulators of 8 lanes, fused multiply-add).
 ///
-/// Blocking: depth blocks of ``depthBlock`` (a packed 6-row panel of A and a 16-column panel of B
-/// stay in L1), row blocks of ``rowBlock`` rows (packed A in L2), column blocks of
-/// ``columnBlock`` (packed B in L2). Each element of C sums its depth blocks in increasing order
+/// Blocking: depth blocks of ``depthBlock`` (a 16-column panel of B stays in L1), row blocks of
+/// ``rowBlock`` rows, column blocks of ``columnBlock`` (packed B in L2). A is not packed: the
+/// kernel broadcasts its elements straight from memory through a row and a depth stride, which
+/// serves both transpositions; packing A cost more than it saved on the tall im2col matrices,
+/// whose elements are each used for only 2·O flops. Each element of C sums its depth blocks in increasing order
 /// and every block in the same order, so the result is the same whichever way rows or columns
 /// are split among threads.
 enum SimdGemm {
@@ -35,7 +35,7 @@ enum SimdGemm {
       serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc)
       return
     }
-    DispatchQueue.concurrentPerform(iterations: parts) { part in
+    WorkerPool.shared.run(taskCount: parts, participants: parts) { part in
       let start = tiles * part / parts * tile
       let end = min(extent, tiles * (part + 1) / parts * tile)
       if start >= end { return }
@@ -63,14 +63,10 @@ enum SimdGemm {
       }
       return
     }
-    let packedA = UnsafeMutableRawPointer.allocate(
-      byteCount: rowBlock * depthBlock * 4, alignment: 64
-    ).bindMemory(to: Float.self, capacity: rowBlock * depthBlock)
     let packedB = UnsafeMutableRawPointer.allocate(
       byteCount: columnBlock * depthBlock * 4, alignment: 64
     ).bindMemory(to: Float.self, capacity: columnBlock * depthBlock)
     defer {
-      UnsafeMutableRawPointer(packedA).deallocate()
       UnsafeMutableRawPointer(packedB).deallocate()
     }
     var scratch = [Float](repeating: 0, count: rowTile * columnTile)
@@ -83,12 +79,11 @@ enum SimdGemm {
           let blockBeta = pc == 0 ? beta : 1
           for ic in stride(from: 0, to: m, by: rowBlock) {
             let mc = min(rowBlock, m - ic)
-            packA(a.offset(rows: ic, columns: pc), rows: mc, depth: kc, into: packedA)
             for jr in stride(from: 0, to: nc, by: columnTile) {
               for ir in stride(from: 0, to: mc, by: rowTile) {
                 kernel(
                   depth: kc,
-                  a: packedA + ir * kc,
+                  a: a.offset(rows: ic + ir, columns: pc),
                   b: packedB + jr * kc,
                   c: c + (ic + ir) * ldc + jc + jr, ldc: ldc,
                   rows: min(rowTile, mc - ir), columns: min(columnTile, nc - jr),
@@ -135,38 +130,10 @@ enum SimdGemm {
     }
   }
 
-  /// Packs op(A)[0..<rows, 0..<depth] into panels of 6 rows, each `depth × 6`, zero-padded.
-  @inline(__always)
-  static func packA(
-    _ a: MatrixOperand, rows: Int, depth: Int, into packed: UnsafeMutablePointer<Float>
-  ) {
-    for panelStart in stride(from: 0, to: rows, by: rowTile) {
-      let height = min(rowTile, rows - panelStart)
-      let panel = packed + panelStart * depth
-      switch a.transposition {
-      case .none:
-        for lane in 0..<rowTile {
-          if lane < height {
-            let source = a.pointer + (panelStart + lane) * a.leadingDimension
-            for p in 0..<depth { panel[p * rowTile + lane] = source[p] }
-          } else {
-            for p in 0..<depth { panel[p * rowTile + lane] = 0 }
-          }
-        }
-      case .transposed:
-        for p in 0..<depth {
-          let source = a.pointer + p * a.leadingDimension + panelStart
-          let target = panel + p * rowTile
-          for lane in 0..<rowTile { target[lane] = lane < height ? source[lane] : 0 }
-        }
-      }
-    }
-  }
-
   /// The 6×16 micro-kernel: C[0..<rows, 0..<columns] = α·(Ã·B̃) + β·C over one depth block.
   @inline(__always)
   static func kernel(
-    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    depth: Int, a: MatrixOperand, b: UnsafePointer<Float>,
     c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int,
     alpha: Float, beta: Float, scratch: UnsafeMutablePointer<Float>
   ) {
@@ -176,24 +143,32 @@ enum SimdGemm {
     var c30 = Vector8(), c31 = Vector8()
     var c40 = Vector8(), c41 = Vector8()
     var c50 = Vector8(), c51 = Vector8()
-    var pa = a
+    // op(A)[l, p] sits at rowPointer(l) + p·depthStride; rows past the edge repeat the last row
+    // (their results are discarded), so the loop has no branches.
+    let (rowStride, depthStride) =
+      a.transposition == .none ? (a.leadingDimension, 1) : (1, a.leadingDimension)
+    @inline(__always) func rowPointer(_ lane: Int) -> UnsafePointer<Float> {
+      a.pointer + min(lane, rows - 1) * rowStride
+    }
+    var (pa0, pa1, pa2, pa3, pa4, pa5) = (rowPointer(0), rowPointer(1), rowPointer(2), rowPointer(3), rowPointer(4), rowPointer(5))
     var pb = UnsafeRawPointer(b)
     for _ in 0..<depth {
       let b0 = pb.loadUnaligned(as: Vector8.self)
       let b1 = pb.loadUnaligned(fromByteOffset: 32, as: Vector8.self)
-      var broadcast = Vector8(repeating: pa[0])
+      var broadcast = Vector8(repeating: pa0.pointee)
       c00 = c00.addingProduct(broadcast, b0); c01 = c01.addingProduct(broadcast, b1)
-      broadcast = Vector8(repeating: pa[1])
+      broadcast = Vector8(repeating: pa1.pointee)
       c10 = c10.addingProduct(broadcast, b0); c11 = c11.addingProduct(broadcast, b1)
-      broadcast = Vector8(repeating: pa[2])
+      broadcast = Vector8(repeating: pa2.pointee)
       c20 = c20.addingProduct(broadcast, b0); c21 = c21.addingProduct(broadcast, b1)
-      broadcast = Vector8(repeating: pa[3])
+      broadcast = Vector8(repeating: pa3.pointee)
       c30 = c30.addingProduct(broadcast, b0); c31 = c31.addingProduct(broadcast, b1)
-      broadcast = Vector8(repeating: pa[4])
+      broadcast = Vector8(repeating: pa4.pointee)
       c40 = c40.addingProduct(broadcast, b0); c41 = c41.addingProduct(broadcast, b1)
-      broadcast = Vector8(repeating: pa[5])
+      broadcast = Vector8(repeating: pa5.pointee)
       c50 = c50.addingProduct(broadcast, b0); c51 = c51.addingProduct(broadcast, b1)
-      pa += 6
+      pa0 += depthStride; pa1 += depthStride; pa2 += depthStride
+      pa3 += depthStride; pa4 += depthStride; pa5 += depthStride
       pb += 64
     }
     let full = rows == rowTile && columns == columnTile

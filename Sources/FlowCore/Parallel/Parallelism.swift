@@ -1,5 +1,3 @@
-import Dispatch
-
 /// How many threads the kernels of this package may use.
 ///
 /// Every kernel here splits work only over independent outputs (rows of a matrix product,
@@ -13,7 +11,8 @@ public enum Parallelism {
   ///
   /// A task-local value: bind it around a computation with
   /// `Parallelism.$threadCount.withValue(2) { … }`. Work dispatched to worker threads sees the
-  /// default of 1, so kernels never nest parallel loops.
+  /// default of 1, so kernels never nest parallel loops. Threads come from a persistent pool
+  /// (`WorkerPool`), not from Dispatch.
   @TaskLocal public static var threadCount: Int = 1
 
   /// Runs `body` with `count` threads available to the kernels.
@@ -24,7 +23,6 @@ public enum Parallelism {
 
   /// Runs `body` over `0..<count` split into at most ``threadCount`` contiguous chunks whose
   /// bounds are multiples of `alignment`; runs inline when `count < minimumParallelCount`.
-  @inlinable
   public static func forEachChunk(
     count: Int, minimumParallelCount: Int = 1 << 16, alignment: Int = 8,
     _ body: (Range<Int>) -> Void
@@ -36,24 +34,19 @@ public enum Parallelism {
     }
     let chunks = threads
     let perChunk = ((count + chunks - 1) / chunks + alignment - 1) / alignment * alignment
-    withoutActuallyEscaping(body) { body in
-      DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-        let start = chunk * perChunk
-        let end = Swift.min(count, start + perChunk)
-        if start < end { body(start..<end) }
-      }
+    WorkerPool.shared.run(taskCount: chunks, participants: threads) { chunk in
+      let start = chunk * perChunk
+      let end = Swift.min(count, start + perChunk)
+      if start < end { body(start..<end) }
     }
   }
 
   /// Runs `body(index)` for each index in `0..<count`, in parallel when `threadCount > 1`.
-  @inlinable
   public static func forEach(count: Int, _ body: (Int) -> Void) {
     if threadCount <= 1 || count <= 1 {
       for index in 0..<count { body(index) }
       return
     }
-    withoutActuallyEscaping(body) { body in
-      DispatchQueue.concurrentPerform(iterations: count) { body($0) }
-    }
+    WorkerPool.shared.run(taskCount: count, participants: threadCount, body)
   }
 }
