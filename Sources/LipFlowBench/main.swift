@@ -174,7 +174,7 @@ Parallelism.withThreads(threads) {
   let batch = Tensor.randomNormal(shape: [500, 2], stream: &stream)
   let probe = Tensor.randomNormal(shape: [500, 2], stream: &stream)
 
-  let firstOrder = medianTime(repetitions: 41, warmup: 5) {
+  let firstOrder = medianTime(repetitions: 301, warmup: 20) {
     let x = Variable(batch)
     let loss = network(x).squared().sum()
     _ = Gradients.of(loss, withRespectTo: network.parameters)
@@ -183,7 +183,7 @@ Parallelism.withThreads(threads) {
   let layerShapes = zip(network.widths.dropLast(), network.widths.dropFirst()).map { ($0, $1) }
   let scratch = Tensor(repeating: 0.1, shape: [500 * 128 * 4])
   let output = Tensor(repeating: 0, shape: [500 * 128 * 4])
-  let gemmOnly = medianTime(repetitions: 41, warmup: 5) {
+  let gemmOnly = medianTime(repetitions: 301, warmup: 20) {
     for (index, (inputs, outputs)) in layerShapes.enumerated() {
       Gemm.multiply(m: 500, n: outputs, k: inputs, a: scratch.withUnsafeBufferPointer { $0.baseAddress! }, lda: inputs,
                     b: scratch.withUnsafeBufferPointer { $0.baseAddress! }, ldb: inputs, transposeB: .transposed,
@@ -198,7 +198,7 @@ Parallelism.withThreads(threads) {
       }
     }
   }
-  let secondOrder = medianTime(repetitions: 21, warmup: 3) {
+  let secondOrder = medianTime(repetitions: 101, warmup: 10) {
     let x = Variable(batch, requiresGradient: true)
     let y = network(x)
     let w = Gradients.of(y, withRespectTo: [x], seed: Variable(probe), mode: .differentiable)[0]

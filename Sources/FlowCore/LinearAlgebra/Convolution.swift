@@ -143,7 +143,7 @@ public enum Convolution {
     ) {
       let channels = inputChannels
       let patch = patchSize
-      Parallelism.forEachChunk(count: pixels.count, minimumParallelCount: max(1, (1 << 15) / patch), alignment: 1) { local in
+      Parallelism.forEachChunk(count: pixels.count, minimumParallelCount: max(1, Parallelism.minimumParallelElements / patch), alignment: 1) { local in
         for offset in local {
           let pixel = pixels.lowerBound + offset
           let j = pixel % outputWidth

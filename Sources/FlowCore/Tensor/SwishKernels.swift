@@ -75,13 +75,13 @@ public enum SwishKernels {
     order: Int, input: Tensor, slope: Float, scale: Float, multiplier: Tensor?
   ) -> Tensor {
     precondition(order >= 0 && order <= maximumOrder, "Swish derivative order \(order) not in 0...\(maximumOrder)")
-    let factor = Vector8(repeating: scale)
-    if let multiplier {
-      return Tensor.zipVectors(multiplier, input, shape: input.shape) {
-        $0 * derivative(order, $1, slope: slope) * factor
-      }
+    switch order {
+    case 0: return map(input, multiplier, scale) { derivative(0, $0, slope: slope) }
+    case 1: return map(input, multiplier, scale) { derivative(1, $0, slope: slope) }
+    case 2: return map(input, multiplier, scale) { derivative(2, $0, slope: slope) }
+    case 3: return map(input, multiplier, scale) { derivative(3, $0, slope: slope) }
+    default: return map(input, multiplier, scale) { derivative(4, $0, slope: slope) }
     }
-    return input.mapVectors { derivative(order, $0, slope: slope) * factor }
   }
 
   /// `scale · w ⊙ ∂/∂β ∂ⁿh/∂xⁿ(x; β)`, with w = 1 when `multiplier` is nil.
@@ -89,13 +89,23 @@ public enum SwishKernels {
     order: Int, input: Tensor, slope: Float, scale: Float, multiplier: Tensor?
   ) -> Tensor {
     precondition(order >= 0 && order <= maximumOrder, "Swish slope derivative order \(order) not in 0...\(maximumOrder)")
+    switch order {
+    case 0: return map(input, multiplier, scale) { slopeDerivative(0, $0, slope: slope) }
+    case 1: return map(input, multiplier, scale) { slopeDerivative(1, $0, slope: slope) }
+    case 2: return map(input, multiplier, scale) { slopeDerivative(2, $0, slope: slope) }
+    case 3: return map(input, multiplier, scale) { slopeDerivative(3, $0, slope: slope) }
+    default: return map(input, multiplier, scale) { slopeDerivative(4, $0, slope: slope) }
+    }
+  }
+
+  /// `scale · w ⊙ f(x)` (or `scale · f(x)`), with `f` inlined so that its order is a constant.
+  @inline(__always)
+  static func map(_ input: Tensor, _ multiplier: Tensor?, _ scale: Float, _ function: (Vector8) -> Vector8) -> Tensor {
     let factor = Vector8(repeating: scale)
     if let multiplier {
-      return Tensor.zipVectors(multiplier, input, shape: input.shape) {
-        $0 * slopeDerivative(order, $1, slope: slope) * factor
-      }
+      return Tensor.zipVectors(multiplier, input, shape: input.shape) { $0 * function($1) * factor }
     }
-    return input.mapVectors { slopeDerivative(order, $0, slope: slope) * factor }
+    return input.mapVectors { function($0) * factor }
   }
 
   /// The three first-order gradients of y = scale · w ⊙ ∂ⁿh/∂xⁿ(x; β) for upstream g, in one pass:
@@ -105,10 +115,28 @@ public enum SwishKernels {
     order: Int, input: Tensor, slope: Float, scale: Float, multiplier: Tensor?, upstream: Tensor,
     wantsMultiplier: Bool, wantsInput: Bool, wantsSlope: Bool
   ) -> (multiplier: Tensor?, input: Tensor?, slope: Float?) {
-    precondition(order + 1 <= maximumOrder + 1, "Swish gradient of order \(order) unsupported")
+    precondition(order >= 0 && order <= maximumOrder, "Swish gradient of order \(order) unsupported")
+    let wants = (wantsMultiplier && multiplier != nil, wantsInput, wantsSlope)
+    switch order {
+    case 0: return gradients(0, input, slope, scale, multiplier, upstream, wants)
+    case 1: return gradients(1, input, slope, scale, multiplier, upstream, wants)
+    case 2: return gradients(2, input, slope, scale, multiplier, upstream, wants)
+    case 3: return gradients(3, input, slope, scale, multiplier, upstream, wants)
+    default: return gradients(4, input, slope, scale, multiplier, upstream, wants)
+    }
+  }
+
+  /// The body of ``gradients(order:input:slope:scale:multiplier:upstream:wantsMultiplier:wantsInput:wantsSlope:)``,
+  /// inlined for each constant order.
+  @inline(__always)
+  static func gradients(
+    _ order: Int, _ input: Tensor, _ slope: Float, _ scale: Float, _ multiplier: Tensor?,
+    _ upstream: Tensor, _ wants: (multiplier: Bool, input: Bool, slope: Bool)
+  ) -> (multiplier: Tensor?, input: Tensor?, slope: Float?) {
+    let wantsSlope = wants.slope
     let count = input.count
-    let multiplierGradient = wantsMultiplier && multiplier != nil ? Tensor(uninitializedShape: input.shape) : nil
-    let inputGradient = wantsInput ? Tensor(uninitializedShape: input.shape) : nil
+    let multiplierGradient = wants.multiplier ? Tensor(uninitializedShape: input.shape) : nil
+    let inputGradient = wants.input ? Tensor(uninitializedShape: input.shape) : nil
     let blocks = (count + sumBlock - 1) / sumBlock
     let partialSums = UnsafeMutablePointer<Float>.allocate(capacity: max(blocks, 1))
     defer { partialSums.deallocate() }

@@ -121,7 +121,7 @@ extension Tensor {
     let largePointer = UnsafePointer(large.pointer)
     let smallPointer = UnsafePointer(small.pointer)
     let target = result.pointer
-    Parallelism.forEachChunk(count: rows, minimumParallelCount: Swift.max(1, (1 << 16) / inner), alignment: 1) { rowRange in
+    Parallelism.forEachChunk(count: rows, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / inner), alignment: 1) { rowRange in
       for row in rowRange {
         let base = row * inner
         var offset = 0

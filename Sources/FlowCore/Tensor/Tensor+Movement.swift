@@ -16,7 +16,7 @@ extension Tensor {
     let rows = parts[0].rowCount
     let result = Tensor(uninitializedShape: leading + [total])
     let target = result.pointer
-    Parallelism.forEachChunk(count: rows, minimumParallelCount: Swift.max(1, (1 << 16) / Swift.max(total, 1)), alignment: 1) { range in
+    Parallelism.forEachChunk(count: rows, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / Swift.max(total, 1)), alignment: 1) { range in
       for row in range {
         var column = 0
         for (part, width) in zip(parts, widths) {

@@ -30,7 +30,7 @@ extension Tensor {
     let source = UnsafePointer(pointer)
     let target = result.pointer
     if inner == 1 {
-      Parallelism.forEachChunk(count: outer, minimumParallelCount: Swift.max(1, (1 << 16) / Swift.max(extent, 1)), alignment: 1) { range in
+      Parallelism.forEachChunk(count: outer, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / Swift.max(extent, 1)), alignment: 1) { range in
         for row in range {
           target[row] = Tensor.contiguousSum(source + row * extent, count: extent)
         }
@@ -52,11 +52,11 @@ extension Tensor {
       }
     }
     if outer == 1 {
-      Parallelism.forEachChunk(count: inner, minimumParallelCount: Swift.max(64, (1 << 16) / Swift.max(extent, 1))) {
+      Parallelism.forEachChunk(count: inner, minimumParallelCount: Swift.max(64, Parallelism.minimumParallelElements / Swift.max(extent, 1))) {
         work(0..<1, $0)
       }
     } else {
-      Parallelism.forEachChunk(count: outer, minimumParallelCount: Swift.max(1, (1 << 16) / Swift.max(extent * inner, 1)), alignment: 1) {
+      Parallelism.forEachChunk(count: outer, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / Swift.max(extent * inner, 1)), alignment: 1) {
         work($0, 0..<inner)
       }
     }
