@@ -97,7 +97,9 @@ if arguments.contains("--profile-mlp") {
   exit(0)
 }
 
+let onlyMLP = arguments.contains("--only-mlp")
 print("LipFlow core benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores visible, \(threads) threads)")
+if !onlyMLP {
 let peakOne = fmaPeak(threadCount: 1)
 let peakAll = fmaPeak(threadCount: threads)
 report("fma_peak_1thread", peakOne, "GFLOP/s")
@@ -137,6 +139,8 @@ Parallelism.withThreads(threads) {
     _ = Convolution.weightGradient(input: input, outputGradient: input, kernelHeight: 3, kernelWidth: 3, padding: 1)
   }
   report("conv3x3_64x28x28x64_weight_gradient", flops / weightGradient / 1e9, "GFLOP/s")
+}
+
 }
 
 // MARK: - The toy MLP 2-128-128-128-128-2 with LipSwish, batch 500

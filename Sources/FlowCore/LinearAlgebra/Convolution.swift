@@ -28,8 +28,9 @@ public enum Convolution {
         c: output.pointer, ldc: geometry.outputChannels)
       return output
     }
-    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunkPixels * columns)
-    defer { buffer.deallocate() }
+    let patches = Tensor(uninitializedShape: [chunkPixels * columns])
+    defer { withExtendedLifetime(patches) {} }
+    let buffer = patches.pointer
     for start in stride(from: 0, to: geometry.outputPixels, by: chunkPixels) {
       let pixels = min(chunkPixels, geometry.outputPixels - start)
       geometry.gatherPatches(from: input.pointer, pixels: start..<(start + pixels), into: buffer)
@@ -76,8 +77,9 @@ public enum Convolution {
         b: input.pointer, ldb: columns, c: result.pointer, ldc: columns)
       return result
     }
-    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunkPixels * columns)
-    defer { buffer.deallocate() }
+    let patches = Tensor(uninitializedShape: [chunkPixels * columns])
+    defer { withExtendedLifetime(patches) {} }
+    let buffer = patches.pointer
     for start in stride(from: 0, to: geometry.outputPixels, by: chunkPixels) {
       let pixels = min(chunkPixels, geometry.outputPixels - start)
       geometry.gatherPatches(from: input.pointer, pixels: start..<(start + pixels), into: buffer)

@@ -26,7 +26,10 @@ enum SimdGemm {
       serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc)
       return
     }
-    let splitRows = m >= n
+    // A row split makes every thread pack all of B (k·n floats); a column split makes every
+    // thread read all of A (m·k floats) but packs nothing twice. Reading costs about half as much
+    // as packing, so split columns when m < 2n and there are enough column tiles.
+    let splitRows = m >= 2 * n || n < 2 * columnTile * min(threads, 2)
     let extent = splitRows ? m : n
     let tile = splitRows ? rowTile : columnTile
     let tiles = (extent + tile - 1) / tile
@@ -63,14 +66,12 @@ enum SimdGemm {
       }
       return
     }
-    let packedB = UnsafeMutableRawPointer.allocate(
-      byteCount: columnBlock * depthBlock * 4, alignment: 64
-    ).bindMemory(to: Float.self, capacity: columnBlock * depthBlock)
-    defer {
-      UnsafeMutableRawPointer(packedB).deallocate()
-    }
-    var scratch = [Float](repeating: 0, count: rowTile * columnTile)
-    scratch.withUnsafeMutableBufferPointer { scratch in
+    let packedBytes = (columnBlock * depthBlock + rowTile * columnTile) * 4
+    let buffer = BufferCache.shared.allocate(bytes: packedBytes)
+    defer { BufferCache.shared.release(buffer, bytes: packedBytes) }
+    let packedB = buffer.bindMemory(to: Float.self, capacity: columnBlock * depthBlock + rowTile * columnTile)
+    let scratch = UnsafeMutableBufferPointer(start: packedB + columnBlock * depthBlock, count: rowTile * columnTile)
+    do {
       for jc in stride(from: 0, to: n, by: columnBlock) {
         let nc = min(columnBlock, n - jc)
         for pc in stride(from: 0, to: k, by: depthBlock) {
@@ -118,13 +119,12 @@ enum SimdGemm {
           }
         }
       case .transposed:
-        for lane in 0..<columnTile {
-          if lane < width {
-            let source = b.pointer + (panelStart + lane) * b.leadingDimension
-            for p in 0..<depth { panel[p * columnTile + lane] = source[p] }
-          } else {
-            for p in 0..<depth { panel[p * columnTile + lane] = 0 }
-          }
+        // op(B)[p, j] = b[j·ldb + p]: write each packed row contiguously, reading 16 rows of b
+        // in step (sequential streams the prefetcher follows).
+        for p in 0..<depth {
+          let target = panel + p * columnTile
+          for lane in 0..<width { target[lane] = b.pointer[(panelStart + lane) * b.leadingDimension + p] }
+          for lane in width..<columnTile { target[lane] = 0 }
         }
       }
     }

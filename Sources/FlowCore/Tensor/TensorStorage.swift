@@ -1,4 +1,5 @@
-/// Reference-counted, 64-byte aligned Float32 buffer behind a ``Tensor``.
+/// Reference-counted, 64-byte aligned Float32 buffer behind a ``Tensor``, drawn from and
+/// returned to `BufferCache`.
 ///
 /// Tensors share storage until one of them is mutated (copy on write, checked with
 /// `isKnownUniquelyReferenced`). The buffer is never resized.
@@ -12,8 +13,7 @@ final class TensorStorage {
   init(uninitializedCount count: Int) {
     precondition(count >= 0, "Tensor element count must be non-negative, got \(count)")
     self.count = count
-    let raw = UnsafeMutableRawPointer.allocate(
-      byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+    let raw = BufferCache.shared.allocate(bytes: max(count, 1) * MemoryLayout<Float>.stride)
     pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
   }
 
@@ -33,6 +33,6 @@ final class TensorStorage {
   }
 
   deinit {
-    UnsafeMutableRawPointer(pointer).deallocate()
+    BufferCache.shared.release(UnsafeMutableRawPointer(pointer), bytes: max(count, 1) * MemoryLayout<Float>.stride)
   }
 }
