@@ -1,4 +1,6 @@
+import Dispatch
 import FlowCore
+import Foundation
 import Testing
 
 /// A 2-layer LipSwish MLP g(x) = W₂·LipSwish(W₁x + b₁) + b₂ on `[batch, features]`.
@@ -146,4 +148,26 @@ struct BrokenDerivativeTests {
 extension Variable {
   /// A smooth nonlinearity (x·σ(x) + x) to make second derivatives non-trivial in the tests.
   func sin3() -> Variable { self * sigmoid() + self }
+}
+
+@Suite("Graph lifetime")
+struct GraphLifetimeTests {
+  @Test("A chain of 200,000 operations is built, differentiated and released on a 512 KB stack")
+  func deepGraphsDoNotOverflowTheStack() {
+    let done = DispatchSemaphore(value: 0)
+    final class Box: @unchecked Sendable { var gradient: Float = 0 }
+    let box = Box()
+    let thread = Thread {
+      let leaf = Variable(Tensor(shape: [2], scalars: [1, 2]), requiresGradient: true)
+      var chain = leaf
+      for _ in 0..<200_000 { chain = chain + 0.5 }
+      box.gradient = Gradients.of(chain.sum(), withRespectTo: [leaf])[0].value[flat: 0]
+      chain = leaf
+      done.signal()
+    }
+    thread.stackSize = 512 << 10
+    thread.start()
+    done.wait()
+    #expect(box.gradient == 1)
+  }
 }

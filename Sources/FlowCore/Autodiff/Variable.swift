@@ -12,7 +12,7 @@ public final class Variable {
   /// Whether gradients flow into this variable: true for trainable leaves and for every result
   /// of an operation with such an input.
   public let requiresGradient: Bool
-  let operation: Operation?
+  private(set) var operation: Operation?
 
   /// A leaf: a constant (`requiresGradient: false`) or an input to differentiate with respect to.
   public init(_ value: Tensor, requiresGradient: Bool = false) {
@@ -25,6 +25,20 @@ public final class Variable {
     self.value = value
     self.requiresGradient = true
     self.operation = operation
+  }
+
+  /// Releases the graph behind this node iteratively. ARC would otherwise release a chain of n
+  /// operations through n nested deinitialisers, and the graphs of long power series or deep
+  /// flows would overflow a thread's stack.
+  deinit {
+    guard var pending = operation?.inputs else { return }
+    operation = nil
+    while var node = pending.popLast() {
+      if isKnownUniquelyReferenced(&node), let inputs = node.operation?.inputs {
+        pending.append(contentsOf: inputs)
+        node.operation = nil
+      }
+    }
   }
 
   /// The shape of ``value``.
