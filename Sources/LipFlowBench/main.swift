@@ -63,38 +63,14 @@ func fmaPeak(threadCount: Int) -> Double {
 // MARK: - GEMM
 
 func gemmRate(m: Int, n: Int, k: Int, transposeA: Transposition, transposeB: Transposition, backend: GemmBackend) -> Double {
-  let a = Tensor(repeating: 0.5, shape: [m * k])
-  let b = Tensor(repeating: 0.25, shape: [k * n])
-  var c = Tensor(repeating: 0, shape: [m * n])
+  let a = Tensor(repeating: 0.5, shape: transposeA == .none ? [m, k] : [k, m])
+  let b = Tensor(repeating: 0.25, shape: transposeB == .none ? [k, n] : [n, k])
   let flops = 2.0 * Double(m * n * k)
   let repetitions = max(5, min(200, Int(3e9 / flops)))
   let time = medianTime(repetitions: repetitions) {
-    c.withUnsafeMutableBufferPointer { c in
-      a.withUnsafeBufferPointer { a in
-        b.withUnsafeBufferPointer { b in
-          Gemm.multiply(
-            m: m, n: n, k: k, a: a.baseAddress!, lda: transposeA == .none ? k : m, transposeA: transposeA,
-            b: b.baseAddress!, ldb: transposeB == .none ? n : k, transposeB: transposeB,
-            c: c.baseAddress!, ldc: n, backend: backend)
-        }
-      }
-    }
+    _ = Tensor.matrixProduct(a, b, transposeA: transposeA, transposeB: transposeB, backend: backend)
   }
   return flops / time / 1e9
-}
-
-if arguments.contains("--profile-mlp") {
-  // A loop for profilers: first-order MLP steps only.
-  Parallelism.withThreads(threads) {
-    var stream = RandomStream(seed: 2)
-    let network = MultilayerPerceptron(stream: &stream)
-    let batch = Tensor.randomNormal(shape: [500, 2], stream: &stream)
-    for _ in 0..<400 {
-      let loss = network(Variable(batch)).squared().sum()
-      _ = Gradients.of(loss, withRespectTo: network.parameters)
-    }
-  }
-  exit(0)
 }
 
 let onlyMLP = arguments.contains("--only-mlp")
@@ -183,23 +159,17 @@ Parallelism.withThreads(threads) {
     let loss = network(x).squared().sum()
     _ = Gradients.of(loss, withRespectTo: network.parameters)
   }
-  // The same matrix products alone: forward x·Wᵀ for 5 layers, backward gᵀ·x for 5 and g·W for 4.
+  // The same matrix products alone, on tensors of the same shapes: forward x·Wᵀ for 5 layers,
+  // backward gᵀ·x for 5 and g·W for 4 (the input gradient of the first layer is not needed).
   let layerShapes = zip(network.widths.dropLast(), network.widths.dropFirst()).map { ($0, $1) }
-  let scratch = Tensor(repeating: 0.1, shape: [500 * 128 * 4])
-  let output = Tensor(repeating: 0, shape: [500 * 128 * 4])
+  let activations = layerShapes.map { Tensor(repeating: 0.1, shape: [500, $0.0]) }
+  let upstreams = layerShapes.map { Tensor(repeating: 0.1, shape: [500, $0.1]) }
+  let weights = network.weights.map(\.value)
   let gemmOnly = medianTime(repetitions: 301, warmup: 20) {
-    for (index, (inputs, outputs)) in layerShapes.enumerated() {
-      Gemm.multiply(m: 500, n: outputs, k: inputs, a: scratch.withUnsafeBufferPointer { $0.baseAddress! }, lda: inputs,
-                    b: scratch.withUnsafeBufferPointer { $0.baseAddress! }, ldb: inputs, transposeB: .transposed,
-                    c: output.withUnsafeBufferPointer { UnsafeMutablePointer(mutating: $0.baseAddress!) }, ldc: outputs)
-      Gemm.multiply(m: outputs, n: inputs, k: 500, a: scratch.withUnsafeBufferPointer { $0.baseAddress! }, lda: outputs, transposeA: .transposed,
-                    b: scratch.withUnsafeBufferPointer { $0.baseAddress! }, ldb: inputs,
-                    c: output.withUnsafeBufferPointer { UnsafeMutablePointer(mutating: $0.baseAddress!) }, ldc: inputs)
-      if index > 0 {
-        Gemm.multiply(m: 500, n: inputs, k: outputs, a: scratch.withUnsafeBufferPointer { $0.baseAddress! }, lda: outputs,
-                      b: scratch.withUnsafeBufferPointer { $0.baseAddress! }, ldb: inputs,
-                      c: output.withUnsafeBufferPointer { UnsafeMutablePointer(mutating: $0.baseAddress!) }, ldc: inputs)
-      }
+    for layer in layerShapes.indices {
+      _ = Tensor.matrixProduct(activations[layer], weights[layer], transposeB: .transposed)
+      _ = Tensor.matrixProduct(upstreams[layer], activations[layer], transposeA: .transposed)
+      if layer > 0 { _ = Tensor.matrixProduct(upstreams[layer], weights[layer]) }
     }
   }
   let secondOrder = medianTime(repetitions: 101, warmup: 10) {
@@ -208,6 +178,36 @@ Parallelism.withThreads(threads) {
     let w = Gradients.of(y, withRespectTo: [x], seed: Variable(probe), mode: .differentiable)[0]
     let quadraticForm = (w * Variable(probe)).sum()
     _ = Gradients.of(quadraticForm, withRespectTo: network.parameters + [x])
+  }
+  if onlyMLP {
+    let roundTrip = medianTime(repetitions: 20_000, warmup: 100) {
+      Parallelism.forEachChunk(count: 1 << 15) { _ in }
+    }
+    report("pool_round_trip", roundTrip * 1e6, "us")
+    let small = Tensor(repeating: 0.5, shape: [500, 128])
+    let mapTime = medianTime(repetitions: 2000, warmup: 100) { _ = small.exp() }
+    report("exp_500x128", mapTime * 1e6, "us")
+    let hidden = Variable(Tensor(repeating: 0.3, shape: [500, 128]))
+    let swishOnly = medianTime(repetitions: 500, warmup: 20) {
+      for layer in 1..<5 { _ = hidden.lipSwish(rawSlope: network.rawSlopes[layer]) }
+    }
+    report("mlp_swish_layers_only", swishOnly * 1e6, "us")
+    let affineOnly = medianTime(repetitions: 500, warmup: 20) {
+      for layer in 1..<4 { _ = Variable.affine(hidden, weight: network.weights[layer], bias: network.biases[layer]) }
+    }
+    report("mlp_affine_layers_only", affineOnly * 1e6, "us")
+    var forwardTimes: [Double] = [], backwardTimes: [Double] = []
+    for _ in 0..<200 {
+      let start = seconds()
+      let loss = network(Variable(batch)).squared().sum()
+      let middle = seconds()
+      _ = Gradients.of(loss, withRespectTo: network.parameters)
+      let end = seconds()
+      forwardTimes.append(middle - start)
+      backwardTimes.append(end - middle)
+    }
+    report("mlp_forward_only", forwardTimes.sorted()[100] * 1e3, "ms")
+    report("mlp_backward_only", backwardTimes.sorted()[100] * 1e3, "ms")
   }
   report("mlp_2_128x4_2_forward_backward", firstOrder * 1e3, "ms", "batch 500, LipSwish, gradients of all parameters")
   report("mlp_2_128x4_2_gemm_only", gemmOnly * 1e3, "ms", "the same 14 matrix products alone")

@@ -14,17 +14,7 @@ struct GemmTests {
         let a = randomTensor(transposeA == .none ? [m, k] : [k, m], seed: UInt64(index))
         let b = randomTensor(transposeB == .none ? [k, n] : [n, k], seed: UInt64(100 + index))
         let expected = naiveProduct(a, b, transposeA: transposeA, transposeB: transposeB)
-        var result = Tensor(repeating: .nan, shape: [m, n])
-        result.withUnsafeMutableBufferPointer { c in
-          a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-              Gemm.multiply(
-                m: m, n: n, k: k, a: a.baseAddress!, lda: transposeA == .none ? k : m, transposeA: transposeA,
-                b: b.baseAddress!, ldb: transposeB == .none ? n : k, transposeB: transposeB,
-                c: c.baseAddress!, ldc: n, backend: backend)
-            }
-          }
-        }
+        let result = Tensor.matrixProduct(a, b, transposeA: transposeA, transposeB: transposeB, backend: backend)
         let error = maximumDifference(result, expected)
         #expect(error <= 1e-4 * Float(k).squareRoot() * 4, "\(backend) \(transposeA)/\(transposeB) \(m)x\(n)x\(k): error \(error)")
       }

@@ -1,7 +1,9 @@
 extension Tensor {
-  /// The matrix product op(a)·op(b) of two rank-2 tensors: `[m, k]·[k, n] → [m, n]`.
+  /// The matrix product op(a)·op(b) of two rank-2 tensors: `[m, k]·[k, n] → [m, n]`, by
+  /// `backend` (``Gemm/defaultBackend`` when nil).
   public static func matrixProduct(
-    _ a: Tensor, _ b: Tensor, transposeA: Transposition = .none, transposeB: Transposition = .none
+    _ a: Tensor, _ b: Tensor, transposeA: Transposition = .none, transposeB: Transposition = .none,
+    backend: GemmBackend? = nil
   ) -> Tensor {
     precondition(a.rank == 2 && b.rank == 2, "matrixProduct needs rank-2 tensors, got \(a.shape) and \(b.shape)")
     let (m, k) = transposeA == .none ? (a.shape[0], a.shape[1]) : (a.shape[1], a.shape[0])
@@ -10,7 +12,7 @@ extension Tensor {
     let result = Tensor(uninitializedShape: [m, n])
     Gemm.multiply(
       m: m, n: n, k: k, a: a.pointer, lda: a.shape[1], transposeA: transposeA,
-      b: b.pointer, ldb: b.shape[1], transposeB: transposeB, c: result.pointer, ldc: n)
+      b: b.pointer, ldb: b.shape[1], transposeB: transposeB, c: result.pointer, ldc: n, backend: backend)
     return result
   }
 
