@@ -22,6 +22,7 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .library(name: "FlowCore", targets: ["FlowCore"]),
+    .library(name: "Flows", targets: ["Flows"]),
     .executable(name: "lipflow", targets: ["lipflow"]),
     .executable(name: "lipflow-bench", targets: ["LipFlowBench"]),
   ],
@@ -39,22 +40,33 @@ let package = Package(
       dependencies: ["COpenBLAS"],
       swiftSettings: numericSettings
     ),
+    .target(
+      name: "Flows",
+      dependencies: ["FlowCore"],
+      swiftSettings: numericSettings
+    ),
     .executableTarget(
       name: "lipflow",
       dependencies: [
         "FlowCore",
+        "Flows",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .executableTarget(
       name: "LipFlowBench",
-      dependencies: ["FlowCore"],
+      dependencies: ["FlowCore", "Flows"],
       path: "Sources/LipFlowBench",
       swiftSettings: numericSettings
     ),
     .testTarget(
       name: "FlowCoreTests",
       dependencies: ["FlowCore"],
+      swiftSettings: numericSettings
+    ),
+    .testTarget(
+      name: "FlowsTests",
+      dependencies: ["FlowCore", "Flows"],
       swiftSettings: numericSettings
     ),
   ],

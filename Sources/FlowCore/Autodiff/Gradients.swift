@@ -23,7 +23,9 @@ public enum Gradients {
         "Seed shape \(seed.shape) differs from output shape \(output.shape)")
     }
     let targetIDs = Set(targets.map(ObjectIdentifier.init))
-    let order = topologicalOrder(from: output)
+    // With one target nothing below it matters, so the walk stops there: a product with respect
+    // to one block's input does not visit the graph of the blocks before it.
+    let order = topologicalOrder(from: output, stoppingAt: targets.count == 1 ? targetIDs : [])
     // reaches[x] = x is a target or some input of x reaches a target.
     var reaches: [ObjectIdentifier: Bool] = [:]
     for node in order.reversed() {
@@ -86,14 +88,15 @@ public enum Gradients {
   }
 
   /// Nodes reachable from `output` through operations on variables that require gradients,
-  /// ordered so that every node comes before its inputs (reverse post-order, iterative).
-  static func topologicalOrder(from output: Variable) -> [Variable] {
+  /// not descending below `barriers`, ordered so that every node comes before its inputs
+  /// (reverse post-order, iterative).
+  static func topologicalOrder(from output: Variable, stoppingAt barriers: Set<ObjectIdentifier> = []) -> [Variable] {
     var visited: Set<ObjectIdentifier> = []
     var postOrder: [Variable] = []
     var stack: [(Variable, Int)] = [(output, 0)]
     visited.insert(ObjectIdentifier(output))
     while let (node, nextInput) = stack.popLast() {
-      let inputs = node.operation?.inputs ?? []
+      let inputs = barriers.contains(ObjectIdentifier(node)) ? [] : (node.operation?.inputs ?? [])
       if nextInput < inputs.count {
         stack.append((node, nextInput + 1))
         let input = inputs[nextInput]

@@ -203,6 +203,12 @@ extension Tensor {
   /// The square root elementwise.
   public func squareRoot() -> Tensor { mapVectors { $0.squareRoot() } }
 
+  /// |x| elementwise.
+  public func absolute() -> Tensor { mapVectors { $0.replacing(with: -$0, where: $0 .< 0) } }
+
+  /// The largest |x| (0 for an empty tensor).
+  public func maximumAbsolute() -> Float { absolute().scalars.max() ?? 0 }
+
   /// The square elementwise.
   public func squared() -> Tensor { mapVectors { $0 * $0 } }
 }

@@ -1,0 +1,104 @@
+import FlowCore
+
+/// How the two parts of a dense layer's concatenation are weighted.
+public enum Concatenation: Sendable, Equatable {
+  /// η̂₁ = η̂₂ = c/√2 (K₁ = K₂ = 1, fixed).
+  case fixed
+  /// η = softplus(K) + 0.1 with K learnable (initialised at 1); until iteration
+  /// `startIteration` the training loop resets K to 1 after every step (the reference fork).
+  case learnable(startIteration: Int)
+}
+
+/// One dense layer of an i-DenseNet (Perugachi-Diaz et al. 2021, Eq. 9–10):
+/// h(x) = [η̂₁·x, η̂₂·φ(Wx)], `[..., in] → [..., in + growth]`, with
+/// η̂ᵢ = c·ηᵢ / √(η₁² + η₂²), so that Lip(h) ≤ c when Lip(φ∘W) ≤ 1.
+public final class DenseLayer {
+  /// The Lipschitz linear map W.
+  public let linear: LipschitzLinear
+  /// φ.
+  public let activation: Activation
+  /// The concatenation weights' norm c (0.98 in the paper).
+  public let concatenationCoefficient: Float
+  /// K₁, K₂ (`[2]`) when learnable; nil when fixed at 1.
+  public let concatenationWeights: Parameter?
+
+  init(linear: LipschitzLinear, activation: Activation, concatenationCoefficient: Float, concatenation: Concatenation, name: String) {
+    self.linear = linear
+    self.activation = activation
+    self.concatenationCoefficient = concatenationCoefficient
+    switch concatenation {
+    case .fixed: concatenationWeights = nil
+    case .learnable: concatenationWeights = Parameter(name: name + ".concatenation", value: Tensor(shape: [2], scalars: [1, 1]))
+    }
+  }
+
+  /// The normalised weights (η̂₁, η̂₂) as a `[2]` variable.
+  public func normalizedConcatenationWeights() -> Variable {
+    let k = concatenationWeights?.variable ?? Variable(Tensor(shape: [2], scalars: [1, 1]))
+    let eta = k.softplus() + 0.1
+    let norm = eta.squared().sum().squareRoot()
+    return eta * concatenationCoefficient / norm
+  }
+
+  /// (η̂₁, η̂₂) as numbers, for reports.
+  public var concatenationWeightValues: (Float, Float) {
+    let values = normalizedConcatenationWeights().value
+    return (values[flat: 0], values[flat: 1])
+  }
+
+  /// Puts K₁ = K₂ = 1 back (before the learnable concatenation starts).
+  public func resetConcatenationWeights() {
+    concatenationWeights?.value = Tensor(shape: [2], scalars: [1, 1])
+  }
+
+  /// [η̂₁·x, η̂₂·φ(Wx)].
+  public func callAsFunction(_ input: Variable) -> Variable {
+    let eta = normalizedConcatenationWeights()
+    let first = input * eta.slicingLastAxis(0..<1).reshaped([])
+    let second = activation(linear(input)) * eta.slicingLastAxis(1..<2).reshaped([])
+    return Variable.concatenatingLastAxis([first, second])
+  }
+
+  var parameters: [Parameter] { linear.parameters + activation.parameters + (concatenationWeights.map { [$0] } ?? []) }
+}
+
+/// The fully connected i-DenseNet branch: `depth` dense layers, each adding `growth` features,
+/// then a Lipschitz linear map back to `d` (the toy i-DenseNet of Perugachi-Diaz et al. 2021).
+public final class DenseBranch: ResidualBranch {
+  /// The dense layers.
+  public let layers: [DenseLayer]
+  /// The final map `[..., d + depth·growth] → [..., d]`.
+  public let output: LipschitzLinear
+
+  /// Creates the branch for `dimension`-dimensional inputs.
+  public init(
+    name: String, dimension: Int, depth: Int, growth: Int, activation: ActivationKind,
+    coefficient: Float, concatenationCoefficient: Float, concatenation: Concatenation,
+    random: inout RandomStream
+  ) {
+    precondition(depth >= 1 && growth >= 1, "Dense branch needs depth ≥ 1 and growth ≥ 1")
+    precondition(concatenationCoefficient > 0 && concatenationCoefficient < 1, "Concatenation coefficient must be in (0, 1)")
+    var width = dimension
+    var built: [DenseLayer] = []
+    for index in 0..<depth {
+      let linear = LipschitzLinear(
+        name: "\(name).dense\(index).linear", inputSize: width, outputSize: growth, coefficient: coefficient, random: &random)
+      built.append(DenseLayer(
+        linear: linear, activation: Activation(activation, name: "\(name).dense\(index).activation"),
+        concatenationCoefficient: concatenationCoefficient, concatenation: concatenation, name: "\(name).dense\(index)"))
+      width += growth
+    }
+    layers = built
+    output = LipschitzLinear(name: "\(name).output", inputSize: width, outputSize: dimension, coefficient: coefficient, random: &random)
+  }
+
+  public var parameters: [Parameter] { layers.flatMap(\.parameters) + output.parameters }
+
+  public var lipschitzLayers: [any LipschitzLayer] { layers.map(\.linear) + [output] }
+
+  public func callAsFunction(_ input: Variable) -> Variable {
+    var hidden = input
+    for layer in layers { hidden = layer(hidden) }
+    return output(hidden)
+  }
+}
