@@ -9,6 +9,14 @@ public protocol ResidualBranch: AnyObject, LipschitzConstrained {
   var parameters: [Parameter] { get }
 }
 
+/// How the last layer of a perceptron branch is initialised.
+public enum LastLayerInitialization: Sendable {
+  /// Like every other layer.
+  case standard
+  /// Divided by 1000, so that the block starts near the identity (toy Residual Flow reference).
+  case nearZero
+}
+
 /// The toy Residual Flow branch (residual-flows `train_toy.py: build_nnet`):
 /// g = L_n ∘ act ∘ … ∘ L₁ ∘ act, i.e. an activation *before* every Lipschitz linear layer,
 /// with the last layer initialised near zero so that each block starts near the identity.
@@ -20,14 +28,15 @@ public final class LipschitzPerceptron: ResidualBranch {
 
   /// Widths `[d, h₁, …, d]`, e.g. `[2, 128, 128, 128, 128, 2]`.
   public init(
-    name: String, widths: [Int], activation: ActivationKind, coefficient: Float, random: inout RandomStream
+    name: String, widths: [Int], activation: ActivationKind, coefficient: Float,
+    lastLayer: LastLayerInitialization = .nearZero, random: inout RandomStream
   ) {
     precondition(widths.count >= 2, "A perceptron needs at least an input and an output width")
     let pairs = Array(zip(widths.dropLast(), widths.dropFirst()))
     layers = pairs.enumerated().map { index, pair in
       LipschitzLinear(
         name: "\(name).linear\(index)", inputSize: pair.0, outputSize: pair.1, coefficient: coefficient,
-        nearZero: index == pairs.count - 1, random: &random)
+        nearZero: lastLayer == .nearZero && index == pairs.count - 1, random: &random)
     }
     activations = pairs.indices.map { Activation(activation, name: "\(name).activation\($0)") }
   }
