@@ -1,5 +1,6 @@
 import Dispatch
 import FlowCore
+import Flows
 import Foundation
 
 // `lipflow-bench [--threads N]`: speed figures of the numerical core. Besides the human-readable
@@ -74,6 +75,26 @@ func gemmRate(m: Int, n: Int, k: Int, transposeA: Transposition, transposeB: Tra
 }
 
 let onlyMLP = arguments.contains("--only-mlp")
+/// One training iteration of the toy models (issue 3's figures).
+func runToyBenchmarks() {
+  Parallelism.withThreads(threads) {
+    let roulette = LogDeterminantEstimator.russianRoulette(.geometric(0.5), exactTerms: 2, samples: 1)
+    report("toy_resflow_step", toyTrainingStepTime(.residualFlow, estimator: roulette, gradient: .backpropagation, iterations: 21), "s", "Russian roulette, backprop; PyTorch reference 0.436 s")
+    report("toy_resflow_rss", peakResidentMegabytes(), "MB", "peak resident memory so far; PyTorch 1.5-1.8 GB")
+    report("toy_idensenet_step", toyTrainingStepTime(.denseNet, estimator: roulette, gradient: .backpropagation, iterations: 21), "s", "PyTorch reference 0.596 s (LC 0.636 s)")
+    report("toy_idensenet_rss", peakResidentMegabytes(), "MB")
+    report("toy_resflow_step_exact2d", toyTrainingStepTime(.residualFlow, estimator: .exactTwoByTwo, gradient: .backpropagation, iterations: 21), "s", "exact 2×2 log det in training")
+    report("toy_resflow_step_neumann", toyTrainingStepTime(.residualFlow, estimator: roulette, gradient: .neumannSeries, iterations: 21), "s", "Neumann gradient series")
+    report("toy_idensenet_step_neumann", toyTrainingStepTime(.denseNet, estimator: roulette, gradient: .neumannSeries, iterations: 21), "s")
+    report("toy_peak_rss", peakResidentMegabytes(), "MB")
+  }
+}
+
+if arguments.contains("--only-toy") {
+  runToyBenchmarks()
+  exit(0)
+}
+
 print("LipFlow core benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores visible, \(threads) threads)")
 if !onlyMLP {
 let peakOne = fmaPeak(threadCount: 1)
@@ -214,3 +235,5 @@ Parallelism.withThreads(threads) {
   report("mlp_forward_backward_over_gemm", firstOrder / gemmOnly, "x", "target ≤ 1.5")
   report("mlp_2_128x4_2_second_order", secondOrder * 1e3, "ms", "forward, vᵀJv by a differentiable VJP, gradient of it w.r.t. parameters and x")
 }
+
+if !onlyMLP { runToyBenchmarks() }
