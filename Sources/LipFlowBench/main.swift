@@ -90,6 +90,15 @@ func runToyBenchmarks() {
   }
 }
 
+if arguments.contains("--profile-idensenet") {
+  Parallelism.withThreads(threads) {
+    let roulette = LogDeterminantEstimator.russianRoulette(.geometric(0.5), exactTerms: 2, samples: 1)
+    _ = toyTrainingStepTime(.denseNet, estimator: roulette, gradient: .backpropagation, iterations: 40)
+    report("toy_idensenet_rss", peakResidentMegabytes(), "MB")
+  }
+  exit(0)
+}
+
 if arguments.contains("--only-toy") {
   runToyBenchmarks()
   exit(0)

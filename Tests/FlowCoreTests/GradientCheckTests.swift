@@ -49,6 +49,9 @@ let operationCases: [OperationCase] = [
   OperationCase(name: "concatenate along the last axis", shapes: [[2, 3, 2], [2, 3, 1], [2, 3, 4]]) {
     Variable.concatenatingLastAxis([$0[0].squared(), $0[1], $0[2] * $0[2]])
   },
+  OperationCase(name: "scaled concatenation along the last axis", shapes: [[2, 3, 2], [2, 3, 5], [2]]) {
+    Variable.concatenatingLastAxis([$0[0].squared(), $0[1]], scaledBy: $0[2] * $0[2])
+  },
   OperationCase(name: "slice the last axis", shapes: [[3, 5]]) { $0[0].squared().slicingLastAxis(1..<4) },
   OperationCase(name: "pad the last axis", shapes: [[3, 2]]) { $0[0].squared().paddingLastAxis(offset: 1, width: 4) },
   OperationCase(name: "squeeze space to depth", shapes: [[2, 4, 4, 2]]) { $0[0].squared().squeezed() },

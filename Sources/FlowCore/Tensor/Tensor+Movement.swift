@@ -28,6 +28,81 @@ extension Tensor {
     return result
   }
 
+  /// Joins tensors along the last axis, each multiplied by its scale:
+  /// `[s₁·a₁, s₂·a₂, …]` in one pass (the i-DenseNet concatenation [η̂₁·x, η̂₂·h]).
+  public static func concatenatingLastAxis(_ parts: [Tensor], scales: [Float]) -> Tensor {
+    precondition(parts.count == scales.count, "One scale per part needed: \(parts.count) parts, \(scales.count) scales")
+    let leading = Array(parts[0].shape.dropLast())
+    for part in parts {
+      precondition(Array(part.shape.dropLast()) == leading, "Concatenation needs equal leading shapes, got \(parts.map(\.shape))")
+    }
+    let widths = parts.map(\.lastExtent)
+    let total = widths.reduce(0, +)
+    let rows = parts[0].rowCount
+    let result = Tensor(uninitializedShape: leading + [total])
+    let target = result.pointer
+    Parallelism.forEachChunk(count: rows, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / Swift.max(total, 1)), alignment: 1) { range in
+      for row in range {
+        var column = 0
+        for (index, part) in parts.enumerated() {
+          let width = widths[index]
+          let factor = Vector8(repeating: scales[index])
+          let source = UnsafePointer(part.pointer + row * width)
+          let out = target + row * total + column
+          var offset = 0
+          while offset < width {
+            let lanes = Swift.min(8, width - offset)
+            store8(load8(source, offset, lanes) * factor, out, offset, lanes)
+            offset += 8
+          }
+          column += width
+        }
+      }
+    }
+    return result
+  }
+
+  /// The first-order gradients of ``concatenatingLastAxis(_:scales:)`` for upstream g in one
+  /// pass: ∂aᵢ = sᵢ·g[:, colsᵢ] and ∂sᵢ = Σ aᵢ ⊙ g[:, colsᵢ] (per-row partial sums added in row
+  /// order, so the result does not depend on the thread count).
+  public static func scaledConcatenationGradients(
+    upstream: Tensor, parts: [Tensor], scales: [Float], wantsParts: [Bool]
+  ) -> (parts: [Tensor?], scales: [Float]) {
+    let widths = parts.map(\.lastExtent)
+    let total = widths.reduce(0, +)
+    let rows = upstream.rowCount
+    let gradients: [Tensor?] = parts.indices.map { wantsParts[$0] ? Tensor(uninitializedShape: parts[$0].shape) : nil }
+    let partials = Tensor(uninitializedShape: [rows, parts.count])
+    let source = UnsafePointer(upstream.pointer)
+    Parallelism.forEachChunk(count: rows, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / Swift.max(total, 1)), alignment: 1) { range in
+      for row in range {
+        var column = 0
+        for (index, part) in parts.enumerated() {
+          let width = widths[index]
+          let factor = Vector8(repeating: scales[index])
+          let g = source + row * total + column
+          let a = UnsafePointer(part.pointer + row * width)
+          var dot = Vector8()
+          var offset = 0
+          while offset < width {
+            let lanes = Swift.min(8, width - offset)
+            let gv = load8(g, offset, lanes)
+            dot = dot.addingProduct(gv, load8(a, offset, lanes))
+            if let gradient = gradients[index] { store8(gv * factor, gradient.pointer + row * width, offset, lanes) }
+            offset += 8
+          }
+          partials.pointer[row * parts.count + index] = dot.sum()
+          column += width
+        }
+      }
+    }
+    var scaleGradients = [Float](repeating: 0, count: parts.count)
+    for row in 0..<rows {
+      for index in parts.indices { scaleGradients[index] += partials.pointer[row * parts.count + index] }
+    }
+    return (gradients, scaleGradients)
+  }
+
   /// The columns `range` of the last axis: `[…, C] → […, range.count]`.
   public func slicingLastAxis(_ range: Range<Int>) -> Tensor {
     let width = lastExtent

@@ -53,10 +53,7 @@ public final class DenseLayer {
 
   /// [η̂₁·x, η̂₂·φ(Wx)].
   public func callAsFunction(_ input: Variable) -> Variable {
-    let eta = normalizedConcatenationWeights()
-    let first = input * eta.slicingLastAxis(0..<1).reshaped([])
-    let second = activation(linear(input)) * eta.slicingLastAxis(1..<2).reshaped([])
-    return Variable.concatenatingLastAxis([first, second])
+    Variable.concatenatingLastAxis([input, activation(linear(input))], scaledBy: normalizedConcatenationWeights())
   }
 
   var parameters: [Parameter] { linear.parameters + activation.parameters + (concatenationWeights.map { [$0] } ?? []) }

@@ -24,6 +24,40 @@ extension Variable {
     }
   }
 
+  /// Joins along the last axis with each part multiplied by one element of `scales` (`[k]` for
+  /// k parts): `[s₁·a₁, s₂·a₂, …]`, differentiable in the parts and the scales.
+  public static func concatenatingLastAxis(_ parts: [Variable], scaledBy scales: Variable) -> Variable {
+    precondition(scales.value.count == parts.count, "Need \(parts.count) scales, got shape \(scales.shape)")
+    let widths = parts.map { $0.value.lastExtent }
+    let value = Tensor.concatenatingLastAxis(parts.map(\.value), scales: scales.value.scalars)
+    return Variable.record(value, name: "scaledConcatenate", inputs: parts + [scales]) { context in
+      let count = widths.count
+      let scalesInput = context.inputs[count]
+      switch context.mode {
+      case .firstOrder:
+        let gradients = Tensor.scaledConcatenationGradients(
+          upstream: context.upstream.value, parts: context.inputs.prefix(count).map(\.value),
+          scales: scalesInput.value.scalars, wantsParts: (0..<count).map(context.needs))
+        let partGradients: [Variable?] = gradients.parts.map { $0.map { Variable($0) } }
+        let scaleGradient: Variable? = context.needs(count) ? Variable(Tensor(shape: scalesInput.shape, scalars: gradients.scales)) : nil
+        return partGradients + [scaleGradient]
+      case .differentiable:
+        var start = 0
+        var scaleTerms: [Variable] = []
+        var result: [Variable?] = []
+        for index in 0..<count {
+          let slice = context.upstream.slicingLastAxis(start..<(start + widths[index]))
+          start += widths[index]
+          let scale = scalesInput.slicingLastAxis(index..<(index + 1)).reshaped([])
+          result.append(context.needs(index) ? slice * scale : nil)
+          if context.needs(count) { scaleTerms.append((slice * context.inputs[index]).sum().reshaped([1])) }
+        }
+        result.append(context.needs(count) ? Variable.concatenatingLastAxis(scaleTerms).reshaped(scalesInput.shape) : nil)
+        return result
+      }
+    }
+  }
+
   /// Columns `range` of the last axis.
   public func slicingLastAxis(_ range: Range<Int>) -> Variable {
     let width = value.lastExtent
