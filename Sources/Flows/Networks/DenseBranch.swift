@@ -66,16 +66,22 @@ public final class DenseBranch: ResidualBranch {
   public let layers: [DenseLayer]
   /// The final map `[..., d + depth·growth] → [..., d]`.
   public let output: LipschitzLinear
+  /// An optional first map `d → width` without activation (the image models' FC dense block
+  /// starts with Linear(D → 64)).
+  public let inputProjection: LipschitzLinear?
 
   /// Creates the branch for `dimension`-dimensional inputs.
   public init(
     name: String, dimension: Int, depth: Int, growth: Int, activation: ActivationKind,
     coefficient: Float, concatenationCoefficient: Float, concatenation: Concatenation,
-    random: inout RandomStream
+    projectionWidth: Int? = nil, random: inout RandomStream
   ) {
     precondition(depth >= 1 && growth >= 1, "Dense branch needs depth ≥ 1 and growth ≥ 1")
     precondition(concatenationCoefficient > 0 && concatenationCoefficient < 1, "Concatenation coefficient must be in (0, 1)")
-    var width = dimension
+    inputProjection = projectionWidth.map {
+      LipschitzLinear(name: "\(name).projection", inputSize: dimension, outputSize: $0, coefficient: coefficient, random: &random)
+    }
+    var width = projectionWidth ?? dimension
     var built: [DenseLayer] = []
     for index in 0..<depth {
       let linear = LipschitzLinear(
@@ -89,12 +95,12 @@ public final class DenseBranch: ResidualBranch {
     output = LipschitzLinear(name: "\(name).output", inputSize: width, outputSize: dimension, coefficient: coefficient, random: &random)
   }
 
-  public var parameters: [Parameter] { layers.flatMap(\.parameters) + output.parameters }
+  public var parameters: [Parameter] { (inputProjection?.parameters ?? []) + layers.flatMap(\.parameters) + output.parameters }
 
-  public var lipschitzLayers: [any LipschitzLayer] { layers.map(\.linear) + [output] }
+  public var lipschitzLayers: [any LipschitzLayer] { (inputProjection.map { [$0] } ?? []) + layers.map(\.linear) + [output] }
 
   public func callAsFunction(_ input: Variable) -> Variable {
-    var hidden = input
+    var hidden = inputProjection.map { $0(input) } ?? input
     for layer in layers { hidden = layer(hidden) }
     return output(hidden)
   }

@@ -1,0 +1,97 @@
+import FlowCore
+
+/// A 2-D convolution (stride 1, 'same' zero padding, channels last) with a spectral-norm
+/// constraint on the convolution *operator* at the input resolution:
+/// `[N, H, W, C] → [N, H, W, O]`, y = x ⋆ Ŵ + b, Ŵ = W / max(1, σ/coefficient).
+///
+/// σ comes from power iteration with the convolution and its transpose on u `[1, H, W, O]` and
+/// v `[1, H, W, C]` (residual-flows `InducedNormConv2d`), not from the reshaped kernel. The
+/// resolution is taken from the first input; u and v are created then, with a tolerance-based
+/// power iteration.
+public final class LipschitzConvolution: LipschitzLayer, LipschitzConstrained {
+  /// W, `[O, k, k, C]`.
+  public let weight: Parameter
+  /// b, `[O]`.
+  public let bias: Parameter
+  /// The bound on ‖Ŵ‖ as an operator.
+  public let coefficient: Float
+  /// k // 2.
+  public let padding: Int
+  /// Left singular-vector estimate `[1, H, W, O]`, nil before the first input.
+  public private(set) var leftVector: Tensor?
+  /// Right singular-vector estimate `[1, H, W, C]`, nil before the first input.
+  public private(set) var rightVector: Tensor?
+  private var random: RandomStream
+
+  /// Creates the layer with PyTorch's default initialisation, U(±1/√(C·k²)).
+  public init(
+    name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int, coefficient: Float,
+    random: inout RandomStream
+  ) {
+    precondition(kernelSize % 2 == 1, "Kernel size must be odd for 'same' padding, got \(kernelSize)")
+    let bound = 1 / Float(inputChannels * kernelSize * kernelSize).squareRoot()
+    weight = Parameter(
+      name: name + ".weight",
+      value: Tensor.randomUniform(shape: [outputChannels, kernelSize, kernelSize, inputChannels], lower: -bound, upper: bound, stream: &random))
+    bias = Parameter(name: name + ".bias", value: Tensor.randomUniform(shape: [outputChannels], lower: -bound, upper: bound, stream: &random))
+    self.coefficient = coefficient
+    padding = kernelSize / 2
+    self.random = random.split()
+  }
+
+  public var parameters: [Parameter] { [weight, bias] }
+  public var lipschitzLayers: [any LipschitzLayer] { [self] }
+
+  /// σ = ⟨u, v ⋆ W⟩ (0 before the first input).
+  public var spectralNormEstimate: Float {
+    guard let leftVector, let rightVector else { return 0 }
+    return (Convolution.forward(rightVector, weight: weight.value, padding: padding) * leftVector).sum().scalar
+  }
+
+  /// u ← normalize(v ⋆ W), v ← normalize(u ⋆ᵀ W). Does nothing before the first input.
+  public func updateSpectralNorm(_ schedule: PowerIteration) {
+    guard var u = leftVector, var v = rightVector else { return }
+    func step() {
+      u = normalized(Convolution.forward(v, weight: weight.value, padding: padding))
+      v = normalized(Convolution.transposed(u, weight: weight.value, padding: padding))
+    }
+    switch schedule {
+    case .iterations(let count):
+      for _ in 0..<count { step() }
+    case .tolerance(let absolute, let relative, let maximum):
+      for _ in 0..<maximum {
+        let (oldU, oldV) = (u, v)
+        step()
+        if converged(u, oldU, absolute: absolute, relative: relative) && converged(v, oldV, absolute: absolute, relative: relative) { break }
+      }
+    }
+    leftVector = u
+    rightVector = v
+  }
+
+  /// Creates u and v for inputs of `height × width` (and converges them), if not done yet.
+  public func prepare(height: Int, width: Int) {
+    if let rightVector, rightVector.shape[1] == height && rightVector.shape[2] == width { return }
+    precondition(rightVector == nil, "\(weight.name): the input resolution changed from \(rightVector!.shape) to \(height)×\(width)")
+    let (outputs, inputs) = (weight.value.shape[0], weight.value.shape[3])
+    leftVector = normalized(Tensor.randomNormal(shape: [1, height, width, outputs], stream: &random))
+    rightVector = normalized(Tensor.randomNormal(shape: [1, height, width, inputs], stream: &random))
+    updateSpectralNorm(.tolerance(absolute: 1e-3, relative: 1e-3, maximumIterations: 200))
+  }
+
+  /// Ŵ as a graph node; σ = ⟨u, v ⋆ W⟩ carries the gradient.
+  public func normalizedWeight() -> Variable {
+    let w = weight.variable
+    guard let leftVector, let rightVector else { return w }
+    let sigma = (Variable.convolution(Variable(rightVector), weight: w, padding: padding) * Variable(leftVector)).sum()
+    if sigma.value.scalar <= coefficient { return w }
+    return w * (Variable(Tensor(coefficient)) / sigma)
+  }
+
+  /// Returns x ⋆ Ŵ + b.
+  public func callAsFunction(_ input: Variable) -> Variable {
+    precondition(input.shape.count == 4, "\(weight.name) needs [N, H, W, C] input, got \(input.shape)")
+    prepare(height: input.shape[1], width: input.shape[2])
+    return Variable.convolution(input, weight: normalizedWeight(), padding: padding) + bias.variable
+  }
+}

@@ -1,0 +1,117 @@
+import FlowCore
+
+/// The Residual Flow image branch, kernels 3-1-3 (residual-flows `StackediResBlocks`):
+/// [act] → conv3×3(c→h) → act → conv1×1(h→h) → act → conv3×3(h→c), on `[N, H, W, c]`.
+/// The leading activation is omitted for the first block of a model.
+public final class ConvolutionalBranch: ResidualBranch {
+  /// The three convolutions.
+  public let convolutions: [LipschitzConvolution]
+  /// One activation before each convolution (nil before the first when there is no leading one).
+  public let activations: [Activation?]
+
+  /// Creates the branch for `channels` channels with `hidden` hidden channels.
+  public init(
+    name: String, channels: Int, hidden: Int, activation: ActivationKind, coefficient: Float,
+    leadingActivation: Bool, random: inout RandomStream
+  ) {
+    let shapes = [(channels, hidden, 3), (hidden, hidden, 1), (hidden, channels, 3)]
+    convolutions = shapes.enumerated().map { index, shape in
+      LipschitzConvolution(
+        name: "\(name).conv\(index)", inputChannels: shape.0, outputChannels: shape.1, kernelSize: shape.2,
+        coefficient: coefficient, random: &random)
+    }
+    activations = (0..<3).map { index in
+      index == 0 && !leadingActivation ? nil : Activation(activation, name: "\(name).activation\(index)")
+    }
+  }
+
+  public var parameters: [Parameter] {
+    zip(activations, convolutions).flatMap { ($0?.parameters ?? []) + $1.parameters }
+  }
+  public var lipschitzLayers: [any LipschitzLayer] { convolutions }
+
+  public func callAsFunction(_ input: Variable) -> Variable {
+    var hidden = input
+    for (activation, convolution) in zip(activations, convolutions) {
+      if let activation { hidden = activation(hidden) }
+      hidden = convolution(hidden)
+    }
+    return hidden
+  }
+}
+
+/// The i-DenseNet image branch (fork `StackediResBlocks` with `densenet=True`): `depth` dense
+/// layers [η̂₁·x, η̂₂·φ(conv3×3(x))], each adding `growth` channels, then conv1×1 back to c.
+public final class DenseConvolutionalBranch: ResidualBranch {
+  /// The dense layers' convolutions, activations and concatenation weights.
+  public let convolutions: [LipschitzConvolution]
+  /// φ of each dense layer.
+  public let activations: [Activation]
+  /// K₁, K₂ per dense layer when learnable.
+  public let concatenationWeights: [Parameter?]
+  /// ‖η̂‖ (0.98).
+  public let concatenationCoefficient: Float
+  /// The final 1×1 convolution.
+  public let output: LipschitzConvolution
+
+  /// Creates the branch.
+  public init(
+    name: String, channels: Int, depth: Int, growth: Int, activation: ActivationKind, coefficient: Float,
+    concatenationCoefficient: Float, concatenation: Concatenation, random: inout RandomStream
+  ) {
+    var width = channels
+    var built: [LipschitzConvolution] = []
+    for index in 0..<depth {
+      built.append(LipschitzConvolution(name: "\(name).dense\(index).conv", inputChannels: width, outputChannels: growth, kernelSize: 3, coefficient: coefficient, random: &random))
+      width += growth
+    }
+    convolutions = built
+    activations = (0..<depth).map { Activation(activation, name: "\(name).dense\($0).activation") }
+    concatenationWeights = (0..<depth).map { index in
+      if case .learnable = concatenation { return Parameter(name: "\(name).dense\(index).concatenation", value: Tensor(shape: [2], scalars: [1, 1])) }
+      return nil
+    }
+    self.concatenationCoefficient = concatenationCoefficient
+    output = LipschitzConvolution(name: "\(name).output", inputChannels: width, outputChannels: channels, kernelSize: 1, coefficient: coefficient, random: &random)
+  }
+
+  public var parameters: [Parameter] {
+    (0..<convolutions.count).flatMap { convolutions[$0].parameters + activations[$0].parameters + (concatenationWeights[$0].map { [$0] } ?? []) }
+      + output.parameters
+  }
+  public var lipschitzLayers: [any LipschitzLayer] { convolutions + [output] }
+
+  /// (η̂₁, η̂₂) of dense layer `index` as a `[2]` variable.
+  public func normalizedConcatenationWeights(_ index: Int) -> Variable {
+    let k = concatenationWeights[index]?.variable ?? Variable(Tensor(shape: [2], scalars: [1, 1]))
+    let eta = k.softplus() + 0.1
+    return eta * concatenationCoefficient / eta.squared().sum().squareRoot()
+  }
+
+  public func callAsFunction(_ input: Variable) -> Variable {
+    var hidden = input
+    for index in convolutions.indices {
+      let grown = activations[index](convolutions[index](hidden))
+      hidden = Variable.concatenatingLastAxis([hidden, grown], scaledBy: normalizedConcatenationWeights(index))
+    }
+    return output(hidden)
+  }
+}
+
+/// A fully connected branch on flattened images (the 4 blocks at the end of the image models):
+/// `[N, H, W, C]` is flattened to `[N, D]`, passed through `branch`, and reshaped back.
+public final class FlattenedBranch: ResidualBranch {
+  /// The branch on `[N, D]`.
+  public let branch: any ResidualBranch
+
+  /// Wraps a branch on flat vectors.
+  public init(_ branch: any ResidualBranch) { self.branch = branch }
+
+  public var parameters: [Parameter] { branch.parameters }
+  public var lipschitzLayers: [any LipschitzLayer] { branch.lipschitzLayers }
+
+  public func callAsFunction(_ input: Variable) -> Variable {
+    let batch = input.shape[0]
+    return branch(input.reshaped([batch, input.value.count / batch])).reshaped(input.shape)
+  }
+}
