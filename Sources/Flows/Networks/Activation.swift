@@ -4,11 +4,18 @@ import FlowCore
 public enum ActivationKind: String, Sendable, CaseIterable {
   /// x·σ(βx)/1.1 with learnable β (Chen et al. 2019, §4).
   case lipSwish = "lipswish"
+  /// CLipSwish(x) = [LipSwish(x), LipSwish(−x)] / 1.004 (Perugachi-Diaz et al. 2021): doubles
+  /// the width; 1-Lipschitz because f′(x) + f′(−x) = 1 for raw swish.
+  case concatenatedLipSwish = "clipswish"
   /// ELU, 1-Lipschitz with no parameters.
   case elu
+
+  /// Output width over input width (2 for CLipSwish).
+  public var widthMultiplier: Int { self == .concatenatedLipSwish ? 2 : 1 }
 }
 
-/// An activation layer: LipSwish owns its raw slope β̃ (β = softplus(β̃), β̃ initialised at 0.5).
+/// An activation layer: LipSwish and CLipSwish own a raw slope β̃ (β = softplus(β̃), β̃
+/// initialised at 0.5).
 public final class Activation {
   /// Which function.
   public let kind: ActivationKind
@@ -19,7 +26,7 @@ public final class Activation {
   public init(_ kind: ActivationKind, name: String) {
     self.kind = kind
     switch kind {
-    case .lipSwish: rawSlope = Parameter(name: name + ".rawSlope", value: Tensor(LipSwish.initialRawSlope))
+    case .lipSwish, .concatenatedLipSwish: rawSlope = Parameter(name: name + ".rawSlope", value: Tensor(LipSwish.initialRawSlope))
     case .elu: rawSlope = nil
     }
   }
@@ -32,6 +39,9 @@ public final class Activation {
     switch kind {
     case .lipSwish:
       return input.lipSwish(rawSlope: rawSlope!.variable)
+    case .concatenatedLipSwish:
+      let doubled = Variable.concatenatingLastAxis([input, input], scaledBy: Variable(Tensor(shape: [2], scalars: [1, -1])))
+      return Variable.swish(order: 0, doubled, slope: rawSlope!.variable.softplus(), scale: LipSwish.scale / 1.004)
     case .elu:
       return input.elu()
     }

@@ -21,11 +21,14 @@ public final class DenseLayer {
   public let concatenationCoefficient: Float
   /// K₁, K₂ (`[2]`) when learnable; nil when fixed at 1.
   public let concatenationWeights: Parameter?
+  /// Fixed or learnable, and from when.
+  public let concatenation: Concatenation
 
   init(linear: LipschitzLinear, activation: Activation, concatenationCoefficient: Float, concatenation: Concatenation, name: String) {
     self.linear = linear
     self.activation = activation
     self.concatenationCoefficient = concatenationCoefficient
+    self.concatenation = concatenation
     switch concatenation {
     case .fixed: concatenationWeights = nil
     case .learnable: concatenationWeights = Parameter(name: name + ".concatenation", value: Tensor(shape: [2], scalars: [1, 1]))
@@ -49,6 +52,12 @@ public final class DenseLayer {
   /// Puts K₁ = K₂ = 1 back (before the learnable concatenation starts).
   public func resetConcatenationWeights() {
     concatenationWeights?.value = Tensor(shape: [2], scalars: [1, 1])
+  }
+
+  /// Resets K to 1 when `iteration` is before the start of the learnable concatenation (the
+  /// reference does this after every optimizer step until then).
+  public func applyConcatenationSchedule(afterIteration iteration: Int) {
+    if case .learnable(let start) = concatenation, iteration < start { resetConcatenationWeights() }
   }
 
   /// [η̂₁·x, η̂₂·φ(Wx)].
@@ -83,9 +92,10 @@ public final class DenseBranch: ResidualBranch {
     }
     var width = projectionWidth ?? dimension
     var built: [DenseLayer] = []
+    precondition(growth % activation.widthMultiplier == 0, "Growth \(growth) must be divisible by \(activation.widthMultiplier) for \(activation.rawValue)")
     for index in 0..<depth {
       let linear = LipschitzLinear(
-        name: "\(name).dense\(index).linear", inputSize: width, outputSize: growth, coefficient: coefficient, random: &random)
+        name: "\(name).dense\(index).linear", inputSize: width, outputSize: growth / activation.widthMultiplier, coefficient: coefficient, random: &random)
       built.append(DenseLayer(
         linear: linear, activation: Activation(activation, name: "\(name).dense\(index).activation"),
         concatenationCoefficient: concatenationCoefficient, concatenation: concatenation, name: "\(name).dense\(index)"))
@@ -96,6 +106,11 @@ public final class DenseBranch: ResidualBranch {
   }
 
   public var parameters: [Parameter] { (inputProjection?.parameters ?? []) + layers.flatMap(\.parameters) + output.parameters }
+
+  /// Applies ``DenseLayer/applyConcatenationSchedule(afterIteration:)`` to every layer.
+  public func applyConcatenationSchedule(afterIteration iteration: Int) {
+    for layer in layers { layer.applyConcatenationSchedule(afterIteration: iteration) }
+  }
 
   public var lipschitzLayers: [any LipschitzLayer] { (inputProjection.map { [$0] } ?? []) + layers.map(\.linear) + [output] }
 

@@ -16,8 +16,9 @@ public final class ConvolutionalBranch: ResidualBranch {
   ) {
     let shapes = [(channels, hidden, 3), (hidden, hidden, 1), (hidden, channels, 3)]
     convolutions = shapes.enumerated().map { index, shape in
-      LipschitzConvolution(
-        name: "\(name).conv\(index)", inputChannels: shape.0, outputChannels: shape.1, kernelSize: shape.2,
+      let widened = index == 0 && !leadingActivation ? shape.0 : shape.0 * activation.widthMultiplier
+      return LipschitzConvolution(
+        name: "\(name).conv\(index)", inputChannels: widened, outputChannels: shape.1, kernelSize: shape.2,
         coefficient: coefficient, random: &random)
     }
     activations = (0..<3).map { index in
@@ -51,6 +52,8 @@ public final class DenseConvolutionalBranch: ResidualBranch {
   public let concatenationWeights: [Parameter?]
   /// ‖η̂‖ (0.98).
   public let concatenationCoefficient: Float
+  /// Fixed or learnable, and from when.
+  public let concatenation: Concatenation
   /// The final 1×1 convolution.
   public let output: LipschitzConvolution
 
@@ -61,8 +64,9 @@ public final class DenseConvolutionalBranch: ResidualBranch {
   ) {
     var width = channels
     var built: [LipschitzConvolution] = []
+    precondition(growth % activation.widthMultiplier == 0, "Growth \(growth) must be divisible by \(activation.widthMultiplier) for \(activation.rawValue)")
     for index in 0..<depth {
-      built.append(LipschitzConvolution(name: "\(name).dense\(index).conv", inputChannels: width, outputChannels: growth, kernelSize: 3, coefficient: coefficient, random: &random))
+      built.append(LipschitzConvolution(name: "\(name).dense\(index).conv", inputChannels: width, outputChannels: growth / activation.widthMultiplier, kernelSize: 3, coefficient: coefficient, random: &random))
       width += growth
     }
     convolutions = built
@@ -72,6 +76,7 @@ public final class DenseConvolutionalBranch: ResidualBranch {
       return nil
     }
     self.concatenationCoefficient = concatenationCoefficient
+    self.concatenation = concatenation
     output = LipschitzConvolution(name: "\(name).output", inputChannels: width, outputChannels: channels, kernelSize: 1, coefficient: coefficient, random: &random)
   }
 
@@ -80,6 +85,12 @@ public final class DenseConvolutionalBranch: ResidualBranch {
       + output.parameters
   }
   public var lipschitzLayers: [any LipschitzLayer] { convolutions + [output] }
+
+  /// Resets every K to 1 when `iteration` is before the start of the learnable concatenation.
+  public func applyConcatenationSchedule(afterIteration iteration: Int) {
+    guard case .learnable(let start) = concatenation, iteration < start else { return }
+    for weights in concatenationWeights { weights?.value = Tensor(shape: [2], scalars: [1, 1]) }
+  }
 
   /// (η̂₁, η̂₂) of dense layer `index` as a `[2]` variable.
   public func normalizedConcatenationWeights(_ index: Int) -> Variable {

@@ -35,7 +35,7 @@ public final class LipschitzPerceptron: ResidualBranch {
     let pairs = Array(zip(widths.dropLast(), widths.dropFirst()))
     layers = pairs.enumerated().map { index, pair in
       LipschitzLinear(
-        name: "\(name).linear\(index)", inputSize: pair.0, outputSize: pair.1, coefficient: coefficient,
+        name: "\(name).linear\(index)", inputSize: pair.0 * activation.widthMultiplier, outputSize: pair.1, coefficient: coefficient,
         nearZero: lastLayer == .nearZero && index == pairs.count - 1, random: &random)
     }
     activations = pairs.indices.map { Activation(activation, name: "\(name).activation\($0)") }
