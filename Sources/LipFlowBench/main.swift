@@ -90,11 +90,12 @@ func runToyBenchmarks() {
   }
 }
 
-if arguments.contains("--profile-idensenet") {
+if let index = arguments.firstIndex(of: "--profile-toy"), let model = ToyModel(rawValue: arguments[index + 1]) {
+  // A loop for profilers: toy training iterations of one model.
   Parallelism.withThreads(threads) {
     let roulette = LogDeterminantEstimator.russianRoulette(.geometric(0.5), exactTerms: 2, samples: 1)
-    _ = toyTrainingStepTime(.denseNet, estimator: roulette, gradient: .backpropagation, iterations: 40)
-    report("toy_idensenet_rss", peakResidentMegabytes(), "MB")
+    _ = toyTrainingStepTime(model, estimator: roulette, gradient: .backpropagation, iterations: 40)
+    report("toy_\(model.rawValue)_rss", peakResidentMegabytes(), "MB")
   }
   exit(0)
 }
