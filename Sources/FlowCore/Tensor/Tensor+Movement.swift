@@ -5,27 +5,8 @@ extension Tensor {
   /// - Precondition: all parts have the same leading shape.
   public static func concatenatingLastAxis(_ parts: [Tensor]) -> Tensor {
     precondition(!parts.isEmpty, "Nothing to concatenate")
-    let leading = Array(parts[0].shape.dropLast())
-    for part in parts {
-      precondition(
-        Array(part.shape.dropLast()) == leading,
-        "Concatenation needs equal leading shapes, got \(parts.map(\.shape))")
-    }
-    let widths = parts.map(\.lastExtent)
-    let total = widths.reduce(0, +)
-    let rows = parts[0].rowCount
-    let result = Tensor(uninitializedShape: leading + [total])
-    let target = result.pointer
-    Parallelism.forEachChunk(count: rows, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / Swift.max(total, 1)), alignment: 1) { range in
-      for row in range {
-        var column = 0
-        for (part, width) in zip(parts, widths) {
-          (target + row * total + column).update(from: part.pointer + row * width, count: width)
-          column += width
-        }
-      }
-    }
-    return result
+    // x·1 is exact, so the scaled kernel serves both.
+    return concatenatingLastAxis(parts, scales: [Float](repeating: 1, count: parts.count))
   }
 
   /// Joins tensors along the last axis, each multiplied by its scale:

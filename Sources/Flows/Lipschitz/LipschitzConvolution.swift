@@ -50,23 +50,12 @@ public final class LipschitzConvolution: LipschitzLayer, LipschitzConstrained {
 
   /// u ← normalize(v ⋆ W), v ← normalize(u ⋆ᵀ W). Does nothing before the first input.
   public func updateSpectralNorm(_ schedule: PowerIteration) {
-    guard var u = leftVector, var v = rightVector else { return }
-    func step() {
-      u = normalized(Convolution.forward(v, weight: weight.value, padding: padding))
-      v = normalized(Convolution.transposed(u, weight: weight.value, padding: padding))
+    guard let u = leftVector, let v = rightVector else { return }
+    let (weight, padding) = (self.weight.value, self.padding)
+    (leftVector, rightVector) = schedule.run(from: (u, v)) { _, v in
+      let u = normalized(Convolution.forward(v, weight: weight, padding: padding))
+      return (u, normalized(Convolution.transposed(u, weight: weight, padding: padding)))
     }
-    switch schedule {
-    case .iterations(let count):
-      for _ in 0..<count { step() }
-    case .tolerance(let absolute, let relative, let maximum):
-      for _ in 0..<maximum {
-        let (oldU, oldV) = (u, v)
-        step()
-        if converged(u, oldU, absolute: absolute, relative: relative) && converged(v, oldV, absolute: absolute, relative: relative) { break }
-      }
-    }
-    leftVector = u
-    rightVector = v
   }
 
   /// Creates u and v for inputs of `height × width` (and converges them), if not done yet.

@@ -10,6 +10,25 @@ public enum PowerIteration: Sendable, Equatable {
   case tolerance(absolute: Float, relative: Float, maximumIterations: Int)
 }
 
+extension PowerIteration {
+  /// Runs power iteration from (u, v) according to the schedule; `step` maps (u, v) to the next
+  /// pair. With a tolerance, stops once both vectors change by less than it.
+  func run(from start: (Tensor, Tensor), step: (Tensor, Tensor) -> (Tensor, Tensor)) -> (Tensor, Tensor) {
+    var (u, v) = start
+    switch self {
+    case .iterations(let count):
+      for _ in 0..<count { (u, v) = step(u, v) }
+    case .tolerance(let absolute, let relative, let maximum):
+      for _ in 0..<maximum {
+        let (oldU, oldV) = (u, v)
+        (u, v) = step(u, v)
+        if converged(u, oldU, absolute: absolute, relative: relative) && converged(v, oldV, absolute: absolute, relative: relative) { break }
+      }
+    }
+    return (u, v)
+  }
+}
+
 /// A layer whose weight is rescaled to a spectral norm of at most `coefficient`.
 ///
 /// The weight used is W / max(1, σ/coefficient) with σ = uᵀWv, where u and v are persistent,

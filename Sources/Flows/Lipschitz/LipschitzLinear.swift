@@ -48,20 +48,10 @@ public final class LipschitzLinear: LipschitzLayer, LipschitzConstrained {
   /// u ← normalize(W v), then v ← normalize(Wᵀ u) (u first, as the reference).
   public func updateSpectralNorm(_ schedule: PowerIteration) {
     let (outputs, inputs) = (weight.value.shape[0], weight.value.shape[1])
-    func step() {
-      leftVector = normalized(Tensor.matrixProduct(weight.value, rightVector.reshaped([inputs, 1])).reshaped([outputs]))
-      rightVector = normalized(Tensor.matrixProduct(weight.value, leftVector.reshaped([outputs, 1]), transposeA: .transposed).reshaped([inputs]))
-    }
-    switch schedule {
-    case .iterations(let count):
-      for _ in 0..<count { step() }
-    case .tolerance(let absolute, let relative, let maximum):
-      for _ in 0..<maximum {
-        let (oldLeft, oldRight) = (leftVector, rightVector)
-        step()
-        if converged(leftVector, oldLeft, absolute: absolute, relative: relative)
-          && converged(rightVector, oldRight, absolute: absolute, relative: relative) { break }
-      }
+    let weight = self.weight.value
+    (leftVector, rightVector) = schedule.run(from: (leftVector, rightVector)) { _, v in
+      let u = normalized(Tensor.matrixProduct(weight, v.reshaped([inputs, 1])).reshaped([outputs]))
+      return (u, normalized(Tensor.matrixProduct(weight, u.reshaped([outputs, 1]), transposeA: .transposed).reshaped([inputs])))
     }
   }
 

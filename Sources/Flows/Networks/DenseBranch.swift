@@ -9,6 +9,14 @@ public enum Concatenation: Sendable, Equatable {
   case learnable(startIteration: Int)
 }
 
+/// η̂ = c·η/‖η‖ with η = softplus(K) + 0.1, K = (1, 1) when not learnable
+/// (Perugachi-Diaz et al. 2021, Eq. 10): a `[2]` variable with ‖η̂‖ = c.
+func normalizedConcatenation(_ weights: Parameter?, coefficient: Float) -> Variable {
+  let k = weights?.variable ?? Variable(Tensor(shape: [2], scalars: [1, 1]))
+  let eta = k.softplus() + 0.1
+  return eta * coefficient / eta.squared().sum().squareRoot()
+}
+
 /// One dense layer of an i-DenseNet (Perugachi-Diaz et al. 2021, Eq. 9–10):
 /// h(x) = [η̂₁·x, η̂₂·φ(Wx)], `[..., in] → [..., in + growth]`, with
 /// η̂ᵢ = c·ηᵢ / √(η₁² + η₂²), so that Lip(h) ≤ c when Lip(φ∘W) ≤ 1.
@@ -37,10 +45,7 @@ public final class DenseLayer {
 
   /// The normalised weights (η̂₁, η̂₂) as a `[2]` variable.
   public func normalizedConcatenationWeights() -> Variable {
-    let k = concatenationWeights?.variable ?? Variable(Tensor(shape: [2], scalars: [1, 1]))
-    let eta = k.softplus() + 0.1
-    let norm = eta.squared().sum().squareRoot()
-    return eta * concatenationCoefficient / norm
+    normalizedConcatenation(concatenationWeights, coefficient: concatenationCoefficient)
   }
 
   /// (η̂₁, η̂₂) as numbers, for reports.

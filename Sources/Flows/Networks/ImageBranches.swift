@@ -94,9 +94,7 @@ public final class DenseConvolutionalBranch: ResidualBranch {
 
   /// (η̂₁, η̂₂) of dense layer `index` as a `[2]` variable.
   public func normalizedConcatenationWeights(_ index: Int) -> Variable {
-    let k = concatenationWeights[index]?.variable ?? Variable(Tensor(shape: [2], scalars: [1, 1]))
-    let eta = k.softplus() + 0.1
-    return eta * concatenationCoefficient / eta.squared().sum().squareRoot()
+    normalizedConcatenation(concatenationWeights[index], coefficient: concatenationCoefficient)
   }
 
   public func callAsFunction(_ input: Variable) -> Variable {
