@@ -38,6 +38,17 @@ struct ResidualBlockTests {
     #expect((try model.inverse(z) - x).maximumAbsolute() <= 1e-4)
   }
 
+  @Test("Sampling inverts base draws: the model maps the samples back to those draws")
+  func samplesComeFromTheInverse() throws {
+    let model = SequentialFlow(Self.toyBlocks(seed: 28))
+    var random = RandomStream(seed: 29)
+    var replay = random
+    let samples = try model.sample(count: 64, latentShape: [2], random: &random)
+    let draws = StandardNormal.sample(count: 64, shape: [2], random: &replay)
+    var context = FlowContext(mode: .evaluation, random: random)
+    #expect((model.forward(Variable(samples), context: &context).value.value - draws).maximumAbsolute() < 1e-4)
+  }
+
   @Test("A block that cannot converge reports which block and the residual instead of returning garbage")
   func nonConvergenceIsATypedError() {
     var random = RandomStream(seed: 25)

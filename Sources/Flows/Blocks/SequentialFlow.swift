@@ -48,6 +48,12 @@ public final class SequentialFlow: Flow {
     }
   }
 
+  /// `count` samples x = f⁻¹(z), z ~ N(0, I) of shape `[count] + latentShape`.
+  /// - Throws: ``FlowError/inverseDidNotConverge(block:iterations:residual:)``.
+  public func sample(count: Int, latentShape: [Int], random: inout RandomStream) throws -> Tensor {
+    try inverse(StandardNormal.sample(count: count, shape: latentShape, random: &random))
+  }
+
   /// log p(x) = log N(f(x); 0, I) + Σ log-determinants, per sample `[batch]`, in nats.
   public func logLikelihood(_ input: Variable, context: inout FlowContext) -> Variable {
     let output = forward(input, context: &context)
