@@ -75,28 +75,48 @@ func gemmRate(m: Int, n: Int, k: Int, transposeA: Transposition, transposeB: Tra
 }
 
 let onlyMLP = arguments.contains("--only-mlp")
-/// One training iteration of the toy models (issue 3's figures).
-func runToyBenchmarks() {
+/// The toy training cases of `make bench`: name, model, estimator, gradient mode, reference note.
+let toyCases: [(name: String, model: ToyModel, estimator: LogDeterminantEstimator, gradient: LogDeterminantGradient, note: String)] = {
+  let roulette = LogDeterminantEstimator.russianRoulette(.geometric(0.5), exactTerms: 2, samples: 1)
+  return [
+    ("toy_resflow_step", .residualFlow, roulette, .backpropagation, "Russian roulette, backprop; PyTorch reference 0.436 s, 1.5-1.8 GB"),
+    ("toy_idensenet_step", .denseNet, roulette, .backpropagation, "PyTorch reference 0.596 s (LC 0.636 s)"),
+    ("toy_resflow_step_exact2d", .residualFlow, .exactTwoByTwo, .backpropagation, "exact 2×2 log det in training"),
+    ("toy_resflow_step_neumann", .residualFlow, roulette, .neumannSeries, "Neumann gradient series"),
+    ("toy_idensenet_step_neumann", .denseNet, roulette, .neumannSeries, "Neumann gradient series"),
+  ]
+}()
+
+/// Runs one toy case in this process and prints its time and this process's peak memory.
+func runToyCase(_ name: String) {
+  guard let toyCase = toyCases.first(where: { $0.name == name }) else {
+    print("unknown toy case \(name); known: \(toyCases.map(\.name).joined(separator: ", "))")
+    exit(2)
+  }
   Parallelism.withThreads(threads) {
-    let roulette = LogDeterminantEstimator.russianRoulette(.geometric(0.5), exactTerms: 2, samples: 1)
-    report("toy_resflow_step", toyTrainingStepTime(.residualFlow, estimator: roulette, gradient: .backpropagation, iterations: 21), "s", "Russian roulette, backprop; PyTorch reference 0.436 s")
-    report("toy_resflow_rss", peakResidentMegabytes(), "MB", "peak resident memory so far; PyTorch 1.5-1.8 GB")
-    report("toy_idensenet_step", toyTrainingStepTime(.denseNet, estimator: roulette, gradient: .backpropagation, iterations: 21), "s", "PyTorch reference 0.596 s (LC 0.636 s)")
-    report("toy_idensenet_rss", peakResidentMegabytes(), "MB")
-    report("toy_resflow_step_exact2d", toyTrainingStepTime(.residualFlow, estimator: .exactTwoByTwo, gradient: .backpropagation, iterations: 21), "s", "exact 2×2 log det in training")
-    report("toy_resflow_step_neumann", toyTrainingStepTime(.residualFlow, estimator: roulette, gradient: .neumannSeries, iterations: 21), "s", "Neumann gradient series")
-    report("toy_idensenet_step_neumann", toyTrainingStepTime(.denseNet, estimator: roulette, gradient: .neumannSeries, iterations: 21), "s")
-    report("toy_peak_rss", peakResidentMegabytes(), "MB")
+    report(toyCase.name, toyTrainingStepTime(toyCase.model, estimator: toyCase.estimator, gradient: toyCase.gradient, iterations: 21), "s", toyCase.note)
+    report(toyCase.name.replacingOccurrences(of: "_step", with: "_rss"), peakResidentMegabytes(), "MB", "peak resident memory of a process running only this case")
   }
 }
 
-if let index = arguments.firstIndex(of: "--profile-toy"), let model = ToyModel(rawValue: arguments[index + 1]) {
-  // A loop for profilers: toy training iterations of one model.
-  Parallelism.withThreads(threads) {
-    let roulette = LogDeterminantEstimator.russianRoulette(.geometric(0.5), exactTerms: 2, samples: 1)
-    _ = toyTrainingStepTime(model, estimator: roulette, gradient: .backpropagation, iterations: 40)
-    report("toy_\(model.rawValue)_rss", peakResidentMegabytes(), "MB")
+/// One training iteration of the toy models (issue 3's figures), each case in a child process
+/// so that its peak memory is its own.
+func runToyBenchmarks() {
+  for toyCase in toyCases {
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    child.arguments = ["--threads", String(threads), "--toy-case", toyCase.name]
+    do {
+      try child.run()
+      child.waitUntilExit()
+    } catch {
+      print("could not run the toy case \(toyCase.name): \(error)")
+    }
   }
+}
+
+if let index = arguments.firstIndex(of: "--toy-case") {
+  runToyCase(arguments[index + 1])
   exit(0)
 }
 
