@@ -22,7 +22,7 @@ enum SimdGemm {
   ) {
     let threads = Parallelism.threadCount
     let work = m * n * max(k, 1)
-    if threads <= 1 || work < 400_000 {
+    if threads <= 1 || work < 100_000 {
       serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc)
       return
     }
