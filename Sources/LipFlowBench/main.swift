@@ -115,6 +115,22 @@ func runToyBenchmarks() {
   }
 }
 
+if let index = arguments.firstIndex(of: "--profile") {
+  // Loops for profilers (perf record): `--profile exp|resflow|idensenet`.
+  Parallelism.withThreads(threads) {
+    switch arguments[index + 1] {
+    case "exp":
+      let large = Tensor(repeating: 0.5, shape: [5000, 128])
+      for _ in 0..<3000 { _ = large.exp() }
+    case let name:
+      guard let model = ToyModel(rawValue: name) else { print("unknown profile \(name)"); exit(2) }
+      let roulette = LogDeterminantEstimator.russianRoulette(.geometric(0.5), exactTerms: 2, samples: 1)
+      _ = toyTrainingStepTime(model, estimator: roulette, gradient: .backpropagation, iterations: 40)
+    }
+  }
+  exit(0)
+}
+
 if let index = arguments.firstIndex(of: "--toy-case") {
   runToyCase(arguments[index + 1])
   exit(0)
@@ -238,6 +254,31 @@ Parallelism.withThreads(threads) {
     let small = Tensor(repeating: 0.5, shape: [500, 128])
     let mapTime = medianTime(repetitions: 2000, warmup: 100) { _ = small.exp() }
     report("exp_500x128", mapTime * 1e6, "us")
+    let scaleTime = medianTime(repetitions: 2000, warmup: 100) { _ = small * 2 }
+    report("scale_500x128", scaleTime * 1e6, "us")
+    let manualTime = medianTime(repetitions: 2000, warmup: 100) {
+      var result = Tensor(uninitializedShape: [500, 128])
+      small.withUnsafeBufferPointer { source in
+        result.withUnsafeMutableBufferPointer { target in
+          for index in 0..<source.count { target[index] = source[index] * 2 }
+        }
+      }
+    }
+    report("scale_manual_500x128", manualTime * 1e6, "us")
+    let computeOnly = medianTime(repetitions: 200, warmup: 10) {
+      Parallelism.forEachChunk(count: 1 << 20) { range in
+        var accumulator = Vector8(repeating: 1)
+        for _ in stride(from: range.lowerBound, to: range.upperBound, by: 8) {
+          accumulator = accumulator.addingProduct(accumulator, Vector8(repeating: 0.999_999))
+        }
+        if accumulator.sum() == .infinity { print("") }
+      }
+    }
+    report("pool_compute_only_1M", computeOnly * 1e6, "us")
+    let large = Tensor(repeating: 0.5, shape: [5000, 128])
+    report("exp_5000x128", medianTime(repetitions: 300, warmup: 10) { _ = large.exp() } * 1e6, "us")
+    let swishTime = medianTime(repetitions: 2000, warmup: 100) { _ = SwishKernels.derivative(order: 0, input: small, slope: 0.97, scale: 0.9, multiplier: nil) }
+    report("swish_500x128", swishTime * 1e6, "us")
     let hidden = Variable(Tensor(repeating: 0.3, shape: [500, 128]))
     let swishOnly = medianTime(repetitions: 500, warmup: 20) {
       for layer in 1..<5 { _ = hidden.lipSwish(rawSlope: network.rawSlopes[layer]) }

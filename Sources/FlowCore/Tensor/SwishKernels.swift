@@ -76,11 +76,11 @@ public enum SwishKernels {
   ) -> Tensor {
     precondition(order >= 0 && order <= maximumOrder, "Swish derivative order \(order) not in 0...\(maximumOrder)")
     switch order {
-    case 0: return map(input, multiplier, scale) { derivative(0, $0, slope: slope) }
-    case 1: return map(input, multiplier, scale) { derivative(1, $0, slope: slope) }
-    case 2: return map(input, multiplier, scale) { derivative(2, $0, slope: slope) }
-    case 3: return map(input, multiplier, scale) { derivative(3, $0, slope: slope) }
-    default: return map(input, multiplier, scale) { derivative(4, $0, slope: slope) }
+    case 0: return map(input, multiplier, scale, Derivative(order: 0, slope: slope))
+    case 1: return map(input, multiplier, scale, Derivative(order: 1, slope: slope))
+    case 2: return map(input, multiplier, scale, Derivative(order: 2, slope: slope))
+    case 3: return map(input, multiplier, scale, Derivative(order: 3, slope: slope))
+    default: return map(input, multiplier, scale, Derivative(order: 4, slope: slope))
     }
   }
 
@@ -90,22 +90,49 @@ public enum SwishKernels {
   ) -> Tensor {
     precondition(order >= 0 && order <= maximumOrder, "Swish slope derivative order \(order) not in 0...\(maximumOrder)")
     switch order {
-    case 0: return map(input, multiplier, scale) { slopeDerivative(0, $0, slope: slope) }
-    case 1: return map(input, multiplier, scale) { slopeDerivative(1, $0, slope: slope) }
-    case 2: return map(input, multiplier, scale) { slopeDerivative(2, $0, slope: slope) }
-    case 3: return map(input, multiplier, scale) { slopeDerivative(3, $0, slope: slope) }
-    default: return map(input, multiplier, scale) { slopeDerivative(4, $0, slope: slope) }
+    case 0: return map(input, multiplier, scale, SlopeDerivative(order: 0, slope: slope))
+    case 1: return map(input, multiplier, scale, SlopeDerivative(order: 1, slope: slope))
+    case 2: return map(input, multiplier, scale, SlopeDerivative(order: 2, slope: slope))
+    case 3: return map(input, multiplier, scale, SlopeDerivative(order: 3, slope: slope))
+    default: return map(input, multiplier, scale, SlopeDerivative(order: 4, slope: slope))
     }
   }
 
   /// `scale · w ⊙ f(x)` (or `scale · f(x)`), with `f` inlined so that its order is a constant.
   @inline(__always)
-  static func map(_ input: Tensor, _ multiplier: Tensor?, _ scale: Float, _ function: (Vector8) -> Vector8) -> Tensor {
-    let factor = Vector8(repeating: scale)
+  static func map<Function: VectorFunction>(_ input: Tensor, _ multiplier: Tensor?, _ scale: Float, _ function: Function) -> Tensor {
     if let multiplier {
-      return Tensor.zipVectors(multiplier, input, shape: input.shape) { $0 * function($1) * factor }
+      return Tensor.zip(multiplier, input, shape: input.shape, Weighted(function: function, factor: Vector8(repeating: scale)))
     }
-    return input.mapVectors { function($0) * factor }
+    return input.map(Scaled(function: function, factor: Vector8(repeating: scale)))
+  }
+
+  /// factor · f(x).
+  struct Scaled<Function: VectorFunction>: VectorFunction {
+    let function: Function
+    let factor: Vector8
+    @inline(__always) func callAsFunction(_ x: Vector8) -> Vector8 { function(x) * factor }
+  }
+
+  /// factor · w · f(x).
+  struct Weighted<Function: VectorFunction>: BinaryVectorFunction {
+    let function: Function
+    let factor: Vector8
+    @inline(__always) func callAsFunction(_ w: Vector8, _ x: Vector8) -> Vector8 { w * function(x) * factor }
+  }
+
+  /// ∂ⁿh/∂xⁿ(x; β) for a fixed order.
+  struct Derivative: VectorFunction {
+    let order: Int
+    let slope: Float
+    @inline(__always) func callAsFunction(_ x: Vector8) -> Vector8 { SwishKernels.derivative(order, x, slope: slope) }
+  }
+
+  /// ∂/∂β ∂ⁿh/∂xⁿ(x; β) for a fixed order.
+  struct SlopeDerivative: VectorFunction {
+    let order: Int
+    let slope: Float
+    @inline(__always) func callAsFunction(_ x: Vector8) -> Vector8 { SwishKernels.slopeDerivative(order, x, slope: slope) }
   }
 
   /// The three first-order gradients of y = scale · w ⊙ ∂ⁿh/∂xⁿ(x; β) for upstream g, in one pass:
