@@ -127,3 +127,27 @@ struct TensorTests {
     }
   }
 }
+
+@Suite("Sigmoid cache")
+struct SigmoidCacheTests {
+  @Test("Cached σ(βx) never goes stale: in-place mutation, another β and copies all give fresh values")
+  func cacheFollowsValuesAndSlope() {
+    var x = randomTensor([64, 9], seed: 8)
+    let first = SwishKernels.derivative(order: 1, input: x, slope: 0.8, scale: 1, multiplier: nil)
+    #expect(SwishKernels.derivative(order: 1, input: x, slope: 0.8, scale: 1, multiplier: nil) == first)
+    let otherSlope = SwishKernels.derivative(order: 1, input: x, slope: 1.3, scale: 1, multiplier: nil)
+    let freshOtherSlope = SwishKernels.derivative(order: 1, input: Tensor(shape: x.shape, scalars: x.scalars), slope: 1.3, scale: 1, multiplier: nil)
+    #expect(otherSlope == freshOtherSlope)
+    x[flat: 5] += 1
+    let afterMutation = SwishKernels.derivative(order: 1, input: x, slope: 1.3, scale: 1, multiplier: nil)
+    let fresh = SwishKernels.derivative(order: 1, input: Tensor(shape: x.shape, scalars: x.scalars), slope: 1.3, scale: 1, multiplier: nil)
+    #expect(afterMutation == fresh)
+    #expect(afterMutation != otherSlope)
+    var copy = x
+    copy.withUnsafeMutableBufferPointer { $0[0] = 7 }
+    #expect(SwishKernels.derivative(order: 0, input: copy, slope: 1.3, scale: 1, multiplier: nil)
+      == SwishKernels.derivative(order: 0, input: Tensor(shape: copy.shape, scalars: copy.scalars), slope: 1.3, scale: 1, multiplier: nil))
+    #expect(SwishKernels.derivative(order: 0, input: x, slope: 1.3, scale: 1, multiplier: nil)
+      == SwishKernels.derivative(order: 0, input: Tensor(shape: x.shape, scalars: x.scalars), slope: 1.3, scale: 1, multiplier: nil))
+  }
+}

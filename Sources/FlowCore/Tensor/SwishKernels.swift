@@ -19,6 +19,37 @@ public enum SwishKernels {
   /// depend on the thread count.
   static let sumBlock = 4096
 
+  /// s = σ(β·x), computed once per input storage and β and then reused (see
+  /// `TensorStorage.sigmoidCache`).
+  static func sigmoidValues(of input: Tensor, slope: Float) -> Tensor {
+    if let cache = input.storage.sigmoidCache, cache.slopeBits == slope.bitPattern { return cache.values }
+    let values = input.map(ScaledSigmoid(slope: Vector8(repeating: slope)))
+    input.storage.sigmoidCache = (slope.bitPattern, values)
+    return values
+  }
+
+  /// σ(β·x).
+  struct ScaledSigmoid: VectorFunction {
+    let slope: Vector8
+    @inline(__always) func callAsFunction(_ x: Vector8) -> Vector8 { vectorSigmoid(x * slope) }
+  }
+
+  /// ∂ⁿh/∂xⁿ from x and s = σ(βx).
+  @inline(__always)
+  static func derivative(_ order: Int, _ x: Vector8, sigmoid s: Vector8, slope: Float) -> Vector8 {
+    if order == 0 { return x * s }
+    return phi(order, x * slope, s) * power(slope, order - 1)
+  }
+
+  /// ∂/∂β ∂ⁿh/∂xⁿ from x and s = σ(βx).
+  @inline(__always)
+  static func slopeDerivative(_ order: Int, _ x: Vector8, sigmoid s: Vector8, slope: Float) -> Vector8 {
+    let u = x * slope
+    if order == 0 { return x * x * sigmoidDerivative(1, s) }
+    let bracket = Vector8(repeating: Float(order - 1)) * phi(order, u, s) + u * phi(order + 1, u, s)
+    return bracket * power(slope, order - 2)
+  }
+
   /// σ⁽ᵏ⁾(u) for k = 0...5, from s = σ(u).
   @inline(__always)
   static func sigmoidDerivative(_ k: Int, _ s: Vector8) -> Vector8 {
@@ -43,25 +74,6 @@ public enum SwishKernels {
     return Vector8(repeating: Float(k)) * sigmoidDerivative(k - 1, s) + u * sigmoidDerivative(k, s)
   }
 
-  /// ∂ⁿh/∂xⁿ for 8 lanes.
-  @inline(__always)
-  static func derivative(_ order: Int, _ x: Vector8, slope: Float) -> Vector8 {
-    let u = x * slope
-    let s = vectorSigmoid(u)
-    if order == 0 { return x * s }
-    return phi(order, u, s) * power(slope, order - 1)
-  }
-
-  /// ∂/∂β ∂ⁿh/∂xⁿ for 8 lanes.
-  @inline(__always)
-  static func slopeDerivative(_ order: Int, _ x: Vector8, slope: Float) -> Vector8 {
-    let u = x * slope
-    let s = vectorSigmoid(u)
-    if order == 0 { return x * x * sigmoidDerivative(1, s) }
-    let bracket = Vector8(repeating: Float(order - 1)) * phi(order, u, s) + u * phi(order + 1, u, s)
-    return bracket * power(slope, order - 2)
-  }
-
   /// base^exponent for any integer exponent (the kernels need −2...4).
   @inline(__always)
   static func power(_ base: Float, _ exponent: Int) -> Float {
@@ -75,13 +87,7 @@ public enum SwishKernels {
     order: Int, input: Tensor, slope: Float, scale: Float, multiplier: Tensor?
   ) -> Tensor {
     precondition(order >= 0 && order <= maximumOrder, "Swish derivative order \(order) not in 0...\(maximumOrder)")
-    switch order {
-    case 0: return map(input, multiplier, scale, Derivative(order: 0, slope: slope))
-    case 1: return map(input, multiplier, scale, Derivative(order: 1, slope: slope))
-    case 2: return map(input, multiplier, scale, Derivative(order: 2, slope: slope))
-    case 3: return map(input, multiplier, scale, Derivative(order: 3, slope: slope))
-    default: return map(input, multiplier, scale, Derivative(order: 4, slope: slope))
-    }
+    return evaluate(input, slope: slope, multiplier: multiplier, FromSigmoid(order: order, slope: slope, factor: Vector8(repeating: scale), kind: .value))
   }
 
   /// `scale · w ⊙ ∂/∂β ∂ⁿh/∂xⁿ(x; β)`, with w = 1 when `multiplier` is nil.
@@ -89,50 +95,42 @@ public enum SwishKernels {
     order: Int, input: Tensor, slope: Float, scale: Float, multiplier: Tensor?
   ) -> Tensor {
     precondition(order >= 0 && order <= maximumOrder, "Swish slope derivative order \(order) not in 0...\(maximumOrder)")
-    switch order {
-    case 0: return map(input, multiplier, scale, SlopeDerivative(order: 0, slope: slope))
-    case 1: return map(input, multiplier, scale, SlopeDerivative(order: 1, slope: slope))
-    case 2: return map(input, multiplier, scale, SlopeDerivative(order: 2, slope: slope))
-    case 3: return map(input, multiplier, scale, SlopeDerivative(order: 3, slope: slope))
-    default: return map(input, multiplier, scale, SlopeDerivative(order: 4, slope: slope))
+    return evaluate(input, slope: slope, multiplier: multiplier, FromSigmoid(order: order, slope: slope, factor: Vector8(repeating: scale), kind: .slope))
+  }
+
+  /// Which derivative a kernel evaluates.
+  enum DerivativeKind { case value, slope }
+
+  /// factor · (∂ⁿh/∂xⁿ or ∂_β∂ⁿh/∂xⁿ) from x and s = σ(βx).
+  struct FromSigmoid: BinaryVectorFunction {
+    let order: Int
+    let slope: Float
+    let factor: Vector8
+    let kind: DerivativeKind
+    @inline(__always) func callAsFunction(_ x: Vector8, _ s: Vector8) -> Vector8 {
+      switch kind {
+      case .value: return SwishKernels.derivative(order, x, sigmoid: s, slope: slope) * factor
+      case .slope: return SwishKernels.slopeDerivative(order, x, sigmoid: s, slope: slope) * factor
+      }
     }
   }
 
-  /// `scale · w ⊙ f(x)` (or `scale · f(x)`), with `f` inlined so that its order is a constant.
-  @inline(__always)
-  static func map<Function: VectorFunction>(_ input: Tensor, _ multiplier: Tensor?, _ scale: Float, _ function: Function) -> Tensor {
-    if let multiplier {
-      return Tensor.zip(multiplier, input, shape: input.shape, Weighted(function: function, factor: Vector8(repeating: scale)))
+  /// f(x, σ(βx)), times w when a multiplier is given, in one pass over x, s (and w).
+  static func evaluate(_ input: Tensor, slope: Float, multiplier: Tensor?, _ function: FromSigmoid) -> Tensor {
+    let sigmoid = sigmoidValues(of: input, slope: slope)
+    guard let multiplier else { return Tensor.zip(input, sigmoid, shape: input.shape, function) }
+    precondition(multiplier.count == input.count, "Multiplier \(multiplier.shape) does not match input \(input.shape)")
+    let result = Tensor(uninitializedShape: input.shape)
+    let (x, s, w, target) = (UnsafePointer(input.pointer), UnsafePointer(sigmoid.pointer), UnsafePointer(multiplier.pointer), result.pointer)
+    Parallelism.forEachChunk(count: input.count) { range in
+      var offset = range.lowerBound
+      while offset < range.upperBound {
+        let lanes = min(8, range.upperBound - offset)
+        store8(load8(w, offset, lanes) * function(load8(x, offset, lanes), load8(s, offset, lanes)), target, offset, lanes)
+        offset += 8
+      }
     }
-    return input.map(Scaled(function: function, factor: Vector8(repeating: scale)))
-  }
-
-  /// factor · f(x).
-  struct Scaled<Function: VectorFunction>: VectorFunction {
-    let function: Function
-    let factor: Vector8
-    @inline(__always) func callAsFunction(_ x: Vector8) -> Vector8 { function(x) * factor }
-  }
-
-  /// factor · w · f(x).
-  struct Weighted<Function: VectorFunction>: BinaryVectorFunction {
-    let function: Function
-    let factor: Vector8
-    @inline(__always) func callAsFunction(_ w: Vector8, _ x: Vector8) -> Vector8 { w * function(x) * factor }
-  }
-
-  /// ∂ⁿh/∂xⁿ(x; β) for a fixed order.
-  struct Derivative: VectorFunction {
-    let order: Int
-    let slope: Float
-    @inline(__always) func callAsFunction(_ x: Vector8) -> Vector8 { SwishKernels.derivative(order, x, slope: slope) }
-  }
-
-  /// ∂/∂β ∂ⁿh/∂xⁿ(x; β) for a fixed order.
-  struct SlopeDerivative: VectorFunction {
-    let order: Int
-    let slope: Float
-    @inline(__always) func callAsFunction(_ x: Vector8) -> Vector8 { SwishKernels.slopeDerivative(order, x, slope: slope) }
+    return result
   }
 
   /// The three first-order gradients of y = scale · w ⊙ ∂ⁿh/∂xⁿ(x; β) for upstream g, in one pass:
@@ -167,6 +165,8 @@ public enum SwishKernels {
     let blocks = (count + sumBlock - 1) / sumBlock
     let partialSums = UnsafeMutablePointer<Float>.allocate(capacity: max(blocks, 1))
     defer { partialSums.deallocate() }
+    let sigmoid = sigmoidValues(of: input, slope: slope)
+    let sigmoidPointer = UnsafePointer(sigmoid.pointer)
     let x = UnsafePointer(input.pointer)
     let g = UnsafePointer(upstream.pointer)
     let w = multiplier.map { UnsafePointer($0.pointer) }
@@ -185,7 +185,7 @@ public enum SwishKernels {
           let xv = load8(x, offset, lanes)
           let gv = load8(g, offset, lanes) * factor
           let u = xv * slopeVector
-          let s = vectorSigmoid(u)
+          let s = load8(sigmoidPointer, offset, lanes)
           if let multiplierGradient {
             let value = order == 0 ? xv * s : phi(order, u, s) * valuePower
             store8(gv * value, multiplierGradient.pointer, offset, lanes)

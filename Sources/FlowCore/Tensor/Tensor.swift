@@ -123,7 +123,11 @@ public struct Tensor: @unchecked Sendable {
 
   @inlinable
   mutating func makeUnique() {
-    if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    if !isKnownUniquelyReferenced(&storage) {
+      storage = storage.copy()
+    } else {
+      storage.sigmoidCache = nil
+    }
   }
 
   /// The same elements viewed with another shape of equal element count (no copy).

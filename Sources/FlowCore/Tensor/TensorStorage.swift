@@ -7,6 +7,10 @@
 final class TensorStorage {
   @usableFromInline let pointer: UnsafeMutablePointer<Float>
   @usableFromInline let count: Int
+  /// σ(β·x) of these values for one β (its bit pattern), kept by the swish kernels because the
+  /// same activation input is differentiated many times in one step. Cleared before any in-place
+  /// write (`Tensor.makeUnique`), and released with the storage, so it cannot go stale.
+  @usableFromInline var sigmoidCache: (slopeBits: UInt32, values: Tensor)? = nil
 
   /// Allocates `count` uninitialised floats.
   @usableFromInline
