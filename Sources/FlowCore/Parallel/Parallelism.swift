@@ -44,13 +44,4 @@ public enum Parallelism {
       if start < end { body(start..<end) }
     }
   }
-
-  /// Runs `body(index)` for each index in `0..<count`, in parallel when `threadCount > 1`.
-  public static func forEach(count: Int, _ body: (Int) -> Void) {
-    if threadCount <= 1 || count <= 1 {
-      for index in 0..<count { body(index) }
-      return
-    }
-    WorkerPool.shared.run(taskCount: count, participants: threadCount, body)
-  }
 }

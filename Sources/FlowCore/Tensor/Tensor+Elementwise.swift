@@ -191,54 +191,6 @@ extension Tensor {
     return result
   }
 
-  /// Applies `operation` lane-wise to two tensors with the same number of elements.
-  @inlinable @inline(__always)
-  public static func zipVectors(
-    _ lhs: Tensor, _ rhs: Tensor, shape: [Int], _ operation: (Vector8, Vector8) -> Vector8
-  ) -> Tensor {
-    precondition(lhs.count == rhs.count, "Element counts differ: \(lhs.shape) and \(rhs.shape)")
-    let result = Tensor(uninitializedShape: shape)
-    let left = UnsafePointer(lhs.pointer)
-    let right = UnsafePointer(rhs.pointer)
-    let target = result.pointer
-    Parallelism.forEachChunk(count: lhs.count) { range in
-      var offset = range.lowerBound
-      while offset < range.upperBound {
-        let lanes = Swift.min(8, range.upperBound - offset)
-        store8(operation(load8(left, offset, lanes), load8(right, offset, lanes)), target, offset, lanes)
-        offset += 8
-      }
-    }
-    return result
-  }
-
-  /// Applies `operation` lane-wise to three tensors with the same number of elements.
-  @inlinable @inline(__always)
-  public static func zipVectors(
-    _ first: Tensor, _ second: Tensor, _ third: Tensor,
-    _ operation: (Vector8, Vector8, Vector8) -> Vector8
-  ) -> Tensor {
-    precondition(
-      first.count == second.count && first.count == third.count,
-      "Element counts differ: \(first.shape), \(second.shape), \(third.shape)")
-    let result = Tensor(uninitializedShape: first.shape)
-    let a = UnsafePointer(first.pointer)
-    let b = UnsafePointer(second.pointer)
-    let c = UnsafePointer(third.pointer)
-    let target = result.pointer
-    Parallelism.forEachChunk(count: first.count) { range in
-      var offset = range.lowerBound
-      while offset < range.upperBound {
-        let lanes = Swift.min(8, range.upperBound - offset)
-        store8(
-          operation(load8(a, offset, lanes), load8(b, offset, lanes), load8(c, offset, lanes)),
-          target, offset, lanes)
-        offset += 8
-      }
-    }
-    return result
-  }
-
   /// Applies a scalar function to every element (for functions without a vector form).
   @inlinable
   public func mapScalars(_ operation: (Float) -> Float) -> Tensor {

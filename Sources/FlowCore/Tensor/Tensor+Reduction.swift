@@ -100,11 +100,6 @@ extension Tensor {
     Tensor(sum().scalar / Float(Swift.max(count, 1)))
   }
 
-  /// Sums over every axis but the last: `[…, C] → [C]` (the gradient of a bias).
-  public func sumOverRows() -> Tensor {
-    reshaped([rowCount, lastExtent]).sum(alongAxis: 0)
-  }
-
   /// Repeats the tensor `extent` times along a new axis inserted at `axis`: the adjoint of
   /// ``sum(alongAxis:)``. `[…, …] → […, extent, …]`.
   public func expanded(insertingAxis axis: Int, extent: Int) -> Tensor {
