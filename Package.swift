@@ -23,6 +23,7 @@ let package = Package(
   products: [
     .library(name: "FlowCore", targets: ["FlowCore"]),
     .library(name: "Flows", targets: ["Flows"]),
+    .library(name: "Harness", targets: ["Harness"]),
     .executable(name: "lipflow", targets: ["lipflow"]),
     .executable(name: "lipflow-bench", targets: ["LipFlowBench"]),
   ],
@@ -45,11 +46,17 @@ let package = Package(
       dependencies: ["FlowCore"],
       swiftSettings: numericSettings
     ),
+    .target(
+      name: "Harness",
+      dependencies: ["FlowCore", "Flows"],
+      swiftSettings: numericSettings
+    ),
     .executableTarget(
       name: "lipflow",
       dependencies: [
         "FlowCore",
         "Flows",
+        "Harness",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -62,6 +69,11 @@ let package = Package(
     .testTarget(
       name: "FlowCoreTests",
       dependencies: ["FlowCore"],
+      swiftSettings: numericSettings
+    ),
+    .testTarget(
+      name: "HarnessTests",
+      dependencies: ["FlowCore", "Flows", "Harness"],
       swiftSettings: numericSettings
     ),
     .testTarget(
