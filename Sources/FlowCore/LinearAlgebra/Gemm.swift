@@ -24,7 +24,7 @@ public enum GemmBackend: Sendable, CaseIterable {
 public enum Gemm {
   /// The backend used when none is named: the SIMD kernel, which measured faster than OpenBLAS
   /// 0.3.21 on every shape the flows use on the reference machine (`make bench` prints both).
-  nonisolated(unsafe) public static var defaultBackend: GemmBackend = .simd
+  public static let defaultBackend: GemmBackend = .simd
 
   /// Computes C = α·op(A)·op(B) + β·C. When β = 0, C is not read (it may hold garbage).
   public static func multiply(
