@@ -28,7 +28,8 @@ let package = Package(
     .executable(name: "lipflow-bench", targets: ["LipFlowBench"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
   ],
   targets: [
     .systemLibrary(
@@ -48,7 +49,7 @@ let package = Package(
     ),
     .target(
       name: "Harness",
-      dependencies: ["FlowCore", "Flows"],
+      dependencies: ["FlowCore", "Flows", .product(name: "Yams", package: "Yams")],
       swiftSettings: numericSettings
     ),
     .executableTarget(

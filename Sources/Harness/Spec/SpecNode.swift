@@ -1,0 +1,204 @@
+import Foundation
+import Yams
+
+/// A node of a parsed spec with its location, read strictly: every accessor checks the type and
+/// range it expects and throws a ``SpecError`` naming the file, line, column and key path.
+///
+/// Codable silently ignores unknown keys, so specs are read through this type instead:
+/// ``mapping(allowedKeys:)`` rejects any key it was not told about, suggesting the nearest
+/// allowed one for a misspelling.
+public struct SpecNode {
+  /// The YAML node.
+  public let node: Node
+  /// Its dotted key path.
+  public let keyPath: String
+  /// The file it came from.
+  public let file: String
+
+  /// 1-based line.
+  public var line: Int { (node.mark?.line ?? 0) }
+  /// 1-based column.
+  public var column: Int { (node.mark?.column ?? 0) }
+
+  /// An error located at this node.
+  public func error(_ message: String) -> SpecError {
+    SpecError(file: file, line: line, column: column, keyPath: keyPath, message: message)
+  }
+
+  func child(_ node: Node, key: String) -> SpecNode {
+    SpecNode(node: node, keyPath: keyPath.isEmpty ? key : keyPath + "." + key, file: file)
+  }
+
+  /// The node as a mapping whose keys must all be in `allowedKeys`.
+  public func mapping(allowedKeys: [String]) throws -> SpecMapping {
+    guard case .mapping(let mapping) = node else { throw error("expected a mapping with keys \(allowedKeys.joined(separator: ", ")), found \(kind)") }
+    var entries: [(String, SpecNode, SpecNode)] = []
+    for (keyNode, value) in mapping {
+      let keyContext = SpecNode(node: keyNode, keyPath: keyPath, file: file)
+      guard let key = keyNode.scalar?.string else { throw keyContext.error("keys must be plain names") }
+      guard allowedKeys.contains(key) else {
+        let located = SpecNode(node: keyNode, keyPath: keyPath.isEmpty ? key : keyPath + "." + key, file: file)
+        var message = "unknown key '\(key)'; allowed: \(allowedKeys.joined(separator: ", "))"
+        if let suggestion = SpecNode.nearest(key, in: allowedKeys) { message += "; did you mean '\(suggestion)'?" }
+        throw located.error(message)
+      }
+      entries.append((key, keyContext, child(value, key: key)))
+    }
+    return SpecMapping(owner: self, entries: entries)
+  }
+
+  /// The node as a sequence, items located as `path[i]`.
+  public func sequence() throws -> [SpecNode] {
+    guard case .sequence(let sequence) = node else { throw error("expected a list, found \(kind)") }
+    return sequence.enumerated().map { SpecNode(node: $1, keyPath: "\(keyPath)[\($0)]", file: file) }
+  }
+
+  /// Whether the node is a list (sweep axes are lists where a single value is expected).
+  public var isSequence: Bool {
+    if case .sequence = node { return true }
+    return false
+  }
+
+  /// A string scalar.
+  public func string() throws -> String {
+    guard case .scalar(let scalar) = node else { throw error("expected a string, found \(kind)") }
+    return scalar.string
+  }
+
+  /// An integer in `range`.
+  public func integer(in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
+    guard case .scalar(let scalar) = node, let value = Int(scalar.string) else {
+      throw error("expected an integer, found \(description)")
+    }
+    guard range.contains(value) else { throw error("\(value) is out of range; allowed: \(SpecNode.describe(range))") }
+    return value
+  }
+
+  /// A number satisfying `condition`, described by `allowed` (for example "in (0, 1)").
+  public func number(allowed: String = "any number", where condition: (Double) -> Bool = { _ in true }) throws -> Double {
+    guard case .scalar(let scalar) = node, let value = Double(scalar.string), value.isFinite else {
+      throw error("expected a number, found \(description)")
+    }
+    guard condition(value) else { throw error("\(scalar.string) is out of range; allowed: \(allowed)") }
+    return value
+  }
+
+  /// A boolean (`true` / `false`).
+  public func boolean() throws -> Bool {
+    guard case .scalar(let scalar) = node, let value = Bool(scalar.string.lowercased()) else {
+      throw error("expected true or false, found \(description)")
+    }
+    return value
+  }
+
+  /// One of the raw values of `type`.
+  public func choice<Choice: RawRepresentable & CaseIterable>(_ type: Choice.Type) throws -> Choice where Choice.RawValue == String {
+    let allowed = Choice.allCases.map(\.rawValue)
+    guard case .scalar(let scalar) = node else { throw error("expected one of \(allowed.joined(separator: ", ")), found \(kind)") }
+    guard let value = Choice(rawValue: scalar.string) else {
+      var message = "'\(scalar.string)' is not allowed; allowed: \(allowed.joined(separator: ", "))"
+      if let suggestion = SpecNode.nearest(scalar.string, in: allowed) { message += "; did you mean '\(suggestion)'?" }
+      throw error(message)
+    }
+    return value
+  }
+
+  var kind: String {
+    switch node {
+    case .mapping: return "a mapping"
+    case .sequence: return "a list"
+    case .scalar: return "a scalar"
+    case .alias: return "an alias"
+    }
+  }
+
+  var description: String {
+    if case .scalar(let scalar) = node { return "'\(scalar.string)'" }
+    return kind
+  }
+
+  static func describe(_ range: ClosedRange<Int>) -> String {
+    if range.upperBound == Int.max { return "≥ \(range.lowerBound)" }
+    return "\(range.lowerBound)…\(range.upperBound)"
+  }
+
+  /// The allowed word closest to `word` by edit distance, if it is a plausible misspelling.
+  static func nearest(_ word: String, in candidates: [String]) -> String? {
+    let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
+    guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
+    return best.1 <= max(2, word.count / 3) ? best.0 : nil
+  }
+
+  /// Levenshtein distance.
+  static func editDistance(_ a: String, _ b: String) -> Int {
+    let (a, b) = (Array(a), Array(b))
+    var previous = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+      var current = [i] + [Int](repeating: 0, count: b.count)
+      for j in 1...max(b.count, 1) where !b.isEmpty {
+        current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+      }
+      previous = current
+    }
+    return a.isEmpty ? b.count : previous[b.count]
+  }
+}
+
+/// The checked entries of a spec mapping.
+public struct SpecMapping {
+  let owner: SpecNode
+  let entries: [(key: String, keyNode: SpecNode, value: SpecNode)]
+
+  /// The keys present, in file order.
+  public var keys: [String] { entries.map(\.key) }
+
+  /// The value of `key`, which must be present.
+  public func required(_ key: String) throws -> SpecNode {
+    guard let value = optional(key) else { throw owner.error("missing required key '\(key)'") }
+    return value
+  }
+
+  /// The value of `key`, or nil.
+  public func optional(_ key: String) -> SpecNode? {
+    entries.first { $0.key == key }?.value
+  }
+}
+
+/// Parses spec text into a ``SpecNode`` tree.
+public enum SpecLoader {
+  /// Parses YAML text; syntax errors and duplicate keys become ``SpecError``s with their location.
+  public static func parse(_ text: String, file: String = "<string>") throws -> SpecNode {
+    do {
+      guard let node = try Yams.compose(yaml: text) else {
+        throw SpecError(file: file, line: 1, column: 1, keyPath: "", message: "the spec is empty")
+      }
+      return SpecNode(node: node, keyPath: "", file: file)
+    } catch let error as YamlError {
+      throw locate(error, file: file)
+    }
+  }
+
+  /// Reads and parses a spec file.
+  public static func load(path: String) throws -> SpecNode {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw SpecError(file: path, line: 0, column: 0, keyPath: "", message: "cannot read the file (missing or unreadable)")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw SpecError(file: path, line: 0, column: 0, keyPath: "", message: "the file is not UTF-8 text")
+    }
+    return try parse(text, file: path)
+  }
+
+  static func locate(_ error: YamlError, file: String) -> SpecError {
+    switch error {
+    case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+      return SpecError(file: file, line: mark.line, column: mark.column, keyPath: "", message: "YAML syntax error: \(problem)")
+    case .duplicatedKeysInMapping(let duplicates, let context):
+      return SpecError(
+        file: file, line: context.mark.line, column: context.mark.column, keyPath: "",
+        message: "duplicate keys \(duplicates.joined(separator: ", "))")
+    default:
+      return SpecError(file: file, line: 0, column: 0, keyPath: "", message: "YAML error: \(error)")
+    }
+  }
+}
