@@ -4,7 +4,6 @@ extension Tensor {
   /// Joins tensors along the last axis: `[…, C₁], […, C₂], … → […, C₁ + C₂ + …]`.
   /// - Precondition: all parts have the same leading shape.
   public static func concatenatingLastAxis(_ parts: [Tensor]) -> Tensor {
-    precondition(!parts.isEmpty, "Nothing to concatenate")
     // x·1 is exact, so the scaled kernel serves both.
     return concatenatingLastAxis(parts, scales: [Float](repeating: 1, count: parts.count))
   }
@@ -13,13 +12,7 @@ extension Tensor {
   /// `[s₁·a₁, s₂·a₂, …]` in one pass (the i-DenseNet concatenation [η̂₁·x, η̂₂·h]).
   public static func concatenatingLastAxis(_ parts: [Tensor], scales: [Float]) -> Tensor {
     precondition(parts.count == scales.count, "One scale per part needed: \(parts.count) parts, \(scales.count) scales")
-    let leading = Array(parts[0].shape.dropLast())
-    for part in parts {
-      precondition(Array(part.shape.dropLast()) == leading, "Concatenation needs equal leading shapes, got \(parts.map(\.shape))")
-    }
-    let widths = parts.map(\.lastExtent)
-    let total = widths.reduce(0, +)
-    let rows = parts[0].rowCount
+    let (leading, widths, total, rows) = concatenationLayout(parts)
     let result = Tensor(uninitializedShape: leading + [total])
     let target = result.pointer
     Parallelism.forEachChunk(count: rows, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / Swift.max(total, 1)), alignment: 1) { range in
@@ -43,15 +36,26 @@ extension Tensor {
     return result
   }
 
+  /// The shared leading shape, the widths, their total and the row count of parts to be joined
+  /// along the last axis.
+  static func concatenationLayout(_ parts: [Tensor]) -> (leading: [Int], widths: [Int], total: Int, rows: Int) {
+    precondition(!parts.isEmpty, "Nothing to concatenate")
+    let leading = Array(parts[0].shape.dropLast())
+    for part in parts {
+      precondition(Array(part.shape.dropLast()) == leading, "Concatenation needs equal leading shapes, got \(parts.map(\.shape))")
+    }
+    let widths = parts.map(\.lastExtent)
+    return (leading, widths, widths.reduce(0, +), parts[0].rowCount)
+  }
+
   /// The first-order gradients of ``concatenatingLastAxis(_:scales:)`` for upstream g in one
   /// pass: ∂aᵢ = sᵢ·g[:, colsᵢ] and ∂sᵢ = Σ aᵢ ⊙ g[:, colsᵢ] (per-row partial sums added in row
   /// order, so the result does not depend on the thread count).
   public static func scaledConcatenationGradients(
     upstream: Tensor, parts: [Tensor], scales: [Float], wantsParts: [Bool]
   ) -> (parts: [Tensor?], scales: [Float]) {
-    let widths = parts.map(\.lastExtent)
-    let total = widths.reduce(0, +)
-    let rows = upstream.rowCount
+    let (leading, widths, total, rows) = concatenationLayout(parts)
+    precondition(upstream.shape == leading + [total], "Upstream \(upstream.shape) does not match the concatenation \(leading + [total])")
     let gradients: [Tensor?] = parts.indices.map { wantsParts[$0] ? Tensor(uninitializedShape: parts[$0].shape) : nil }
     let partials = Tensor(uninitializedShape: [rows, parts.count])
     let source = UnsafePointer(upstream.pointer)
