@@ -59,6 +59,14 @@ public protocol Flow: AnyObject, LipschitzConstrained {
   func inverse(_ output: Tensor) throws -> Tensor
   /// The trainable parameters, in a fixed order.
   var parameters: [Parameter] { get }
+  /// Applies the learnable-concatenation schedule of any i-DenseNet branch inside (call after each
+  /// optimizer step with the 0-based iteration just finished).
+  func applyConcatenationSchedule(afterIteration iteration: Int)
+}
+
+extension Flow {
+  /// Flows without learnable concatenation have no schedule.
+  public func applyConcatenationSchedule(afterIteration iteration: Int) {}
 }
 
 /// Σ over all axes but the first: `[batch, ...] → [batch]`.

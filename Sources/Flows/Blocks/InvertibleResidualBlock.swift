@@ -36,6 +36,10 @@ public final class InvertibleResidualBlock: Flow {
   public var parameters: [Parameter] { branch.parameters }
   public var lipschitzLayers: [any LipschitzLayer] { branch.lipschitzLayers }
 
+  public func applyConcatenationSchedule(afterIteration iteration: Int) {
+    branch.applyConcatenationSchedule(afterIteration: iteration)
+  }
+
   /// y = x + g(x) and the estimate of log det(I + J_g(x)) per sample.
   public func forward(_ input: Variable, context: inout FlowContext) -> FlowOutput {
     let x = input.requiresGradient ? input : Variable(input.value, requiresGradient: true)

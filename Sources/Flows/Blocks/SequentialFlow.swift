@@ -33,19 +33,8 @@ public final class SequentialFlow: Flow {
     return value
   }
 
-  /// Applies the learnable-concatenation schedule of every i-DenseNet branch inside (call after
-  /// each optimizer step with the 0-based iteration just finished).
   public func applyConcatenationSchedule(afterIteration iteration: Int) {
-    for flow in flows {
-      guard let block = flow as? InvertibleResidualBlock else {
-        (flow as? SequentialFlow)?.applyConcatenationSchedule(afterIteration: iteration)
-        continue
-      }
-      var branch: any ResidualBranch = block.branch
-      if let flattened = branch as? FlattenedBranch { branch = flattened.branch }
-      (branch as? DenseBranch)?.applyConcatenationSchedule(afterIteration: iteration)
-      (branch as? DenseConvolutionalBranch)?.applyConcatenationSchedule(afterIteration: iteration)
-    }
+    for flow in flows { flow.applyConcatenationSchedule(afterIteration: iteration) }
   }
 
   /// `count` samples x = f⁻¹(z), z ~ N(0, I) of shape `[count] + latentShape`.

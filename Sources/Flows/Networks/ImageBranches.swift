@@ -119,6 +119,10 @@ public final class FlattenedBranch: ResidualBranch {
   public var parameters: [Parameter] { branch.parameters }
   public var lipschitzLayers: [any LipschitzLayer] { branch.lipschitzLayers }
 
+  public func applyConcatenationSchedule(afterIteration iteration: Int) {
+    branch.applyConcatenationSchedule(afterIteration: iteration)
+  }
+
   public func callAsFunction(_ input: Variable) -> Variable {
     let batch = input.shape[0]
     return branch(input.reshaped([batch, input.value.count / batch])).reshaped(input.shape)

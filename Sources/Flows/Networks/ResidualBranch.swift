@@ -7,6 +7,13 @@ public protocol ResidualBranch: AnyObject, LipschitzConstrained {
   func callAsFunction(_ input: Variable) -> Variable
   /// The trainable parameters, in a fixed order.
   var parameters: [Parameter] { get }
+  /// Resets learnable concatenation weights while `iteration` is before their start.
+  func applyConcatenationSchedule(afterIteration iteration: Int)
+}
+
+extension ResidualBranch {
+  /// Branches without learnable concatenation have no schedule.
+  public func applyConcatenationSchedule(afterIteration iteration: Int) {}
 }
 
 /// How the last layer of a perceptron branch is initialised.
