@@ -58,12 +58,12 @@ public enum LogDeterminantEstimator: Sendable, Equatable {
     case .russianRoulette(let distribution, let exactTerms, let samples):
       let draws = (0..<max(samples, 1)).map { _ in distribution.sample(&random) }
       let count = (draws.max() ?? 0) + exactTerms
-      return (1...max(count, 1)).map { k in
+      return (1..<(count + 1)).map { k in
         if k <= exactTerms { return 1 }
         let j = k - exactTerms
         let fraction = Double(draws.filter { $0 >= j }.count) / Double(draws.count)
         return fraction / distribution.survival(j)
-      }.prefix(count).map { $0 }
+      }
     }
   }
 }
