@@ -6,7 +6,7 @@
 SHELL := /bin/bash
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 CONFIGURATION ?= release
-APT_PACKAGES := libopenblas-dev libpng-dev
+APT_PACKAGES := libopenblas-dev zlib1g-dev
 BENCH_THREADS ?= 2
 
 .PHONY: all deps build test bench clean

@@ -37,6 +37,11 @@ let package = Package(
       path: "Sources/COpenBLAS",
       providers: [.apt(["libopenblas-dev"])]
     ),
+    .systemLibrary(
+      name: "CZlib",
+      path: "Sources/CZlib",
+      providers: [.apt(["zlib1g-dev"])]
+    ),
     .target(
       name: "FlowCore",
       dependencies: ["COpenBLAS"],
@@ -49,7 +54,7 @@ let package = Package(
     ),
     .target(
       name: "Harness",
-      dependencies: ["FlowCore", "Flows", .product(name: "Yams", package: "Yams")],
+      dependencies: ["FlowCore", "Flows", "CZlib", .product(name: "Yams", package: "Yams")],
       swiftSettings: numericSettings
     ),
     .executableTarget(

@@ -27,6 +27,14 @@ public struct RandomStream: Sendable, Equatable {
     self.key = key
   }
 
+  /// The stream at a saved state (``key``, ``position``, ``splits``), for resuming from a
+  /// checkpoint: it continues exactly where the saved stream stood.
+  public init(key: UInt64, position: UInt64, splits: UInt64) {
+    self.key = key
+    self.position = position
+    self.splits = splits
+  }
+
   private var keyWords: (UInt32, UInt32) {
     (UInt32(truncatingIfNeeded: key), UInt32(truncatingIfNeeded: key >> 32))
   }

@@ -48,6 +48,28 @@ public final class LipschitzConvolution: LipschitzLayer, LipschitzConstrained {
     return (Convolution.forward(rightVector, weight: weight.value, padding: padding) * leftVector).sum().scalar
   }
 
+  /// [u, v] once the input resolution is known, otherwise empty.
+  public var singularVectors: [Tensor] {
+    guard let leftVector, let rightVector else { return [] }
+    return [leftVector, rightVector]
+  }
+
+  /// Restores [u, v] (or nothing, for a layer that had seen no input); the resolution is implied
+  /// by their shapes.
+  public func restoreSingularVectors(_ vectors: [Tensor]) throws {
+    if vectors.isEmpty {
+      (leftVector, rightVector) = (nil, nil)
+      return
+    }
+    let (outputs, inputs) = (weight.value.shape[0], weight.value.shape[3])
+    guard vectors.count == 2, vectors[0].rank == 4, vectors[1].rank == 4, vectors[0].shape[3] == outputs, vectors[1].shape[3] == inputs,
+      vectors[0].shape[0...2] == vectors[1].shape[0...2]
+    else {
+      throw LipschitzStateError(description: "\(weight.name): expected u [1, H, W, \(outputs)] and v [1, H, W, \(inputs)], found \(vectors.map(\.shape))")
+    }
+    (leftVector, rightVector) = (vectors[0], vectors[1])
+  }
+
   /// u ← normalize(v ⋆ W), v ← normalize(u ⋆ᵀ W). Does nothing before the first input.
   public func updateSpectralNorm(_ schedule: PowerIteration) {
     guard let u = leftVector, let v = rightVector else { return }

@@ -42,6 +42,23 @@ public protocol LipschitzLayer: AnyObject {
   func updateSpectralNorm(_ schedule: PowerIteration)
   /// σ = uᵀWv for the stored u and v: the current estimate of the raw weight's spectral norm.
   var spectralNormEstimate: Float { get }
+  /// The persistent power-iteration state (u, v), empty while there is none yet; saved in
+  /// checkpoints so that a resumed run continues bit for bit.
+  var singularVectors: [Tensor] { get }
+  /// Puts back state read from ``singularVectors``.
+  /// - Throws: ``LipschitzStateError`` when the count or shapes do not fit this layer.
+  func restoreSingularVectors(_ vectors: [Tensor]) throws
+}
+
+/// Saved power-iteration state that does not fit the layer it is restored into.
+public struct LipschitzStateError: Error, CustomStringConvertible {
+  /// What does not fit.
+  public let description: String
+
+  /// Creates the error.
+  public init(description: String) {
+    self.description = description
+  }
 }
 
 /// Things that contain Lipschitz layers, to be updated together.

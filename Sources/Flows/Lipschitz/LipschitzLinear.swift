@@ -45,6 +45,16 @@ public final class LipschitzLinear: LipschitzLayer, LipschitzConstrained {
     return (product.reshaped([leftVector.count]) * leftVector).sum().scalar
   }
 
+  /// [u, v].
+  public var singularVectors: [Tensor] { [leftVector, rightVector] }
+
+  public func restoreSingularVectors(_ vectors: [Tensor]) throws {
+    guard vectors.count == 2, vectors[0].shape == leftVector.shape, vectors[1].shape == rightVector.shape else {
+      throw LipschitzStateError(description: "\(weight.name): expected u \(leftVector.shape) and v \(rightVector.shape), found \(vectors.map(\.shape))")
+    }
+    (leftVector, rightVector) = (vectors[0], vectors[1])
+  }
+
   /// u ← normalize(W v), then v ← normalize(Wᵀ u) (u first, as the reference).
   public func updateSpectralNorm(_ schedule: PowerIteration) {
     let (outputs, inputs) = (weight.value.shape[0], weight.value.shape[1])

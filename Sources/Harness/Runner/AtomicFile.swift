@@ -1,0 +1,73 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file write that is all or nothing: the bytes go to a temporary file in the same directory,
+/// are flushed to disk, and replace the target with one `rename`. A crash or `kill -9` at any
+/// point leaves either the old file or the new one, never a mixture.
+public enum AtomicFile {
+  /// Writes `data` to `path` atomically, creating parent directories as needed.
+  public static func write(_ data: Data, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let directory = url.deletingLastPathComponent().path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard descriptor >= 0 else { throw HarnessError.io(path: temporary, reason: String(cString: strerror(errno))) }
+    var failure: String?
+    data.withUnsafeBytes { buffer in
+      var offset = 0
+      while offset < buffer.count {
+        let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+        if written < 0 {
+          if errno == EINTR { continue }
+          failure = String(cString: strerror(errno))
+          return
+        }
+        offset += written
+      }
+    }
+    if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
+    close(descriptor)
+    if let failure {
+      unlink(temporary)
+      throw HarnessError.io(path: path, reason: failure)
+    }
+    guard rename(temporary, path) == 0 else {
+      let reason = String(cString: strerror(errno))
+      unlink(temporary)
+      throw HarnessError.io(path: path, reason: reason)
+    }
+    let directoryDescriptor = open(directory, O_RDONLY)
+    if directoryDescriptor >= 0 {
+      fsync(directoryDescriptor)
+      close(directoryDescriptor)
+    }
+  }
+
+  /// Writes UTF-8 text atomically.
+  public static func write(_ text: String, to path: String) throws {
+    try write(Data(text.utf8), to: path)
+  }
+}
+
+/// Problems of the harness outside the spec: files, checkpoints, runs.
+public enum HarnessError: Error, CustomStringConvertible, Equatable {
+  /// Reading or writing `path` failed.
+  case io(path: String, reason: String)
+  /// A checkpoint that cannot be used.
+  case corruptCheckpoint(path: String, reason: String)
+  /// A run directory holding a run of a different configuration.
+  case runDirectoryConflict(path: String, reason: String)
+
+  /// One line naming the file and what is wrong.
+  public var description: String {
+    switch self {
+    case .io(let path, let reason): return "\(path): \(reason)"
+    case .corruptCheckpoint(let path, let reason): return "\(path): corrupt checkpoint: \(reason)"
+    case .runDirectoryConflict(let path, let reason): return "\(path): \(reason)"
+    }
+  }
+}

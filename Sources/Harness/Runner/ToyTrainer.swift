@@ -1,0 +1,289 @@
+import FlowCore
+import Flows
+import Foundation
+
+/// What a training session reports while it runs.
+public struct TrainingProgress: Sendable {
+  /// The run.
+  public var run: String
+  /// Iterations completed and asked for.
+  public var iteration: Int
+  public var iterations: Int
+  /// The mean loss of the last logging window.
+  public var loss: Double
+  /// Iterations per second in this session.
+  public var iterationsPerSecond: Double
+  /// A test NLL evaluated at this iteration.
+  public var testNLL: Double?
+}
+
+/// Whether figures are drawn at the end of a run.
+public enum FigureOutput: Sendable {
+  /// Density and sample panels, and the η̂ heatmap of learnable-concatenation models.
+  case draw
+  /// None (tests, CI regression).
+  case skip
+}
+
+/// How a session ended.
+public enum TrainingOutcome: Equatable, Sendable {
+  /// Finished now, or already finished before (nothing was redone).
+  case completed(RunEvaluation)
+  /// Stopped on request after saving a checkpoint at this iteration.
+  case interrupted(iteration: Int)
+  /// Failed, with the reason (also recorded in the manifest).
+  case failed(String)
+  /// Not trainable by this version, with the reason.
+  case notRun(String)
+}
+
+/// Trains one toy run in its directory, resuming from its newest checkpoint if there is one.
+///
+/// The protocol is the reference's `train_toy.py`: a fresh batch from the generator every step,
+/// loss −mean log p, Adam, then `power_iterations.training` power iterations on every Lipschitz
+/// layer; before each test evaluation `power_iterations.evaluation` iterations, then the exact
+/// 2×2 log-determinant on fresh test samples from the fixed test seed.
+///
+/// Everything random comes from three streams split off the run's seed (initialisation, data,
+/// estimator); they are saved in checkpoints with the parameters, the Adam moments, the
+/// power-iteration vectors and the EMA, so a resumed run continues bit for bit.
+public struct ToyTrainer {
+  /// The run.
+  public let run: RunSpec
+  /// Its directory.
+  public let directory: String
+  /// Recorded in the manifest.
+  public let provenance: (specFile: String, experiment: String, profile: String, overrides: [String], commit: String, host: String)
+  /// Worker threads.
+  public let threads: Int
+  /// Figures or not.
+  public let figures: FigureOutput
+
+  /// Creates a trainer.
+  public init(
+    run: RunSpec, directory: String, specFile: String, experiment: String, profile: String, overrides: [String], commit: String,
+    host: String, threads: Int, figures: FigureOutput
+  ) {
+    self.run = run
+    self.directory = directory
+    provenance = (specFile, experiment, profile, overrides, commit, host)
+    self.threads = threads
+    self.figures = figures
+  }
+
+  /// Trains until done or until `shouldStop()` returns true (checked after every iteration).
+  /// - Throws: ``HarnessError`` for file problems and a run directory holding another configuration.
+  public func train(shouldStop: () -> Bool = { false }, progress: (TrainingProgress) -> Void = { _ in }, log: (String) -> Void = { _ in }) throws -> TrainingOutcome {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let specHash = Provenance.hash(run.resolvedYAML)
+    var manifest: RunManifest
+    if let existing = try RunManifest.read(directory: directory) {
+      guard existing.specHash == specHash else {
+        throw HarnessError.runDirectoryConflict(
+          path: directory,
+          reason: "holds a run of another configuration (spec hash \(existing.specHash), now \(specHash)); remove the directory or use another --runs-dir")
+      }
+      if existing.status == .completed, let evaluation = try RunEvaluation.read(directory: directory) { return .completed(evaluation) }
+      manifest = existing
+      manifest.sessions += 1
+    } else {
+      manifest = RunManifest(
+        run: run.identifier, experiment: provenance.experiment, specFile: provenance.specFile, specHash: specHash, profile: provenance.profile,
+        overrides: provenance.overrides, sweep: run.assignments.map(\.description), seed: run.seed, commit: provenance.commit,
+        host: provenance.host, threads: threads, started: Provenance.now, ended: nil, wallSeconds: 0, sessions: 1, status: .running,
+        error: nil, iterationsCompleted: 0, iterations: run.training.iterations, parameters: run.parameterCount, budgetMatch: run.budgetMatch)
+    }
+    manifest.commit = provenance.commit
+    manifest.threads = threads
+    manifest.host = provenance.host
+    try AtomicFile.write("# \(run.identifier): resolved configuration (profile \(provenance.profile))\n" + run.resolvedYAML, to: directory + "/spec.yaml")
+    if let reason = run.unsupportedReason {
+      manifest.status = .notRun
+      manifest.error = reason
+      manifest.ended = Provenance.now
+      try manifest.write(directory: directory)
+      return .notRun(reason)
+    }
+    manifest.status = .running
+    manifest.error = nil
+    try manifest.write(directory: directory)
+    return try Parallelism.withThreads(threads) {
+      try session(manifest: manifest, shouldStop: shouldStop, progress: progress, log: log)
+    }
+  }
+
+  func session(manifest initial: RunManifest, shouldStop: () -> Bool, progress: (TrainingProgress) -> Void, log: (String) -> Void) throws -> TrainingOutcome {
+    var manifest = initial
+    guard let distribution = run.data.distribution else { preconditionFailure("toy run without a distribution") }
+    let training = run.training
+    var root = RandomStream(seed: run.seed)
+    var initialization = root.split()
+    var data = root.split()
+    var estimator = root.split()
+    let model = run.model.build(dimension: 2, random: &initialization)
+    let parameters = model.parameters
+    let adam = Adam(
+      parameters: parameters, betas: (Float(training.betas[0]), Float(training.betas[1])), epsilon: Float(training.epsilon),
+      weightDecay: training.weightDecay)
+    let average = training.averageDecay.map { ExponentialMovingAverage(parameters: parameters, decay: Float($0)) }
+    let layers = model.lipschitzLayers
+    let store = CheckpointStore(directory: directory)
+    let metricsPath = directory + "/metrics.csv"
+
+    var iteration = 0
+    var windowLoss = 0.0
+    var windowCount = 0
+    var elapsedBefore = manifest.wallSeconds
+    var metrics: [MetricRow] = []
+    if let checkpoint = store.loadNewest(warn: log) {
+      do {
+        try restore(checkpoint, parameters: parameters, adam: adam, average: average, layers: layers)
+      } catch {
+        throw HarnessError.corruptCheckpoint(path: directory + "/checkpoint.bin", reason: "does not fit this model: \(error)")
+      }
+      iteration = checkpoint.iteration
+      data = checkpoint.streams["data"] ?? data
+      estimator = checkpoint.streams["estimator"] ?? estimator
+      windowCount = checkpoint.integers["windowCount"] ?? 0
+      windowLoss = Double(bitPattern: UInt64(UInt(bitPattern: checkpoint.integers["windowLossBits"] ?? 0)))
+      elapsedBefore = Double(bitPattern: UInt64(UInt(bitPattern: checkpoint.integers["secondsBits"] ?? 0)))
+      metrics = MetricRow.read(path: metricsPath).filter { $0.iteration <= iteration }
+      log("\(run.identifier): resuming at iteration \(iteration) of \(training.iterations)")
+    }
+
+    let sessionStart = Date()
+    let sessionStartIteration = iteration
+    var seconds: Double { elapsedBefore + Date().timeIntervalSince(sessionStart) }
+
+    func saveCheckpoint() throws {
+      try MetricRow.write(metrics, path: metricsPath)
+      var checkpoint = Checkpoint(iteration: iteration)
+      checkpoint.integers = [
+        "adamStep": adam.step, "windowCount": windowCount, "windowLossBits": Int(bitPattern: UInt(windowLoss.bitPattern)),
+        "secondsBits": Int(bitPattern: UInt(seconds.bitPattern)),
+      ]
+      checkpoint.streams = ["data": data, "estimator": estimator]
+      checkpoint.tensors = parameters.map { ("parameter/" + $0.name, $0.value) }
+      checkpoint.tensors += zip(parameters, adam.firstMoments).map { ("adam.m/" + $0.name, $1) }
+      checkpoint.tensors += zip(parameters, adam.secondMoments).map { ("adam.v/" + $0.name, $1) }
+      if let average { checkpoint.tensors += zip(parameters, average.averages).map { ("ema/" + $0.name, $1) } }
+      for (index, layer) in layers.enumerated() {
+        checkpoint.tensors += layer.singularVectors.enumerated().map { ("power/\(index)/\($0)", $1) }
+      }
+      try store.save(checkpoint)
+      manifest.iterationsCompleted = iteration
+      manifest.wallSeconds = seconds
+      try manifest.write(directory: directory)
+    }
+
+    func evaluate(samples: Int) -> NegativeLogLikelihood {
+      model.updateSpectralNorms(.iterations(run.model.evaluationPowerIterations))
+      let body = { ToyEvaluation.negativeLogLikelihood(of: model, on: distribution, samples: samples, testSeed: run.evaluation.testSeed) }
+      return average.map { $0.withAveragedParameters(body) } ?? body()
+    }
+
+    var finalNLL: NegativeLogLikelihood?
+    while iteration < training.iterations {
+      let batch = distribution.sample(count: training.batchSize, random: &data)
+      var context = FlowContext(mode: .training, random: estimator)
+      let loss = -model.logLikelihood(Variable(batch), context: &context).mean()
+      estimator = context.random
+      let lossValue = Double(loss.value.scalar)
+      guard lossValue.isFinite else {
+        return try fail(&manifest, "non-finite training loss (\(lossValue)) at iteration \(iteration + 1)", seconds: seconds)
+      }
+      var gradients = Gradients.of(loss, withRespectTo: parameters.map(\.variable)).map(\.value)
+      if let maximum = training.gradientClipping { _ = GradientClipping.clipByGlobalNorm(&gradients, maximumNorm: Float(maximum)) }
+      adam.update(gradients: gradients, learningRate: training.schedule.learningRate(at: iteration))
+      model.applyConcatenationSchedule(afterIteration: iteration)
+      model.updateSpectralNorms(.iterations(run.model.trainingPowerIterations))
+      average?.update()
+      iteration += 1
+      windowLoss += lossValue
+      windowCount += 1
+
+      let isLast = iteration == training.iterations
+      let evaluationDue = iteration % run.evaluation.every == 0 || isLast
+      if iteration % training.logEvery == 0 || evaluationDue {
+        var row = MetricRow(iteration: iteration, loss: windowLoss / Double(max(windowCount, 1)), testNLL: nil, testStandardError: nil, seconds: 0)
+        if evaluationDue {
+          let nll = evaluate(samples: isLast ? run.evaluation.finalTestSamples : run.evaluation.testSamples)
+          guard nll.mean.isFinite else { return try fail(&manifest, "non-finite test NLL at iteration \(iteration)", seconds: seconds) }
+          row.testNLL = nll.mean
+          row.testStandardError = nll.standardError
+          if isLast { finalNLL = nll }
+        }
+        row.seconds = seconds
+        metrics.append(row)
+        windowLoss = 0
+        windowCount = 0
+        let rate = Double(iteration - sessionStartIteration) / max(Date().timeIntervalSince(sessionStart), 1e-9)
+        progress(TrainingProgress(run: run.identifier, iteration: iteration, iterations: training.iterations, loss: row.loss, iterationsPerSecond: rate, testNLL: row.testNLL))
+      }
+      let stopping = !isLast && shouldStop()
+      if iteration % training.checkpointEvery == 0 || isLast || stopping { try saveCheckpoint() }
+      if stopping {
+        manifest.status = .interrupted
+        manifest.ended = Provenance.now
+        try manifest.write(directory: directory)
+        return .interrupted(iteration: iteration)
+      }
+    }
+
+    let nll = finalNLL ?? evaluate(samples: run.evaluation.finalTestSamples)
+    let weights = ToyFigures.concatenationWeights(of: model)
+    var notes: [String] = []
+    if figures == .draw {
+      do {
+        let figure = try ToyFigures.densityFigure(model: model, distribution: distribution, seed: run.evaluation.testSeed &+ 1)
+        try figure.write(to: directory + "/density.png")
+      } catch {
+        notes.append("density figure not drawn: \(error)")
+      }
+      if case .learnable = run.model.concatenation, let figure = ToyFigures.concatenationFigure(weights, coefficient: run.model.concatenationCoefficient) {
+        try figure.write(to: directory + "/concatenation.png")
+      }
+    }
+    let evaluation = RunEvaluation(
+      run: run.identifier, model: run.modelName, dataset: run.datasetName, iterations: iteration, testNLL: nll.mean,
+      testStandardError: nll.standardError, unit: run.data.unit, testSamples: nll.samples, testSeed: run.evaluation.testSeed,
+      entropy: distribution.entropy, concatenationWeights: weights.isEmpty ? nil : weights.map { $0.map { [Double($0.0), Double($0.1)] } },
+      parameters: parameters.reduce(0) { $0 + $1.count })
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try AtomicFile.write(try encoder.encode(evaluation), to: directory + "/eval.json")
+    manifest.status = .completed
+    manifest.error = notes.isEmpty ? nil : notes.joined(separator: "; ")
+    manifest.ended = Provenance.now
+    manifest.iterationsCompleted = iteration
+    manifest.wallSeconds = seconds
+    try manifest.write(directory: directory)
+    return .completed(evaluation)
+  }
+
+  func fail(_ manifest: inout RunManifest, _ reason: String, seconds: Double) throws -> TrainingOutcome {
+    manifest.status = .failed
+    manifest.error = reason
+    manifest.ended = Provenance.now
+    manifest.wallSeconds = seconds
+    try manifest.write(directory: directory)
+    return .failed(reason)
+  }
+
+  func restore(_ checkpoint: Checkpoint, parameters: [Parameter], adam: Adam, average: ExponentialMovingAverage?, layers: [any LipschitzLayer]) throws {
+    func tensor(_ name: String, like expected: Tensor) throws -> Tensor {
+      guard let found = checkpoint.tensors.first(where: { $0.name == name })?.tensor else { throw LipschitzStateError(description: "missing \(name)") }
+      guard found.shape == expected.shape else { throw LipschitzStateError(description: "\(name) has shape \(found.shape), expected \(expected.shape)") }
+      return found
+    }
+    let values = try parameters.map { try tensor("parameter/" + $0.name, like: $0.value) }
+    let first = try parameters.map { try tensor("adam.m/" + $0.name, like: $0.value) }
+    let second = try parameters.map { try tensor("adam.v/" + $0.name, like: $0.value) }
+    for (parameter, value) in zip(parameters, values) { parameter.value = value }
+    adam.restore(step: checkpoint.integers["adamStep"] ?? 0, firstMoments: first, secondMoments: second)
+    if let average { average.restore(averages: try parameters.map { try tensor("ema/" + $0.name, like: $0.value) }) }
+    for (index, layer) in layers.enumerated() {
+      try layer.restoreSingularVectors(checkpoint.tensors(withPrefix: "power/\(index)/"))
+    }
+  }
+}

@@ -1,0 +1,267 @@
+import FlowCore
+import Flows
+
+/// Which of the three model families a definition builds (they differ only in the residual
+/// branch g and its defaults).
+public enum ModelFamily: String, CaseIterable, Sendable {
+  /// i-ResNet (Behrmann et al. 2019): perceptron branch, ELU by default, truncated power series.
+  case iresnet
+  /// Residual Flow (Chen et al. 2019): perceptron branch with LipSwish, last layer near zero.
+  case resflow
+  /// Invertible DenseNet (Perugachi-Diaz et al. 2021): dense branch of `depth` layers of `growth`.
+  case idensenet
+}
+
+/// How the growth of a dense branch is given: a number, or "whatever makes the parameter count
+/// closest to that of another model" (the paper compares at equal budgets).
+public enum GrowthSpec: Equatable, Sendable {
+  /// A fixed growth.
+  case fixed(Int)
+  /// The growth whose total parameter count is closest to the named model's.
+  case matchingBudget(of: String)
+}
+
+/// How the log-determinant is estimated during training (spec key `model.estimator`).
+public enum EstimatorKind: String, CaseIterable, Sendable {
+  /// The exact log-determinant (2×2 formula for 2-D data, full Jacobian otherwise).
+  case exact
+  /// The truncated power series with `terms` terms (i-ResNet, biased).
+  case powerSeries = "power_series"
+  /// The unbiased Russian-roulette estimator (Residual Flows).
+  case russianRoulette = "russian_roulette"
+}
+
+/// The distribution of the number of series terms of the Russian-roulette estimator.
+public enum TermDistributionKind: String, CaseIterable, Sendable {
+  /// Geometric with success probability `parameter` (toy reference: 0.5).
+  case geometric
+  /// Poisson with rate `parameter` (image reference: 2).
+  case poisson
+}
+
+/// A named model definition: one row of a table (spec key `models.<name>`).
+///
+/// ```yaml
+/// resflow:
+///   label: Residual Flow
+///   family: resflow
+///   blocks: 10
+///   hidden: [128, 128, 128, 128]
+///   coefficient: 0.9
+/// ```
+public struct ModelSpec: Equatable, Sendable {
+  /// The key under `models`.
+  public var name: String
+  /// The row label in tables.
+  public var label: String
+  /// The family.
+  public var family: ModelFamily
+  /// Number of invertible residual blocks.
+  public var blocks: Int
+  /// Hidden widths of a perceptron branch (iresnet, resflow).
+  public var hidden: [Int]
+  /// Dense layers per block (idensenet).
+  public var depth: Int
+  /// Features added per dense layer (idensenet).
+  public var growth: GrowthSpec
+  /// The activation.
+  public var activation: ActivationKind
+  /// The Lipschitz coefficient of every linear layer, in (0, 1).
+  public var coefficient: Double
+  /// The concatenation coefficient c of the dense layers, in (0, 1) (idensenet).
+  public var concatenationCoefficient: Double
+  /// Fixed or learnable concatenation weights, and when learning starts (idensenet).
+  public var concatenation: Concatenation
+  /// Initialisation of the last layer of a perceptron branch.
+  public var lastLayer: LastLayerInitialization
+  /// The training estimator.
+  public var estimator: LogDeterminantEstimator
+  /// How the log-determinant's gradient is computed in training.
+  public var gradient: LogDeterminantGradient
+  /// Power iterations after each optimizer step.
+  public var trainingPowerIterations: Int
+  /// Power iterations before each evaluation.
+  public var evaluationPowerIterations: Int
+
+  /// The keys allowed under `models.<name>`.
+  public static let keys = [
+    "label", "family", "blocks", "hidden", "depth", "growth", "activation", "coefficient", "concatenation", "last_layer",
+    "estimator", "gradient", "power_iterations",
+  ]
+
+  /// Reads a model definition strictly; family-specific keys are checked against the family.
+  public init(name: String, node: SpecNode) throws {
+    let mapping = try node.mapping(allowedKeys: ModelSpec.keys)
+    self.name = name
+    label = try mapping.optional("label")?.string() ?? name
+    family = try mapping.required("family").choice(ModelFamily.self)
+    blocks = try mapping.required("blocks").integer(in: 1...10_000)
+    let perceptronKeys = ["hidden", "last_layer"]
+    let denseKeys = ["depth", "growth", "concatenation"]
+    let foreign = family == .idensenet ? perceptronKeys : denseKeys
+    if let key = foreign.first(where: { mapping.optional($0) != nil }), let value = mapping.optional(key) {
+      throw value.error("'\(key)' does not apply to family \(family.rawValue); its keys are \((family == .idensenet ? denseKeys : perceptronKeys).joined(separator: ", "))")
+    }
+    if family == .idensenet {
+      hidden = []
+      depth = try mapping.required("depth").integer(in: 1...64)
+      let growthNode = try mapping.required("growth")
+      if case .mapping = growthNode.node {
+        let growthMapping = try growthNode.mapping(allowedKeys: ["match"])
+        growth = .matchingBudget(of: try growthMapping.required("match").string())
+      } else {
+        growth = .fixed(try growthNode.integer(in: 1...65_536))
+      }
+      let concatenationNode = try mapping.required("concatenation")
+      let concatenationMapping = try concatenationNode.mapping(allowedKeys: ["coefficient", "learnable", "start"])
+      concatenationCoefficient = try concatenationMapping.required("coefficient").number(allowed: "in (0, 1)") { $0 > 0 && $0 < 1 }
+      let learnable = try concatenationMapping.optional("learnable")?.boolean() ?? false
+      if learnable {
+        concatenation = .learnable(startIteration: try concatenationMapping.optional("start")?.integer(in: 0...Int.max) ?? 0)
+      } else {
+        if let start = concatenationMapping.optional("start") { throw start.error("'start' applies only with learnable: true") }
+        concatenation = .fixed
+      }
+      lastLayer = .standard
+    } else {
+      let widths = try mapping.required("hidden").sequence()
+      guard !widths.isEmpty else { throw try mapping.required("hidden").error("expected at least one hidden width") }
+      hidden = try widths.map { try $0.integer(in: 1...65_536) }
+      depth = 0
+      growth = .fixed(0)
+      concatenationCoefficient = 0
+      concatenation = .fixed
+      let defaultLast: LastLayerInitialization = family == .resflow ? .nearZero : .standard
+      if let node = mapping.optional("last_layer") {
+        switch try node.choice(LastLayerChoice.self) {
+        case .nearZero: lastLayer = .nearZero
+        case .standard: lastLayer = .standard
+        }
+      } else {
+        lastLayer = defaultLast
+      }
+    }
+    activation = try mapping.optional("activation")?.choice(ActivationKind.self) ?? (family == .iresnet ? .elu : .lipSwish)
+    if family == .idensenet, case .fixed(let value) = growth, value % activation.widthMultiplier != 0 {
+      throw try mapping.required("growth").error("\(value) must be even with clipswish (it splits the growth in two halves)")
+    }
+    coefficient = try mapping.required("coefficient").number(allowed: "in (0, 1)") { $0 > 0 && $0 < 1 }
+    if let node = mapping.optional("estimator") {
+      estimator = try ModelSpec.estimator(node)
+    } else {
+      estimator = family == .iresnet ? .powerSeries(terms: 5) : .russianRoulette(.geometric(0.5), exactTerms: 2, samples: 1)
+    }
+    gradient = try mapping.optional("gradient")?.choice(GradientChoice.self).value ?? .backpropagation
+    if let node = mapping.optional("power_iterations") {
+      let iterations = try node.mapping(allowedKeys: ["training", "evaluation"])
+      trainingPowerIterations = try iterations.optional("training")?.integer(in: 0...10_000) ?? 5
+      evaluationPowerIterations = try iterations.optional("evaluation")?.integer(in: 0...10_000) ?? 200
+    } else {
+      (trainingPowerIterations, evaluationPowerIterations) = (5, 200)
+    }
+  }
+
+  static func estimator(_ node: SpecNode) throws -> LogDeterminantEstimator {
+    let mapping = try node.mapping(allowedKeys: ["kind", "terms", "distribution", "parameter", "exact_terms", "samples"])
+    let kind = try mapping.required("kind").choice(EstimatorKind.self)
+    let allowed: [EstimatorKind: [String]] = [
+      .exact: ["kind"], .powerSeries: ["kind", "terms"],
+      .russianRoulette: ["kind", "distribution", "parameter", "exact_terms", "samples"],
+    ]
+    if let key = mapping.keys.first(where: { !allowed[kind]!.contains($0) }), let value = mapping.optional(key) {
+      throw value.error("'\(key)' does not apply to estimator \(kind.rawValue); its keys are \(allowed[kind]!.joined(separator: ", "))")
+    }
+    switch kind {
+    case .exact:
+      return .exactJacobian
+    case .powerSeries:
+      return .powerSeries(terms: try mapping.optional("terms")?.integer(in: 1...1000) ?? 5)
+    case .russianRoulette:
+      let distribution = try mapping.optional("distribution")?.choice(TermDistributionKind.self) ?? .geometric
+      let terms: TermDistribution
+      switch distribution {
+      case .geometric:
+        terms = .geometric(try mapping.optional("parameter")?.number(allowed: "a probability in (0, 1)") { $0 > 0 && $0 < 1 } ?? 0.5)
+      case .poisson:
+        terms = .poisson(try mapping.optional("parameter")?.number(allowed: "a rate > 0") { $0 > 0 } ?? 2)
+      }
+      return .russianRoulette(
+        terms, exactTerms: try mapping.optional("exact_terms")?.integer(in: 0...100) ?? 2,
+        samples: try mapping.optional("samples")?.integer(in: 1...1000) ?? 1)
+    }
+  }
+
+  /// The growth, once a budget match has been resolved (0 for perceptron families).
+  public var fixedGrowth: Int? {
+    if case .fixed(let value) = growth { return value }
+    return nil
+  }
+
+  /// Builds the model for `dimension`-dimensional data (toy: 2). The growth must be fixed.
+  public func build(dimension: Int, random: inout RandomStream) -> SequentialFlow {
+    let evaluation: LogDeterminantEstimator = dimension == 2 ? .exactTwoByTwo : .exactJacobian
+    let training: LogDeterminantEstimator = (estimator == .exactJacobian && dimension == 2) ? .exactTwoByTwo : estimator
+    let blocks: [any Flow] = (0..<self.blocks).map { index in
+      let name = "block\(index)"
+      let branch: any ResidualBranch
+      switch family {
+      case .iresnet, .resflow:
+        branch = LipschitzPerceptron(
+          name: name, widths: [dimension] + hidden + [dimension], activation: activation, coefficient: Float(coefficient),
+          lastLayer: lastLayer, random: &random)
+      case .idensenet:
+        guard let growth = fixedGrowth else { preconditionFailure("Resolve the growth budget of \(self.name) before building it") }
+        branch = DenseBranch(
+          name: name, dimension: dimension, depth: depth, growth: growth, activation: activation, coefficient: Float(coefficient),
+          concatenationCoefficient: Float(concatenationCoefficient), concatenation: concatenation, random: &random)
+      }
+      return InvertibleResidualBlock(name: name, branch: branch, trainingEstimator: training, evaluationEstimator: evaluation, gradient: gradient)
+    }
+    return SequentialFlow(blocks)
+  }
+
+  /// The number of trainable numbers of the model on `dimension`-dimensional data.
+  public func parameterCount(dimension: Int) -> Int {
+    var single = self
+    single.blocks = 1
+    var random = RandomStream(seed: 0)
+    return single.build(dimension: dimension, random: &random).parameters.reduce(0) { $0 + $1.count } * blocks
+  }
+}
+
+/// `last_layer` values.
+enum LastLayerChoice: String, CaseIterable {
+  case nearZero = "near_zero"
+  case standard
+}
+
+/// `gradient` values.
+enum GradientChoice: String, CaseIterable {
+  case backpropagation
+  case neumann
+  var value: LogDeterminantGradient { self == .backpropagation ? .backpropagation : .neumannSeries }
+}
+
+extension ModelSpec {
+  /// A copy whose growth is the one (among even growths for clipswish) that brings the parameter
+  /// count closest to `target`; ties go to the smaller growth. The count grows monotonically with
+  /// the growth, so a bisection over 1…65,536 needs about 17 one-block builds.
+  public func matchingBudget(_ target: Int, dimension: Int) -> (spec: ModelSpec, parameters: Int) {
+    let step = activation.widthMultiplier
+    func count(_ growth: Int) -> Int {
+      var candidate = self
+      candidate.growth = .fixed(growth * step)
+      return candidate.parameterCount(dimension: dimension)
+    }
+    var (low, high) = (1, 65_536 / step)
+    while low < high {
+      let middle = (low + high) / 2
+      if count(middle) < target { low = middle + 1 } else { high = middle }
+    }
+    let below = max(low - 1, 1)
+    let best = abs(count(below) - target) <= abs(count(low) - target) ? below : low
+    var resolved = self
+    resolved.growth = .fixed(best * step)
+    return (resolved, count(best))
+  }
+}

@@ -1,0 +1,125 @@
+import FlowCore
+
+/// How a model is trained (spec key `training`).
+///
+/// ```yaml
+/// training:
+///   iterations: 50000
+///   batch_size: 500
+///   optimizer: {name: adam, learning_rate: 1.0e-3, betas: [0.9, 0.999], epsilon: 1.0e-8}
+///   warmup_iterations: 0
+///   gradient_clipping: none     # or a maximum global norm, e.g. 1.0
+///   ema: none                   # or a decay, e.g. 0.999
+///   checkpoint_every: 500
+///   log_every: 100
+/// ```
+public struct TrainingSpec: Equatable, Sendable {
+  /// Optimizer steps.
+  public var iterations: Int
+  /// Samples per step.
+  public var batchSize: Int
+  /// Adam's learning rate.
+  public var learningRate: Double
+  /// Adam's (β₁, β₂).
+  public var betas: [Double]
+  /// Adam's ε.
+  public var epsilon: Double
+  /// Weight decay (the reference's is a no-op, hence none by default).
+  public var weightDecay: WeightDecay
+  /// Linear warmup length (0: constant rate).
+  public var warmupIterations: Int
+  /// Maximum global gradient norm, nil for none.
+  public var gradientClipping: Double?
+  /// EMA decay used for evaluation, nil for none.
+  public var averageDecay: Double?
+  /// Iterations between checkpoints.
+  public var checkpointEvery: Int
+  /// Iterations between loss lines in `metrics.csv`.
+  public var logEvery: Int
+
+  /// The keys allowed under `training`.
+  public static let keys = [
+    "iterations", "batch_size", "optimizer", "warmup_iterations", "gradient_clipping", "ema", "checkpoint_every", "log_every",
+  ]
+
+  /// Reads the training block strictly.
+  public init(node: SpecNode) throws {
+    let mapping = try node.mapping(allowedKeys: TrainingSpec.keys)
+    iterations = try mapping.required("iterations").integer(in: 1...100_000_000)
+    batchSize = try mapping.required("batch_size").integer(in: 1...1_000_000)
+    let optimizer = try mapping.required("optimizer").mapping(allowedKeys: ["name", "learning_rate", "betas", "epsilon", "weight_decay", "decay_style"])
+    _ = try optimizer.required("name").choice(OptimizerName.self)
+    learningRate = try optimizer.required("learning_rate").number(allowed: "> 0") { $0 > 0 }
+    if let node = optimizer.optional("betas") {
+      let items = try node.sequence()
+      guard items.count == 2 else { throw node.error("expected two numbers [β₁, β₂], found \(items.count)") }
+      betas = try items.map { try $0.number(allowed: "in [0, 1)") { $0 >= 0 && $0 < 1 } }
+    } else {
+      betas = [0.9, 0.999]
+    }
+    epsilon = try optimizer.optional("epsilon")?.number(allowed: "> 0") { $0 > 0 } ?? 1e-8
+    let decay = try optimizer.optional("weight_decay")?.number(allowed: "≥ 0") { $0 >= 0 } ?? 0
+    let style = try optimizer.optional("decay_style")?.choice(DecayStyle.self) ?? .l2
+    weightDecay = decay == 0 ? .none : (style == .l2 ? .l2(Float(decay)) : .decoupled(Float(decay)))
+    warmupIterations = try mapping.optional("warmup_iterations")?.integer(in: 0...Int.max) ?? 0
+    gradientClipping = try TrainingSpec.optionalNumber(mapping.optional("gradient_clipping"), allowed: "none or a norm > 0") { $0 > 0 }
+    averageDecay = try TrainingSpec.optionalNumber(mapping.optional("ema"), allowed: "none or a decay in (0, 1)") { $0 > 0 && $0 < 1 }
+    checkpointEvery = try mapping.optional("checkpoint_every")?.integer(in: 1...Int.max) ?? 500
+    logEvery = try mapping.optional("log_every")?.integer(in: 1...Int.max) ?? 100
+  }
+
+  /// `none` (or absent) as nil, otherwise a number satisfying `condition`.
+  static func optionalNumber(_ node: SpecNode?, allowed: String, where condition: (Double) -> Bool) throws -> Double? {
+    guard let node else { return nil }
+    if case .scalar(let scalar) = node.node, ["none", "null", "~", ""].contains(scalar.string.lowercased()) { return nil }
+    return try node.number(allowed: allowed, where: condition)
+  }
+
+  /// The learning-rate schedule.
+  public var schedule: LearningRateSchedule {
+    warmupIterations > 0 ? .linearWarmup(Float(learningRate), warmupIterations: warmupIterations) : .constant(Float(learningRate))
+  }
+}
+
+/// `training.optimizer.name` values.
+enum OptimizerName: String, CaseIterable {
+  case adam
+}
+
+/// `training.optimizer.decay_style` values.
+enum DecayStyle: String, CaseIterable {
+  case l2
+  case decoupled
+}
+
+/// How trained models are evaluated (spec key `evaluation`).
+///
+/// ```yaml
+/// evaluation:
+///   every: 1000            # test NLL in metrics.csv every this many iterations
+///   test_samples: 10000    # fresh samples per periodic evaluation
+///   final_test_samples: 100000
+///   test_seed: 20210218
+/// ```
+public struct EvaluationSpec: Equatable, Sendable {
+  /// Iterations between periodic test evaluations.
+  public var every: Int
+  /// Samples per periodic evaluation (≥ 10,000 in the reference protocol).
+  public var testSamples: Int
+  /// Samples of the final evaluation, the number in the table.
+  public var finalTestSamples: Int
+  /// The seed of the test samples (the same for every run, so runs are compared on equal data).
+  public var testSeed: UInt64
+
+  /// The keys allowed under `evaluation`.
+  public static let keys = ["every", "test_samples", "final_test_samples", "test_seed"]
+
+  /// Reads the evaluation block strictly.
+  public init(node: SpecNode) throws {
+    let mapping = try node.mapping(allowedKeys: EvaluationSpec.keys)
+    every = try mapping.optional("every")?.integer(in: 1...Int.max) ?? 1000
+    testSamples = try mapping.optional("test_samples")?.integer(in: 2...100_000_000) ?? 10_000
+    finalTestSamples = try mapping.optional("final_test_samples")?.integer(in: 2...100_000_000) ?? testSamples
+    testSeed = UInt64(try mapping.required("test_seed").integer(in: 0...Int.max))
+  }
+}
