@@ -15,7 +15,7 @@ public enum RunStatus: String, Codable, Sendable {
 }
 
 /// `manifest.json` of a run directory: what produced the numbers beside it.
-public struct RunManifest: Codable, Equatable {
+public struct RunManifest: Codable, Equatable, Sendable {
   /// The run identifier.
   public var run: String
   /// `experiment.name`.

@@ -261,6 +261,29 @@ public struct ToyTrainer {
     return .completed(evaluation)
   }
 
+  /// Median seconds of one training iteration of `run`'s model (after two warm-ups), measured
+  /// in memory with nothing written: the basis of the time estimates printed before a sweep.
+  public static func secondsPerIteration(of run: RunSpec, threads: Int, repetitions: Int = 5) -> Double {
+    guard let distribution = run.data.distribution else { return .nan }
+    return Parallelism.withThreads(threads) {
+      var random = RandomStream(seed: run.seed)
+      let model = run.model.build(dimension: 2, random: &random)
+      let parameters = model.parameters
+      let adam = Adam(parameters: parameters)
+      var times: [Double] = []
+      for _ in 0..<(repetitions + 2) {
+        let start = Date()
+        let batch = distribution.sample(count: run.training.batchSize, random: &random)
+        var context = FlowContext(mode: .training, random: random.split())
+        let loss = -model.logLikelihood(Variable(batch), context: &context).mean()
+        adam.update(gradients: Gradients.of(loss, withRespectTo: parameters.map(\.variable)).map(\.value), learningRate: 1e-3)
+        model.updateSpectralNorms(.iterations(run.model.trainingPowerIterations))
+        times.append(Date().timeIntervalSince(start))
+      }
+      return times.dropFirst(2).sorted()[repetitions / 2]
+    }
+  }
+
   func fail(_ manifest: inout RunManifest, _ reason: String, seconds: Double) throws -> TrainingOutcome {
     manifest.status = .failed
     manifest.error = reason

@@ -17,6 +17,8 @@ public struct ExperimentPlan {
   public let profile: String
   /// The profile's overrides followed by the command line's, in the order applied.
   public let overrides: [SpecOverride]
+  /// The command line's overrides alone.
+  public let commandLineOverrides: [SpecOverride]
   /// The model definitions, in file order.
   public let models: [ModelSpec]
   /// The dataset definitions, in file order.
@@ -93,6 +95,7 @@ public struct ExperimentPlan {
     }
     profile = chosen
     self.specPath = specPath
+    commandLineOverrides = commandLine
 
     let root = try original.applying(overrides)
     let mapping = try root.mapping(allowedKeys: ExperimentPlan.keys)
@@ -162,6 +165,15 @@ public struct ExperimentPlan {
     }
     self.runs = runs
     resolvedYAML = (try? Yams.serialize(node: root.node)) ?? ""
+  }
+
+  /// The folder of this plan's runs under a runs root: `<experiment>/<profile>`, with a hash of
+  /// the `--set` overrides appended when there are any (`table1/quick+set-3f2a9c1e`), so that
+  /// runs of different configurations never share a directory.
+  public var runGroup: String {
+    guard !commandLineOverrides.isEmpty else { return name + "/" + profile }
+    let hash = Provenance.hash(commandLineOverrides.map(\.description).joined(separator: "\n"))
+    return name + "/" + profile + "+set-" + hash.prefix(8)
   }
 
   /// The names under `models` or `datasets`, which must be plain identifiers (no dots).

@@ -1,0 +1,21 @@
+import ArgumentParser
+import Harness
+
+/// `lipflow report SPEC`: (re)writes the tables from the run directories.
+struct ReportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "report", abstract: "Write <results-dir>/<experiment>.md and .csv from the run directories of a spec.")
+
+  @OptionGroup var options: SpecOptions
+
+  func run() throws {
+    let plan = try options.plan()
+    do {
+      let written = try TableReport(plan: plan, runsDirectory: options.runsDirectory(of: plan)).write(to: options.resultsDir)
+      print("report: wrote \(written.markdown) and \(written.csv)")
+    } catch let error as HarnessError {
+      printError("error: \(error)")
+      throw ExitCode(1)
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+import Harness
+
+/// `lipflow validate SPEC`: reads the spec strictly and lists its runs; trains nothing.
+struct ValidateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "validate", abstract: "Check a spec (keys, types, ranges, names) and list the runs it defines.")
+
+  @OptionGroup var options: SpecOptions
+
+  func run() throws {
+    let plan = try options.plan()
+    print("\(plan.specPath): valid; experiment '\(plan.name)', profile '\(plan.profile)', \(plan.runs.count) runs")
+    for override in plan.overrides { print("  override \(override.description)") }
+    for run in plan.runs {
+      let note = run.unsupportedReason.map { " (not trainable here: \($0))" } ?? ""
+      print("  \(run.identifier): \(run.training.iterations) iterations\(note)")
+    }
+  }
+}
