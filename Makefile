@@ -8,8 +8,12 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 CONFIGURATION ?= release
 APT_PACKAGES := libopenblas-dev zlib1g-dev
 BENCH_THREADS ?= 2
+# reproduce-table1: PROFILE=paper (50,000 iterations per toy cell), quick (same models, 1,500
+# iterations) or ci (seconds); JOBS worker processes of one thread each.
+PROFILE ?= paper
+JOBS ?= 2
 
-.PHONY: all deps build test bench clean
+.PHONY: all deps build test bench clean reproduce-table1
 
 all: build
 
@@ -46,6 +50,10 @@ test: deps
 bench: build
 	@echo "bench: $(BENCH_THREADS) threads where not stated otherwise"
 	$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/lipflow-bench --threads $(BENCH_THREADS)
+
+reproduce-table1: build
+	@echo "reproduce-table1: experiments/table1.yaml, profile $(PROFILE), $(JOBS) jobs; resumable: rerun the same command after an interruption"
+	$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/lipflow run experiments/table1.yaml --profile $(PROFILE) --jobs $(JOBS)
 
 clean:
 	rm -rf .build

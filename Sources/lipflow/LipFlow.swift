@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlowCore
+import Foundation
 
 /// The `lipflow` command: experiments on Lipschitz-constrained invertible flows.
 @main
@@ -10,4 +11,16 @@ struct LipFlow: ParsableCommand {
     discussion: "The spec format is described in README.md (section 'Experiment specs'); examples are in experiments/.",
     version: "0.2.0",
     subcommands: [ValidateCommand.self, RunCommand.self, ReportCommand.self])
+
+  /// Line-buffered standard output, so that logs of worker processes and their parent interleave
+  /// by whole lines in a file or pipe.
+  static func main() {
+    setvbuf(stdout, nil, _IOLBF, 0)
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      exit(withError: error)
+    }
+  }
 }

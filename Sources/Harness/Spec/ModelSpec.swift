@@ -245,7 +245,8 @@ enum GradientChoice: String, CaseIterable {
 extension ModelSpec {
   /// A copy whose growth is the one (among even growths for clipswish) that brings the parameter
   /// count closest to `target`; ties go to the smaller growth. The count grows monotonically with
-  /// the growth, so a bisection over 1…65,536 needs about 17 one-block builds.
+  /// the growth, so doubling until the target is passed and then bisecting needs about 2·log₂(growth)
+  /// one-block builds, none larger than twice the answer.
   public func matchingBudget(_ target: Int, dimension: Int) -> (spec: ModelSpec, parameters: Int) {
     let step = activation.widthMultiplier
     func count(_ growth: Int) -> Int {
@@ -253,7 +254,9 @@ extension ModelSpec {
       candidate.growth = .fixed(growth * step)
       return candidate.parameterCount(dimension: dimension)
     }
-    var (low, high) = (1, 65_536 / step)
+    var high = 1
+    while count(high) < target && high < 65_536 / step { high *= 2 }
+    var low = max(high / 2, 1)
     while low < high {
       let middle = (low + high) / 2
       if count(middle) < target { low = middle + 1 } else { high = middle }

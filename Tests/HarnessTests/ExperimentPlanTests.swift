@@ -1,0 +1,95 @@
+import Foundation
+import Harness
+import Testing
+
+@Suite("Experiment specs")
+struct ExperimentPlanTests {
+  func error(_ text: String, profile: String? = nil, overrides: [String] = []) -> String {
+    do {
+      _ = try ExperimentPlan.parse(text, file: "spec.yaml", profile: profile, overrides: overrides.map { try SpecOverride(parsing: $0) })
+      return "no error"
+    } catch {
+      return "\(error)"
+    }
+  }
+
+  @Test("Table 1's spec resolves in every profile, with the paper's budget by default and scaled budgets in the others")
+  func tableOneResolves() throws {
+    let path = repositoryRoot + "/experiments/table1.yaml"
+    let paper = try ExperimentPlan.load(path: path)
+    #expect(paper.profile == "paper")
+    #expect(paper.runs.count == 15)
+    #expect(paper.runs.allSatisfy { $0.training.iterations == 50_000 })
+    #expect(paper.runs.first { $0.identifier == "idensenet-lc-moons" }?.model.concatenation == .learnable(startIteration: 25_000))
+    #expect(paper.runs.first { $0.identifier == "resflow-moons" }?.parameterCount == 501_830)
+    #expect(paper.runs.first { $0.identifier == "idensenet-moons" }?.parameterCount == 504_100)
+    #expect(paper.runs.filter { $0.unsupportedReason != nil }.map(\.datasetName).sorted() == ["cifar10", "cifar10", "cifar10", "mnist", "mnist", "mnist"])
+    let quick = try ExperimentPlan.load(path: path, profile: "quick")
+    #expect(quick.runs.allSatisfy { $0.training.iterations == 1500 })
+    #expect(quick.runs.first { $0.identifier == "idensenet-lc-moons" }?.model.concatenation == .learnable(startIteration: 750))
+    #expect(quick.runs.first { $0.identifier == "idensenet-moons" }?.model.fixedGrowth == 90)
+    let ci = try ExperimentPlan.load(path: path, profile: "ci")
+    #expect(ci.runs.first { $0.identifier == "resflow-moons" }?.model.hidden == [32, 32])
+  }
+
+  @Test("The Lipschitz sweep expands coefficient × depth × growth in declared order with readable run ids")
+  func sweepSpecExpands() throws {
+    let plan = try ExperimentPlan.load(path: repositoryRoot + "/experiments/lipschitz-sweep.yaml")
+    #expect(plan.runs.count == 8)
+    #expect(plan.runs.first?.identifier == "idensenet-moons-model.coefficient=0.93-model.depth=3-model.growth=64")
+    #expect(plan.runs.last?.identifier == "idensenet-moons-model.coefficient=0.98-model.depth=4-model.growth=90")
+    #expect(plan.runs.map(\.model.coefficient) == [0.93, 0.93, 0.93, 0.93, 0.98, 0.98, 0.98, 0.98])
+    #expect(plan.runs.map(\.model.depth) == [3, 3, 4, 4, 3, 3, 4, 4])
+    #expect(plan.runs.map { $0.model.fixedGrowth } == [64, 90, 64, 90, 64, 90, 64, 90])
+  }
+
+  @Test("Misspelled keys, wrong types and out-of-range values are rejected with file, line, column, key path and what is allowed")
+  func badSpecsAreRejected() {
+    #expect(error(smallSpec.replacingOccurrences(of: "blocks: 2, hidden", with: "blocks: 2, hiden"))
+      == "spec.yaml:4:41: models.resflow.hiden: unknown key 'hiden'; allowed: label, family, blocks, hidden, depth, growth, activation, coefficient, concatenation, last_layer, estimator, gradient, power_iterations; did you mean 'hidden'?")
+    #expect(error(smallSpec.replacingOccurrences(of: "coefficient: 0.9}", with: "coefficient: 1.2}"))
+      == "spec.yaml:4:72: models.resflow.coefficient: 1.2 is out of range; allowed: in (0, 1)")
+    #expect(error(smallSpec.replacingOccurrences(of: "depth: 2", with: "depth: 0"))
+      == "spec.yaml:8:12: models.idensenet.depth: 0 is out of range; allowed: 1…64")
+    #expect(error(smallSpec.replacingOccurrences(of: "batch_size: 64", with: "batch_size: lots"))
+      == "spec.yaml:17:15: training.batch_size: expected an integer, found 'lots'")
+    #expect(error(smallSpec.replacingOccurrences(of: "family: resflow", with: "family: resflows"))
+      == "spec.yaml:4:21: models.resflow.family: 'resflows' is not allowed; allowed: iresnet, resflow, idensenet; did you mean 'resflow'?")
+    #expect(error(smallSpec.replacingOccurrences(of: "rows: [resflow, idensenet]", with: "rows: [resflow, idensnet]"))
+      == "spec.yaml:23:19: table.rows[1]: 'idensnet' is not one of the models defined in this spec: resflow, idensenet; did you mean 'idensenet'?")
+    #expect(error(smallSpec.replacingOccurrences(of: "blocks: 2, hidden: [16, 16]", with: "blocks: 2, depth: 3, hidden: [16, 16]"))
+      .hasSuffix("models.resflow.depth: 'depth' does not apply to family resflow; its keys are hidden, last_layer"))
+  }
+
+  @Test("Profiles and --set overrides are applied in order, recorded, and still read strictly")
+  func overridesAreAppliedAndRecorded() throws {
+    let text = smallSpec + "\nprofiles:\n  paper: {}\n  short:\n    training.iterations: 10\n"
+    let plan = try ExperimentPlan.parse(text, profile: "short", overrides: [try SpecOverride(parsing: "training.iterations=12")])
+    #expect(plan.runs.allSatisfy { $0.training.iterations == 12 })
+    #expect(plan.overrides.map(\.description) == ["training.iterations=10", "training.iterations=12"])
+    #expect(plan.runGroup.hasPrefix("small/short+set-"))
+    #expect(plan.runs[0].resolvedYAML.contains("iterations: 12"))
+    #expect(try ExperimentPlan.parse(text, profile: "short").runGroup == "small/short")
+    #expect(error(text, profile: "shrt").hasSuffix("profiles: profile 'shrt' is not defined; profiles: paper, short; did you mean 'short'?"))
+    #expect(error(text, overrides: ["training.iteration=5"]).contains("unknown key 'iteration'"))
+    #expect(error(text, overrides: ["models.resflow.coefficient=0"]).hasSuffix("models.resflow.coefficient: 0 is out of range; allowed: in (0, 1)"))
+  }
+
+  @Test("A growth given as {match: model} is the one whose parameter count is closest to the named model's, and is recorded")
+  func budgetIsMatched() throws {
+    let text = smallSpec.replacingOccurrences(of: "growth: 8", with: "growth: {match: resflow}")
+    let plan = try ExperimentPlan.parse(text)
+    let run = try #require(plan.runs.first { $0.identifier == "idensenet-moons" })
+    let match = try #require(run.budgetMatch)
+    #expect(match.model == "resflow")
+    #expect(match.targetParameters == plan.runs[0].parameterCount)
+    for neighbour in [match.growth - 1, match.growth + 1] {
+      var other = run.model
+      other.growth = .fixed(neighbour)
+      #expect(abs(other.parameterCount(dimension: 2) - match.targetParameters) >= abs(match.parameters - match.targetParameters), "growth \(neighbour) is closer")
+    }
+    #expect(run.model.fixedGrowth == match.growth)
+    #expect(run.resolvedYAML.contains("growth: \(match.growth)"))
+    #expect(error(smallSpec.replacingOccurrences(of: "growth: 8", with: "growth: {match: resflo}")).contains("'resflo' is not a model of this spec"))
+  }
+}
