@@ -73,8 +73,9 @@ struct RunCommand: ParsableCommand {
     print("run: \(pending.count) of \(selected.count) runs to train under \(directory) (\(jobs) job\(jobs == 1 ? "" : "s"), \(threadCount) thread\(threadCount == 1 ? "" : "s") each)")
     var outcomes: [String: String] = [:]
     if jobs == 1 || pending.count <= 1 {
+      let provenance = (commit: Provenance.commit(), host: Provenance.host)
       for (index, run) in pending.enumerated() where !Interruption.isRequested {
-        outcomes[run.identifier] = trainInProcess(run, plan: plan, directory: directory, position: "\(index + 1)/\(pending.count)")
+        outcomes[run.identifier] = trainInProcess(run, plan: plan, directory: directory, provenance: provenance, position: "\(index + 1)/\(pending.count)")
       }
     } else {
       outcomes = try trainInWorkers(pending, plan: plan)
@@ -95,10 +96,10 @@ struct RunCommand: ParsableCommand {
   }
 
   /// Trains one run in this process; returns a one-word outcome for the summary.
-  func trainInProcess(_ run: RunSpec, plan: ExperimentPlan, directory: String, position: String) -> String {
+  func trainInProcess(_ run: RunSpec, plan: ExperimentPlan, directory: String, provenance: (commit: String, host: String), position: String) -> String {
     let trainer = ToyTrainer(
       run: run, directory: directory + "/" + run.identifier, specFile: plan.specPath, experiment: plan.name, profile: plan.profile,
-      overrides: plan.overrides.map(\.description), commit: Provenance.commit(), host: Provenance.host, threads: threadCount, figures: .draw)
+      overrides: plan.overrides.map(\.description), commit: provenance.commit, host: provenance.host, threads: threadCount, figures: .draw)
     let printer = ProgressPrinter(style: progress, position: position)
     print("[\(position)] \(run.identifier): \(run.training.iterations) iterations")
     do {
@@ -130,14 +131,14 @@ struct RunCommand: ParsableCommand {
   func trainInWorkers(_ runs: [RunSpec], plan: ExperimentPlan) throws -> [String: String] {
     let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     var queue = runs
-    var active: [Process] = []
+    var active: [(run: String, process: Process)] = []
     var outcomes: [String: String] = [:]
     let finished = DispatchSemaphore(value: 0)
     var forwarded = false
     var launched = 0
     while !queue.isEmpty || !active.isEmpty {
       if Interruption.isRequested && !forwarded {
-        for process in active where process.isRunning { kill(process.processIdentifier, SIGINT) }
+        for (_, process) in active where process.isRunning { kill(process.processIdentifier, SIGINT) }
         forwarded = true
         queue.removeAll()
       }
@@ -154,14 +155,13 @@ struct RunCommand: ParsableCommand {
         process.terminationHandler = { _ in finished.signal() }
         print("run: worker \(launched)/\(runs.count) started for \(run.identifier)")
         try process.run()
-        active.append(process)
+        active.append((run.identifier, process))
       }
       _ = finished.wait(timeout: .now() + 1)
-      for process in active where !process.isRunning {
-        let identifier = process.arguments?[(process.arguments?.firstIndex(of: "--only") ?? 0) + 1] ?? "?"
+      for (identifier, process) in active where !process.isRunning {
         outcomes[identifier] = process.terminationStatus == 0 ? "completed" : (process.terminationStatus == 130 ? "interrupted" : "failed (exit \(process.terminationStatus))")
       }
-      active.removeAll { !$0.isRunning }
+      active.removeAll { !$0.process.isRunning }
     }
     return outcomes
   }
@@ -170,7 +170,7 @@ struct RunCommand: ParsableCommand {
   func printPlan(_ plan: ExperimentPlan, runs: [RunSpec], directory: String) throws {
     print("\(plan.specPath): experiment '\(plan.name)', profile '\(plan.profile)', \(runs.count) runs, directory \(directory)")
     for override in plan.overrides { print("  override \(override.description)") }
-    var timings: [String: Double] = [:]
+    var timer = StepTimer(threads: threadCount)
     var total = 0.0
     for run in runs {
       let status = try RunManifest.read(directory: directory + "/" + run.identifier).map { "\($0.status.rawValue) \($0.iterationsCompleted)/\($0.iterations)" } ?? "new"
@@ -178,9 +178,7 @@ struct RunCommand: ParsableCommand {
         print("  \(run.identifier): not trainable here: \(run.unsupportedReason ?? "")")
         continue
       }
-      let key = run.resolvedYAML.replacingOccurrences(of: run.data.name, with: "")
-      let perIteration = timings[key] ?? ToyTrainer.secondsPerIteration(of: run, threads: threadCount)
-      timings[key] = perIteration
+      let perIteration = timer.secondsPerIteration(of: run)
       total += perIteration * Double(run.training.iterations)
       var line = String(format: "  %@: %d parameters, %d iterations, %.3f s/iteration, %@ [%@]", run.identifier, parameters, run.training.iterations, perIteration, TableReport.duration(perIteration * Double(run.training.iterations)), status)
       if let match = run.budgetMatch { line += " (growth \(match.growth) matches \(match.model)'s \(match.targetParameters) parameters)" }
@@ -191,16 +189,33 @@ struct RunCommand: ParsableCommand {
 
   /// Measures one step of each distinct model and prints the expected wall time.
   func printEstimate(_ runs: [RunSpec], directory: String) throws {
-    var timings: [String: Double] = [:]
+    var timer = StepTimer(threads: threadCount)
     var total = 0.0
     for run in runs where run.unsupportedReason == nil {
-      let key = run.resolvedYAML.replacingOccurrences(of: run.data.name, with: "")
-      let perIteration = timings[key] ?? ToyTrainer.secondsPerIteration(of: run, threads: threadCount)
-      timings[key] = perIteration
+      let perIteration = timer.secondsPerIteration(of: run)
       let done = try RunManifest.read(directory: directory + "/" + run.identifier)?.iterationsCompleted ?? 0
       total += perIteration * Double(run.training.iterations - done)
     }
     print("estimate: \(TableReport.duration(total / Double(min(jobs, max(runs.count, 1))))) for \(runs.count) runs with \(jobs) job(s) at \(threadCount) thread(s) each (measured step times; evaluation adds a little)")
+  }
+}
+
+/// Measured step times, one measurement per distinct model and training configuration (the
+/// dataset does not change the cost of a toy step).
+struct StepTimer {
+  let threads: Int
+  var measured: [String: Double] = [:]
+
+  init(threads: Int) {
+    self.threads = threads
+  }
+
+  mutating func secondsPerIteration(of run: RunSpec) -> Double {
+    let key = run.resolvedYAML.replacingOccurrences(of: run.data.name, with: "")
+    if let known = measured[key] { return known }
+    let seconds = ToyTrainer.secondsPerIteration(of: run, threads: threads)
+    measured[key] = seconds
+    return seconds
   }
 }
 

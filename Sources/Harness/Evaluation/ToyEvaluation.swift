@@ -31,18 +31,27 @@ public enum ToyEvaluation {
     var probes = data.split()
     var sum = 0.0
     var sumOfSquares = 0.0
-    for start in stride(from: 0, to: samples, by: chunk) {
-      let end = min(samples, start + chunk)
-      let batch = Tensor(shape: [end - start, 2], scalars: Array(points.scalars[(2 * start)..<(2 * end)]))
-      var context = FlowContext(mode: .evaluation, random: probes.split())
-      let logLikelihood = model.logLikelihood(Variable(batch), context: &context).value
-      for value in logLikelihood.scalars {
-        sum -= Double(value)
-        sumOfSquares += Double(value) * Double(value)
-      }
+    for value in logLikelihoods(of: model, at: points, chunk: chunk, random: &probes) {
+      sum -= value
+      sumOfSquares += value * value
     }
     let mean = sum / Double(samples)
     let variance = max(sumOfSquares / Double(samples) - mean * mean, 0) * Double(samples) / Double(samples - 1)
     return NegativeLogLikelihood(mean: mean, standardError: (variance / Double(samples)).squareRoot(), samples: samples)
+  }
+
+  /// log p(x) per point of `points` `[n, 2]`, in evaluation mode, in chunks of `chunk`; each
+  /// chunk's context gets a stream split off `random`.
+  public static func logLikelihoods(of model: SequentialFlow, at points: Tensor, chunk: Int = 2_000, random: inout RandomStream) -> [Double] {
+    var result: [Double] = []
+    let count = points.shape[0]
+    result.reserveCapacity(count)
+    for start in stride(from: 0, to: count, by: chunk) {
+      let end = min(count, start + chunk)
+      let batch = Tensor(shape: [end - start, 2], scalars: Array(points.scalars[(2 * start)..<(2 * end)]))
+      var context = FlowContext(mode: .evaluation, random: random.split())
+      result += model.logLikelihood(Variable(batch), context: &context).value.scalars.map(Double.init)
+    }
+    return result
   }
 }

@@ -27,7 +27,7 @@ public enum ToyFigures {
         grid.append(Float(extent - (Double(row) + 0.5) * 2 * extent / Double(panel)))
       }
     }
-    let densities = logLikelihoods(model: model, points: Tensor(shape: [panel * panel, 2], scalars: grid), random: &random).map { exp($0) }
+    let densities = ToyEvaluation.logLikelihoods(of: model, at: Tensor(shape: [panel * panel, 2], scalars: grid), random: &random).map { exp($0) }
     let largest = densities.filter(\.isFinite).max() ?? 1
     var density = PNGImage(width: panel, height: panel)
     for row in 0..<panel {
@@ -38,19 +38,6 @@ public enum ToyFigures {
     let samples = try model.sample(count: 10_000, latentShape: [2], random: &random)
     figure.draw(histogram(samples, bins: 100, pixelsPerBin: 2), x: 2 * panel + 8, y: 0)
     return figure
-  }
-
-  /// log p per point, `[n]`, in chunks of 2,000 in evaluation mode.
-  static func logLikelihoods(model: SequentialFlow, points: Tensor, random: inout RandomStream) -> [Double] {
-    var result: [Double] = []
-    let count = points.shape[0]
-    for start in stride(from: 0, to: count, by: 2_000) {
-      let end = min(count, start + 2_000)
-      let chunk = Tensor(shape: [end - start, 2], scalars: Array(points.scalars[(2 * start)..<(2 * end)]))
-      var context = FlowContext(mode: .evaluation, random: random.split())
-      result += model.logLikelihood(Variable(chunk), context: &context).value.scalars.map(Double.init)
-    }
-    return result
   }
 
   /// A 2-D histogram of `points` `[n, 2]` over [−4, 4]², brightness ∝ √(count / max count).

@@ -158,10 +158,4 @@ public struct CheckpointStore {
     }
     return nil
   }
-
-  /// Removes both checkpoints.
-  public func removeAll() {
-    try? FileManager.default.removeItem(atPath: latestPath)
-    try? FileManager.default.removeItem(atPath: previousPath)
-  }
 }

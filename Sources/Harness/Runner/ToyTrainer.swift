@@ -184,20 +184,11 @@ public struct ToyTrainer {
 
     var finalNLL: NegativeLogLikelihood?
     while iteration < training.iterations {
-      let batch = distribution.sample(count: training.batchSize, random: &data)
-      var context = FlowContext(mode: .training, random: estimator)
-      let loss = -model.logLikelihood(Variable(batch), context: &context).mean()
-      estimator = context.random
-      let lossValue = Double(loss.value.scalar)
+      let lossValue = ToyTrainer.step(
+        run: run, model: model, parameters: parameters, adam: adam, average: average, iteration: iteration, data: &data, estimator: &estimator)
       guard lossValue.isFinite else {
         return try fail(&manifest, "non-finite training loss (\(lossValue)) at iteration \(iteration + 1)", seconds: seconds)
       }
-      var gradients = Gradients.of(loss, withRespectTo: parameters.map(\.variable)).map(\.value)
-      if let maximum = training.gradientClipping { _ = GradientClipping.clipByGlobalNorm(&gradients, maximumNorm: Float(maximum)) }
-      adam.update(gradients: gradients, learningRate: training.schedule.learningRate(at: iteration))
-      model.applyConcatenationSchedule(afterIteration: iteration)
-      model.updateSpectralNorms(.iterations(run.model.trainingPowerIterations))
-      average?.update()
       iteration += 1
       windowLoss += lossValue
       windowCount += 1
@@ -261,23 +252,46 @@ public struct ToyTrainer {
     return .completed(evaluation)
   }
 
-  /// Median seconds of one training iteration of `run`'s model (after two warm-ups), measured
-  /// in memory with nothing written: the basis of the time estimates printed before a sweep.
+  /// One training iteration (0-based `iteration`): a fresh batch, loss −mean log p, gradients,
+  /// clipping, an Adam step at the scheduled rate, the concatenation schedule, power iteration and
+  /// the EMA. Returns the loss; when it is not finite nothing is updated.
+  static func step(
+    run: RunSpec, model: SequentialFlow, parameters: [Parameter], adam: Adam, average: ExponentialMovingAverage?, iteration: Int,
+    data: inout RandomStream, estimator: inout RandomStream
+  ) -> Double {
+    guard let distribution = run.data.distribution else { preconditionFailure("toy run without a distribution") }
+    let training = run.training
+    let batch = distribution.sample(count: training.batchSize, random: &data)
+    var context = FlowContext(mode: .training, random: estimator)
+    let loss = -model.logLikelihood(Variable(batch), context: &context).mean()
+    estimator = context.random
+    let lossValue = Double(loss.value.scalar)
+    guard lossValue.isFinite else { return lossValue }
+    var gradients = Gradients.of(loss, withRespectTo: parameters.map(\.variable)).map(\.value)
+    if let maximum = training.gradientClipping { _ = GradientClipping.clipByGlobalNorm(&gradients, maximumNorm: Float(maximum)) }
+    adam.update(gradients: gradients, learningRate: training.schedule.learningRate(at: iteration))
+    model.applyConcatenationSchedule(afterIteration: iteration)
+    model.updateSpectralNorms(.iterations(run.model.trainingPowerIterations))
+    average?.update()
+    return lossValue
+  }
+
+  /// Median seconds of one training iteration of `run` (the same ``step(run:model:parameters:adam:average:iteration:data:estimator:)``
+  /// as training, after two warm-ups), measured in memory with nothing written: the basis of the
+  /// time estimates printed before a sweep.
   public static func secondsPerIteration(of run: RunSpec, threads: Int, repetitions: Int = 5) -> Double {
-    guard let distribution = run.data.distribution else { return .nan }
+    guard run.data.distribution != nil else { return .nan }
     return Parallelism.withThreads(threads) {
       var random = RandomStream(seed: run.seed)
       let model = run.model.build(dimension: 2, random: &random)
       let parameters = model.parameters
       let adam = Adam(parameters: parameters)
+      let average = run.training.averageDecay.map { ExponentialMovingAverage(parameters: parameters, decay: Float($0)) }
+      var estimator = random.split()
       var times: [Double] = []
-      for _ in 0..<(repetitions + 2) {
+      for iteration in 0..<(repetitions + 2) {
         let start = Date()
-        let batch = distribution.sample(count: run.training.batchSize, random: &random)
-        var context = FlowContext(mode: .training, random: random.split())
-        let loss = -model.logLikelihood(Variable(batch), context: &context).mean()
-        adam.update(gradients: Gradients.of(loss, withRespectTo: parameters.map(\.variable)).map(\.value), learningRate: 1e-3)
-        model.updateSpectralNorms(.iterations(run.model.trainingPowerIterations))
+        _ = step(run: run, model: model, parameters: parameters, adam: adam, average: average, iteration: iteration, data: &random, estimator: &estimator)
         times.append(Date().timeIntervalSince(start))
       }
       return times.dropFirst(2).sorted()[repetitions / 2]
