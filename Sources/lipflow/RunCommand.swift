@@ -97,7 +97,7 @@ struct RunCommand: ParsableCommand {
 
   /// Trains one run in this process; returns a one-word outcome for the summary.
   func trainInProcess(_ run: RunSpec, plan: ExperimentPlan, directory: String, provenance: (commit: String, host: String), position: String) -> String {
-    let trainer = ToyTrainer(
+    let trainer = RunTrainer(
       run: run, directory: directory + "/" + run.identifier, specFile: plan.specPath, experiment: plan.name, profile: plan.profile,
       overrides: plan.overrides.map(\.description), commit: provenance.commit, host: provenance.host, threads: threadCount, figures: .draw)
     let printer = ProgressPrinter(style: progress, position: position)
@@ -213,7 +213,7 @@ struct StepTimer {
   mutating func secondsPerIteration(of run: RunSpec) -> Double {
     let key = run.resolvedYAML.replacingOccurrences(of: run.data.name, with: "")
     if let known = measured[key] { return known }
-    let seconds = ToyTrainer.secondsPerIteration(of: run, threads: threads)
+    let seconds = RunTrainer.secondsPerIteration(of: run, threads: threads)
     measured[key] = seconds
     return seconds
   }

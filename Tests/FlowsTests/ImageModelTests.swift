@@ -15,7 +15,7 @@ struct ImageModelTests {
 
   @Test("MNIST models (3 scales × 4 blocks + 4 FC blocks) match the reference budgets within 1 %")
   func mnistBudgets() {
-    let residualFlow = Self.parameterCount(.residualFlow(hidden: 512), height: 28, channels: 1)
+    let residualFlow = Self.parameterCount(.residualFlow(hidden: [512, 512]), height: 28, channels: 1)
     let denseNet = Self.parameterCount(.denseNet(depth: 3, growth: 108, concatenation: .learnable(startIteration: 25)), height: 28, channels: 1)
     #expect(abs(Double(residualFlow) - 4_811_277) / 4_811_277 < 0.01, "\(residualFlow)")
     #expect(abs(Double(denseNet) - 4_806_082) / 4_806_082 < 0.01, "\(denseNet)")
@@ -23,7 +23,7 @@ struct ImageModelTests {
 
   @Test("CIFAR10 models match the reference budgets (≈ 8.7M each) within 1 %")
   func cifarBudgets() {
-    let residualFlow = Self.parameterCount(.residualFlow(hidden: 512), height: 32, channels: 3)
+    let residualFlow = Self.parameterCount(.residualFlow(hidden: [512, 512]), height: 32, channels: 3)
     let denseNet = Self.parameterCount(.denseNet(depth: 3, growth: 124, concatenation: .learnable(startIteration: 25)), height: 32, channels: 3)
     #expect(abs(Double(residualFlow) - 8_730_441) / 8_730_441 < 0.01, "\(residualFlow)")
     #expect(abs(Double(denseNet) - 8_761_374) / 8_761_374 < 0.01, "\(denseNet)")
@@ -55,7 +55,7 @@ struct ImageModelTests {
     #expect(used <= 0.7 * (1 + 1e-3) && used >= 0.7 * 0.99, "σ(Ŵ) = \(used)")
   }
 
-  @Test("Small multi-scale models of both families invert to 1e-4", arguments: [ImageBranch.residualFlow(hidden: 16), .denseNet(depth: 2, growth: 6, concatenation: .learnable(startIteration: 0))])
+  @Test("Small multi-scale models of both families invert to 1e-4", arguments: [ImageBranch.residualFlow(hidden: [16, 16]), .denseNet(depth: 2, growth: 6, concatenation: .learnable(startIteration: 0))])
   func imageModelsInvert(branch: ImageBranch) throws {
     var random = RandomStream(seed: 9)
     let model = MultiscaleModel.build(

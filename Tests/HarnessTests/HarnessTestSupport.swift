@@ -41,8 +41,8 @@ let smallSpec = """
   """
 
 /// A trainer for `run` in `directory` with fixed provenance and no figures.
-func trainer(_ run: RunSpec, in directory: String, threads: Int = 1) -> ToyTrainer {
-  ToyTrainer(
+func trainer(_ run: RunSpec, in directory: String, threads: Int = 1) -> RunTrainer {
+  RunTrainer(
     run: run, directory: directory, specFile: "small.yaml", experiment: "small", profile: "paper", overrides: [], commit: "test",
     host: "test", threads: threads, figures: .skip)
 }

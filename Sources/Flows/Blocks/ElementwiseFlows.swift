@@ -12,8 +12,9 @@ public final class ActNorm: Flow {
   public let shift: Parameter
   /// w, `[C]`.
   public let logScale: Parameter
-  /// Whether the data-dependent initialisation has happened.
-  public private(set) var isInitialized = false
+  /// Whether the data-dependent initialisation has happened (set it when restoring b and w from a
+  /// checkpoint, so that the next batch does not initialise them again).
+  public var isInitialized = false
 
   /// Creates the layer for inputs whose trailing axes are `featureShape` (`[C]` per channel).
   public init(name: String, featureShape: [Int]) {

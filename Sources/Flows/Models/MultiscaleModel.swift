@@ -2,8 +2,9 @@ import FlowCore
 
 /// The residual branch family of an image model.
 public enum ImageBranch: Sendable, Equatable {
-  /// Residual Flow conv branches 3-1-3 with `hidden` channels; FC branches D-128-128-D.
-  case residualFlow(hidden: Int)
+  /// Residual Flow conv branches with hidden widths `hidden` ([512, 512]: kernels 3-1-3 with 512
+  /// channels); FC branches D-`fullyConnectedHidden`-D (D-128-128-D).
+  case residualFlow(hidden: [Int], fullyConnectedHidden: [Int] = [128, 128])
   /// i-DenseNet conv branches (`depth` dense layers of `growth` channels, then 1×1); FC branches
   /// D → 64, three dense layers of 32, → D.
   case denseNet(depth: Int, growth: Int, concatenation: Concatenation)
@@ -19,11 +20,11 @@ public enum MultiscaleModel {
     height: Int, width: Int, channels: Int, branch: ImageBranch, scales: Int = 3, blocksPerScale: Int = 4,
     fullyConnectedBlocks: Int = 4, activation: ActivationKind = .lipSwish, coefficient: Float = 0.98,
     concatenationCoefficient: Float = 0.98, logitAlpha: Float, trainingEstimator: LogDeterminantEstimator,
+    evaluationEstimator evaluation: LogDeterminantEstimator = .russianRoulette(.poisson(2), exactTerms: 20, samples: 1),
     gradient: LogDeterminantGradient, random: inout RandomStream
   ) -> SequentialFlow {
     var flows: [any Flow] = [LogitTransform(name: "logit", alpha: logitAlpha), ActNorm(name: "actnorm", featureShape: [channels])]
     var (h, w, c) = (height, width, channels)
-    let evaluation = LogDeterminantEstimator.russianRoulette(.poisson(2), exactTerms: 20, samples: 1)
     func block(_ name: String, _ residual: any ResidualBranch) -> InvertibleResidualBlock {
       InvertibleResidualBlock(name: name, branch: residual, trainingEstimator: trainingEstimator, evaluationEstimator: evaluation, gradient: gradient)
     }
@@ -32,7 +33,7 @@ public enum MultiscaleModel {
         let name = "scale\(scale).block\(index)"
         let residual: any ResidualBranch
         switch branch {
-        case .residualFlow(let hidden):
+        case .residualFlow(let hidden, _):
           residual = ConvolutionalBranch(
             name: name, channels: c, hidden: hidden, activation: activation, coefficient: coefficient,
             leadingActivation: !(scale == 0 && index == 0), random: &random)
@@ -52,18 +53,56 @@ public enum MultiscaleModel {
     let dimension = h * w * c
     for index in 0..<fullyConnectedBlocks {
       let name = "fc\(index)"
-      let residual: any ResidualBranch
-      switch branch {
-      case .residualFlow:
-        residual = LipschitzPerceptron(name: name, widths: [dimension, 128, 128, dimension], activation: activation, coefficient: coefficient, lastLayer: .standard, random: &random)
-      case .denseNet(_, _, let concatenation):
-        residual = DenseBranch(
-          name: name, dimension: dimension, depth: 3, growth: 32, activation: activation, coefficient: coefficient,
-          concatenationCoefficient: concatenationCoefficient, concatenation: concatenation, projectionWidth: 64, random: &random)
-      }
+      let residual = fullyConnectedBranch(
+        name: name, dimension: dimension, branch: branch, activation: activation, coefficient: coefficient,
+        concatenationCoefficient: concatenationCoefficient, random: &random)
       flows.append(block(name, FlattenedBranch(residual)))
       flows.append(ActNorm(name: name + ".actnorm", featureShape: [h, w, c]))
     }
     return SequentialFlow(flows)
+  }
+
+  /// The branch of a fully connected block on `dimension` features: D-hidden-D perceptron
+  /// (Residual Flow) or D → 64, three dense layers of 32, → D (i-DenseNet).
+  public static func fullyConnectedBranch(
+    name: String, dimension: Int, branch: ImageBranch, activation: ActivationKind, coefficient: Float, concatenationCoefficient: Float,
+    random: inout RandomStream
+  ) -> any ResidualBranch {
+    switch branch {
+    case .residualFlow(_, let fullyConnectedHidden):
+      return LipschitzPerceptron(
+        name: name, widths: [dimension] + fullyConnectedHidden + [dimension], activation: activation, coefficient: coefficient,
+        lastLayer: .standard, random: &random)
+    case .denseNet(_, _, let concatenation):
+      return DenseBranch(
+        name: name, dimension: dimension, depth: 3, growth: 32, activation: activation, coefficient: coefficient,
+        concatenationCoefficient: concatenationCoefficient, concatenation: concatenation, projectionWidth: 64, random: &random)
+    }
+  }
+
+  /// The parameter count of ``build(height:width:channels:branch:scales:blocksPerScale:fullyConnectedBlocks:activation:coefficient:concatenationCoefficient:logitAlpha:trainingEstimator:evaluationEstimator:gradient:random:)``
+  /// without building it: the convolutional part from two builds with 1 and 2 blocks per scale
+  /// (the count is affine in the blocks, only the model's first block being different) and no
+  /// FC blocks (convolutions set up their power iteration lazily, so these builds are cheap); each
+  /// FC block (branch and ActNorm) from builds at dimension 1 and 2 (its count is affine in D).
+  public static func parameterCount(
+    height: Int, width: Int, channels: Int, branch: ImageBranch, scales: Int, blocksPerScale: Int, fullyConnectedBlocks: Int,
+    activation: ActivationKind
+  ) -> Int {
+    var random = RandomStream(seed: 0)
+    func convolutional(_ blocks: Int) -> Int {
+      build(
+        height: height, width: width, channels: channels, branch: branch, scales: scales, blocksPerScale: blocks, fullyConnectedBlocks: 0,
+        activation: activation, logitAlpha: 0.05, trainingEstimator: .exactJacobian, gradient: .backpropagation, random: &random
+      ).parameters.reduce(0) { $0 + $1.count }
+    }
+    func fullyConnected(_ dimension: Int) -> Int {
+      fullyConnectedBranch(name: "count", dimension: dimension, branch: branch, activation: activation, coefficient: 0.9, concatenationCoefficient: 0.9, random: &random)
+        .parameters.reduce(0) { $0 + $1.count } + 2 * dimension
+    }
+    let one = convolutional(1)
+    let dimension = height * width * channels
+    let (small, larger) = (fullyConnected(1), fullyConnected(2))
+    return one + (blocksPerScale - 1) * (convolutional(2) - one) + fullyConnectedBlocks * (small + (dimension - 1) * (larger - small))
   }
 }

@@ -1,7 +1,9 @@
 import FlowCore
 
-/// The Residual Flow image branch, kernels 3-1-3 (residual-flows `StackediResBlocks`):
-/// [act] → conv3×3(c→h) → act → conv1×1(h→h) → act → conv3×3(h→c), on `[N, H, W, c]`.
+/// The Residual Flow image branch (residual-flows `StackediResBlocks`), on `[N, H, W, c]`: with
+/// `hidden` = [h₁, h₂] the kernels are 3-1-3,
+/// [act] → conv3×3(c→h₁) → act → conv1×1(h₁→h₂) → act → conv3×3(h₂→c);
+/// in general the first and last convolutions are 3×3 and those between 1×1.
 /// The leading activation is omitted for the first block of a model.
 public final class ConvolutionalBranch: ResidualBranch {
   /// The three convolutions.
@@ -9,19 +11,23 @@ public final class ConvolutionalBranch: ResidualBranch {
   /// One activation before each convolution (nil before the first when there is no leading one).
   public let activations: [Activation?]
 
-  /// Creates the branch for `channels` channels with `hidden` hidden channels.
+  /// Creates the branch for `channels` channels with hidden widths `hidden` (at least one).
   public init(
-    name: String, channels: Int, hidden: Int, activation: ActivationKind, coefficient: Float,
+    name: String, channels: Int, hidden: [Int], activation: ActivationKind, coefficient: Float,
     leadingActivation: Bool, random: inout RandomStream
   ) {
-    let shapes = [(channels, hidden, 3), (hidden, hidden, 1), (hidden, channels, 3)]
+    precondition(!hidden.isEmpty, "A convolutional branch needs at least one hidden width")
+    let widths = [channels] + hidden + [channels]
+    let shapes = (0..<(widths.count - 1)).map { index in
+      (widths[index], widths[index + 1], index == 0 || index == widths.count - 2 ? 3 : 1)
+    }
     convolutions = shapes.enumerated().map { index, shape in
       let widened = index == 0 && !leadingActivation ? shape.0 : shape.0 * activation.widthMultiplier
       return LipschitzConvolution(
         name: "\(name).conv\(index)", inputChannels: widened, outputChannels: shape.1, kernelSize: shape.2,
         coefficient: coefficient, random: &random)
     }
-    activations = (0..<3).map { index in
+    activations = shapes.indices.map { index in
       index == 0 && !leadingActivation ? nil : Activation(activation, name: "\(name).activation\(index)")
     }
   }

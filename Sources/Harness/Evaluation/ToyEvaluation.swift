@@ -2,7 +2,7 @@ import FlowCore
 import Flows
 import Foundation
 
-/// A test negative log-likelihood with its Monte-Carlo standard error, in nats.
+/// A test negative log-likelihood with its Monte-Carlo standard error, in nats (toy) or bits/dim (images).
 public struct NegativeLogLikelihood: Sendable, Equatable, CustomStringConvertible {
   /// The mean over the test samples.
   public var mean: Double
@@ -10,10 +10,12 @@ public struct NegativeLogLikelihood: Sendable, Equatable, CustomStringConvertibl
   public var standardError: Double
   /// The number of test samples.
   public var samples: Int
+  /// `nats` or `bits/dim`.
+  public var unit: String = "nats"
 
   /// `3.4412 ± 0.0125 nats (n = 10000)`.
   public var description: String {
-    String(format: "%.4f ± %.4f nats (n = %d)", mean, standardError, samples)
+    String(format: "%.4f ± %.4f ", mean, standardError) + "\(unit) (n = \(samples))"
   }
 }
 

@@ -59,18 +59,29 @@ public enum ToyFigures {
   /// for models without dense branches.
   public static func concatenationWeights(of model: SequentialFlow) -> [[(Float, Float)]] {
     model.flows.compactMap { flow -> [(Float, Float)]? in
-      guard let block = flow as? InvertibleResidualBlock, let dense = block.branch as? DenseBranch else { return nil }
-      return dense.layers.map(\.concatenationWeightValues)
+      guard let block = flow as? InvertibleResidualBlock else { return nil }
+      let branch = (block.branch as? FlattenedBranch)?.branch ?? block.branch
+      if let dense = branch as? DenseBranch { return dense.layers.map(\.concatenationWeightValues) }
+      if let dense = branch as? DenseConvolutionalBranch {
+        return dense.convolutions.indices.map { index in
+          let values = dense.normalizedConcatenationWeights(index).value
+          return (values[flat: 0], values[flat: 1])
+        }
+      }
+      return nil
     }
   }
 
   /// Two heatmaps side by side, η̂₁ (left) and η̂₂ (right): one row per dense layer, one column
-  /// per block, 24-pixel cells, colours from 0 to the concatenation coefficient c.
+  /// per block (image models: scale 0's blocks first, the fully connected blocks last), 24-pixel cells, colours from 0 to the concatenation coefficient c.
   public static func concatenationFigure(_ weights: [[(Float, Float)]], coefficient: Double) -> PNGImage? {
-    guard let layers = weights.first?.count, layers > 0 else { return nil }
+    guard let layers = weights.map(\.count).max(), layers > 0 else { return nil }
     let blocks = weights.count
-    let first = (0..<layers).flatMap { layer in (0..<blocks).map { Double(weights[$0][layer].0) } }
-    let second = (0..<layers).flatMap { layer in (0..<blocks).map { Double(weights[$0][layer].1) } }
+    func value(_ block: Int, _ layer: Int, _ pick: ((Float, Float)) -> Float) -> Double {
+      weights[block].indices.contains(layer) ? Double(pick(weights[block][layer])) : .nan
+    }
+    let first = (0..<layers).flatMap { layer in (0..<blocks).map { value($0, layer) { $0.0 } } }
+    let second = (0..<layers).flatMap { layer in (0..<blocks).map { value($0, layer) { $0.1 } } }
     let left = ColorMap.heatmap(first, rows: layers, columns: blocks, range: 0...coefficient, cell: 24)
     let right = ColorMap.heatmap(second, rows: layers, columns: blocks, range: 0...coefficient, cell: 24)
     var figure = PNGImage(width: 2 * left.width + 12, height: left.height)

@@ -200,6 +200,10 @@ public struct RunEvaluation: Codable, Equatable, Sendable {
   public var concatenationWeights: [[[Double]]]?
   /// Trainable numbers of the model.
   public var parameters: Int
+  /// Passes over the training images (image runs).
+  public var epochs: Double? = nil
+  /// The directory the images were read from (image runs).
+  public var dataPath: String? = nil
 
   /// Reads `eval.json` from a run directory, nil when absent.
   public static func read(directory: String) throws -> RunEvaluation? {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What kind of data a dataset definition names.
 public enum DatasetKind: String, CaseIterable, Sendable {
   /// A 2-D toy distribution sampled fresh for every batch.
@@ -6,14 +8,62 @@ public enum DatasetKind: String, CaseIterable, Sendable {
   case mnist
   /// CIFAR10 (binary batches).
   case cifar10
+
+  /// The image size of the standard dataset, nil for toy data.
+  public var geometry: ImageGeometry? {
+    switch self {
+    case .toy: return nil
+    case .mnist: return ImageGeometry(height: 28, width: 28, channels: 1)
+    case .cifar10: return ImageGeometry(height: 32, width: 32, channels: 3)
+    }
+  }
+
+  /// Images in the standard training set (60,000 MNIST, 50,000 CIFAR10), which fixes the
+  /// iterations of an epoch; 0 for toy data.
+  public var trainingImages: Int {
+    switch self {
+    case .toy: return 0
+    case .mnist: return 60_000
+    case .cifar10: return 50_000
+    }
+  }
+
+  /// The environment variable that, when set, points at the data instead of the spec's `path`.
+  public var environmentVariable: String? {
+    switch self {
+    case .toy: return nil
+    case .mnist: return "MNIST_DIR"
+    case .cifar10: return "CIFAR10_DIR"
+    }
+  }
+}
+
+/// The size of one image, channels last.
+public struct ImageGeometry: Equatable, Sendable {
+  public var height: Int
+  public var width: Int
+  public var channels: Int
+  /// height · width · channels.
+  public var dimension: Int { height * width * channels }
 }
 
 /// A named dataset: one column of a table (spec key `datasets.<name>`).
 ///
 /// ```yaml
 /// moons: {label: 2 moons, kind: toy, distribution: 2moons}
-/// mnist: {label: MNIST, kind: mnist, path: data/mnist}
+/// mnist:
+///   label: MNIST
+///   kind: mnist
+///   path: data/mnist          # or set MNIST_DIR (CIFAR10_DIR for cifar10)
+///   logit_alpha: 1.0e-6       # default 1e-6 for MNIST, 0.05 for CIFAR10
+///   training: {epochs: 200, batch_size: 64}   # merged over the top-level training block
+///   evaluation: {every: 5000}                 # merged over the top-level evaluation block
+///   model: {coefficient: 0.93}                # merged over every model of this column
 /// ```
+///
+/// `model`, `training` and `evaluation` under a dataset apply to that column's runs only, key by
+/// key over the model definitions and the top-level blocks (image columns train differently from
+/// toy ones).
 public struct DatasetSpec: Equatable, Sendable {
   /// The key under `datasets`.
   public var name: String
@@ -25,9 +75,11 @@ public struct DatasetSpec: Equatable, Sendable {
   public var distribution: ToyDistribution?
   /// Where the files are (image kinds).
   public var path: String?
+  /// α of the logit transform (image kinds).
+  public var logitAlpha: Double
 
   /// The keys allowed under `datasets.<name>`.
-  public static let keys = ["label", "kind", "distribution", "path"]
+  public static let keys = ["label", "kind", "distribution", "path", "logit_alpha", "model", "training", "evaluation"]
 
   /// Reads a dataset definition strictly.
   public init(name: String, node: SpecNode) throws {
@@ -39,12 +91,25 @@ public struct DatasetSpec: Equatable, Sendable {
     case .toy:
       distribution = try mapping.required("distribution").choice(ToyDistribution.self)
       if let path = mapping.optional("path") { throw path.error("'path' does not apply to toy data (it is sampled, not read)") }
+      if let alpha = mapping.optional("logit_alpha") { throw alpha.error("'logit_alpha' applies only to image data") }
       path = nil
+      logitAlpha = 0
     case .mnist, .cifar10:
       if let distribution = mapping.optional("distribution") { throw distribution.error("'distribution' applies only to kind toy") }
       distribution = nil
       path = try mapping.optional("path")?.string()
+      logitAlpha = try mapping.optional("logit_alpha")?.number(allowed: "in [0, 0.5)") { $0 >= 0 && $0 < 0.5 } ?? (kind == .mnist ? 1e-6 : 0.05)
     }
+    if let model = mapping.optional("model") { _ = try model.mapping(allowedKeys: ModelSpec.keys.filter { $0 != "image" }) }
+    if let training = mapping.optional("training") { _ = try training.mapping(allowedKeys: TrainingSpec.keys) }
+    if let evaluation = mapping.optional("evaluation") { _ = try evaluation.mapping(allowedKeys: EvaluationSpec.keys) }
+  }
+
+  /// The directory to read: `$MNIST_DIR` / `$CIFAR10_DIR` when set, else `path`, else
+  /// `data/mnist` / `data/cifar-10-batches-bin` (relative to the working directory).
+  public func resolvedPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    if let variable = kind.environmentVariable, let value = environment[variable], !value.isEmpty { return value }
+    return path ?? (kind == .cifar10 ? "data/cifar-10-batches-bin" : "data/mnist")
   }
 
   /// The unit of the table cells: nats for toy data, bits/dim for images.

@@ -151,9 +151,18 @@ public struct ExperimentPlan {
     for row in table.rows {
       for column in table.columns {
         for point in points {
+          // Column-specific blocks: on image data `models.<row>.image` over the model's own keys,
+          // then `datasets.<column>.model/training/evaluation` over the model and the top-level blocks.
+          let dataNode = try datasetMapping.required(column).node
+          let isImage = datasets.first { $0.name == column }?.kind != .toy
+          var modelNode = try modelMapping.required(row).node
+          if isImage, let image = modelNode.value(forKey: "image") { modelNode = modelNode.overlaid(with: image) }
+          modelNode = modelNode.removingKeys(["image"])
+          if let columnModel = dataNode.value(forKey: "model") { modelNode = modelNode.overlaid(with: columnModel) }
           let tree = Node.mapping(Node.Mapping([
-            (Node("seed"), seed), (Node("model"), try modelMapping.required(row).node), (Node("data"), try datasetMapping.required(column).node),
-            (Node("training"), training), (Node("evaluation"), evaluation),
+            (Node("seed"), seed), (Node("model"), modelNode), (Node("data"), dataNode.removingKeys(["model", "training", "evaluation"])),
+            (Node("training"), dataNode.value(forKey: "training").map { training.overlaid(with: $0) } ?? training),
+            (Node("evaluation"), dataNode.value(forKey: "evaluation").map { evaluation.overlaid(with: $0) } ?? evaluation),
           ]))
           let base = SpecNode(node: tree, keyPath: "", file: root.file)
           let identifier = ([row, column] + point.assignments.map { SweepExpansion.slug($0.description) }).joined(separator: "-")

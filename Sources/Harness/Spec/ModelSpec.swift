@@ -48,7 +48,16 @@ public enum TermDistributionKind: String, CaseIterable, Sendable {
 ///   blocks: 10
 ///   hidden: [128, 128, 128, 128]
 ///   coefficient: 0.9
+///   image:                  # replaces the keys above on image data (MNIST, CIFAR10)
+///     blocks: 4             # per scale
+///     scales: 3
+///     hidden: [512, 512]    # conv kernels 3-1-3
+///     fc_blocks: 4
 /// ```
+///
+/// On image data the model is the multi-scale flow of ``MultiscaleModel``: `scales` scales of
+/// `blocks` convolutional residual blocks, then `fc_blocks` fully connected ones (hidden widths
+/// `fc_hidden` for perceptron families; D → 64, 3 dense layers of 32, → D for i-DenseNets).
 public struct ModelSpec: Equatable, Sendable {
   /// The key under `models`.
   public var name: String
@@ -56,8 +65,14 @@ public struct ModelSpec: Equatable, Sendable {
   public var label: String
   /// The family.
   public var family: ModelFamily
-  /// Number of invertible residual blocks.
+  /// Number of invertible residual blocks (on images: per scale).
   public var blocks: Int
+  /// Scales of a multi-scale image model (a squeeze between consecutive ones).
+  public var scales: Int
+  /// Fully connected blocks at the end of an image model.
+  public var fullyConnectedBlocks: Int
+  /// Hidden widths of those blocks' perceptron branches (iresnet, resflow).
+  public var fullyConnectedHidden: [Int]
   /// Hidden widths of a perceptron branch (iresnet, resflow).
   public var hidden: [Int]
   /// Dense layers per block (idensenet).
@@ -78,15 +93,15 @@ public struct ModelSpec: Equatable, Sendable {
   public var estimator: LogDeterminantEstimator
   /// How the log-determinant's gradient is computed in training.
   public var gradient: LogDeterminantGradient
-  /// Power iterations after each optimizer step.
-  public var trainingPowerIterations: Int
-  /// Power iterations before each evaluation.
-  public var evaluationPowerIterations: Int
+  /// Power iteration after each optimizer step.
+  public var trainingPowerIterations: PowerIteration
+  /// Power iteration before each evaluation.
+  public var evaluationPowerIterations: PowerIteration
 
   /// The keys allowed under `models.<name>`.
   public static let keys = [
     "label", "family", "blocks", "hidden", "depth", "growth", "activation", "coefficient", "concatenation", "last_layer",
-    "estimator", "gradient", "power_iterations",
+    "estimator", "gradient", "power_iterations", "scales", "fc_blocks", "fc_hidden", "image",
   ]
 
   /// Reads a model definition strictly; family-specific keys are checked against the family.
@@ -96,6 +111,10 @@ public struct ModelSpec: Equatable, Sendable {
     label = try mapping.optional("label")?.string() ?? name
     family = try mapping.required("family").choice(ModelFamily.self)
     blocks = try mapping.required("blocks").integer(in: 1...10_000)
+    scales = try mapping.optional("scales")?.integer(in: 1...5) ?? 3
+    fullyConnectedBlocks = try mapping.optional("fc_blocks")?.integer(in: 0...1000) ?? 4
+    fullyConnectedHidden = try mapping.optional("fc_hidden")?.sequence().map { try $0.integer(in: 1...65_536) } ?? [128, 128]
+    if let image = mapping.optional("image") { _ = try image.mapping(allowedKeys: ModelSpec.keys.filter { $0 != "image" }) }
     let perceptronKeys = ["hidden", "last_layer"]
     let denseKeys = ["depth", "growth", "concatenation"]
     let foreign = family == .idensenet ? perceptronKeys : denseKeys
@@ -154,11 +173,23 @@ public struct ModelSpec: Equatable, Sendable {
     gradient = try mapping.optional("gradient")?.choice(GradientChoice.self).value ?? .backpropagation
     if let node = mapping.optional("power_iterations") {
       let iterations = try node.mapping(allowedKeys: ["training", "evaluation"])
-      trainingPowerIterations = try iterations.optional("training")?.integer(in: 0...10_000) ?? 5
-      evaluationPowerIterations = try iterations.optional("evaluation")?.integer(in: 0...10_000) ?? 200
+      trainingPowerIterations = try iterations.optional("training").map(ModelSpec.powerIteration) ?? .iterations(5)
+      evaluationPowerIterations = try iterations.optional("evaluation").map(ModelSpec.powerIteration) ?? .iterations(200)
     } else {
-      (trainingPowerIterations, evaluationPowerIterations) = (5, 200)
+      (trainingPowerIterations, evaluationPowerIterations) = (.iterations(5), .iterations(200))
     }
+  }
+
+  /// A count of iterations (`5`), or `{tolerance: 1.0e-3, maximum: 200}` (iterate until u and v
+  /// change by less than the tolerance, absolute and relative, as the image reference).
+  static func powerIteration(_ node: SpecNode) throws -> PowerIteration {
+    if case .mapping = node.node {
+      let mapping = try node.mapping(allowedKeys: ["tolerance", "maximum"])
+      let tolerance = try mapping.required("tolerance").number(allowed: "> 0") { $0 > 0 }
+      let maximum = try mapping.optional("maximum")?.integer(in: 1...10_000) ?? 200
+      return .tolerance(absolute: Float(tolerance), relative: Float(tolerance), maximumIterations: maximum)
+    }
+    return .iterations(try node.integer(in: 0...10_000))
   }
 
   static func estimator(_ node: SpecNode) throws -> LogDeterminantEstimator {
@@ -220,6 +251,36 @@ public struct ModelSpec: Equatable, Sendable {
     return SequentialFlow(blocks)
   }
 
+  /// Builds the multi-scale model for images of `geometry`, with the logit transform's α.
+  public func build(image geometry: ImageGeometry, logitAlpha: Double, random: inout RandomStream) -> SequentialFlow {
+    MultiscaleModel.build(
+      height: geometry.height, width: geometry.width, channels: geometry.channels, branch: imageBranch, scales: scales, blocksPerScale: blocks,
+      fullyConnectedBlocks: fullyConnectedBlocks, activation: activation, coefficient: Float(coefficient),
+      concatenationCoefficient: Float(concatenationCoefficient), logitAlpha: Float(logitAlpha), trainingEstimator: estimator,
+      gradient: gradient, random: &random)
+  }
+
+  /// The number of trainable numbers of the model on `data` (toy: 2-D; images: the multi-scale model).
+  /// (Image models: ``MultiscaleModel/parameterCount(height:width:channels:branch:scales:blocksPerScale:fullyConnectedBlocks:activation:)``,
+  /// from small builds.)
+  public func parameterCount(for data: DatasetSpec) -> Int {
+    guard let geometry = data.kind.geometry else { return parameterCount(dimension: 2) }
+    return MultiscaleModel.parameterCount(
+      height: geometry.height, width: geometry.width, channels: geometry.channels, branch: imageBranch, scales: scales,
+      blocksPerScale: blocks, fullyConnectedBlocks: fullyConnectedBlocks, activation: activation)
+  }
+
+  /// The branch family of the image model.
+  var imageBranch: ImageBranch {
+    switch family {
+    case .iresnet, .resflow:
+      return .residualFlow(hidden: hidden, fullyConnectedHidden: fullyConnectedHidden)
+    case .idensenet:
+      guard let growth = fixedGrowth else { preconditionFailure("Resolve the growth budget of \(name) before building it") }
+      return .denseNet(depth: depth, growth: growth, concatenation: concatenation)
+    }
+  }
+
   /// The number of trainable numbers of the model on `dimension`-dimensional data.
   public func parameterCount(dimension: Int) -> Int {
     var single = self
@@ -247,12 +308,12 @@ extension ModelSpec {
   /// count closest to `target`; ties go to the smaller growth. The count grows monotonically with
   /// the growth, so doubling until the target is passed and then bisecting needs about 2·log₂(growth)
   /// one-block builds, none larger than twice the answer.
-  public func matchingBudget(_ target: Int, dimension: Int) -> (spec: ModelSpec, parameters: Int) {
+  public func matchingBudget(_ target: Int, data: DatasetSpec) -> (spec: ModelSpec, parameters: Int) {
     let step = activation.widthMultiplier
     func count(_ growth: Int) -> Int {
       var candidate = self
       candidate.growth = .fixed(growth * step)
-      return candidate.parameterCount(dimension: dimension)
+      return candidate.parameterCount(for: data)
     }
     var high = 1
     while count(high) < target && high < 65_536 / step { high *= 2 }

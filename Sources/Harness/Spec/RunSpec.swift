@@ -46,7 +46,17 @@ public struct RunSpec {
     seed = UInt64(try mapping.required("seed").integer(in: 0...Int.max))
     var model = try ModelSpec(name: modelName, node: try mapping.required("model"))
     data = try DatasetSpec(name: datasetName, node: try mapping.required("data"))
-    training = try TrainingSpec(node: try mapping.required("training"))
+    var training = try TrainingSpec(node: try mapping.required("training"))
+    if data.kind == .toy {
+      if training.epochs != nil {
+        throw try mapping.required("training").mapping(allowedKeys: TrainingSpec.keys).required("epochs")
+          .error("'epochs' applies only to image data; toy data is sampled fresh, give iterations")
+      }
+    } else if let epochs = training.epochs {
+      let perEpoch = max(data.kind.trainingImages / training.batchSize, 1)
+      training.iterations = max(Int((epochs * Double(perEpoch)).rounded()), 1)
+    }
+    self.training = training
     evaluation = try EvaluationSpec(node: try mapping.required("evaluation"))
     var resolvedNode = node.node
     if case .matchingBudget(let targetName) = model.growth {
@@ -57,16 +67,13 @@ public struct RunSpec {
       guard target.fixedGrowth != nil || target.family != .idensenet else {
         throw growthNode.error("model '\(targetName)' has a matched growth itself; match a model with a fixed size")
       }
-      let dimension = data.kind == .toy ? 2 : 0
-      if dimension > 0 {
-        let targetCount = target.parameterCount(dimension: dimension)
-        let (matched, count) = model.matchingBudget(targetCount, dimension: dimension)
+      do {
+        let targetCount = target.parameterCount(for: data)
+        let (matched, count) = model.matchingBudget(targetCount, data: data)
         model = matched
         budgetMatch = BudgetMatch(model: targetName, targetParameters: targetCount, parameters: count, growth: matched.fixedGrowth ?? 0)
         resolvedNode = try SpecNode(node: resolvedNode, keyPath: "", file: node.file)
           .applying(SpecOverride(path: ["model", "growth"], value: Node(String(matched.fixedGrowth ?? 0)))).node
-      } else {
-        budgetMatch = nil
       }
     } else {
       budgetMatch = nil
@@ -75,18 +82,15 @@ public struct RunSpec {
     resolvedYAML = (try? Yams.serialize(node: resolvedNode)) ?? ""
   }
 
-  /// Whether this version can train the run, and if not why.
-  public var unsupportedReason: String? {
-    switch data.kind {
-    case .toy: return nil
-    case .mnist, .cifar10:
-      return "\(data.label) is an image dataset; image training (multi-scale models, bits/dim) is not in this version yet"
-    }
-  }
+  /// Whether this version can train the run, and if not why (every run can now).
+  public var unsupportedReason: String? { nil }
 
-  /// The parameter count of the model (toy data), nil for runs this version cannot train.
-  public var parameterCount: Int? {
-    unsupportedReason == nil ? model.parameterCount(dimension: 2) : nil
+  /// The parameter count of the model on this run's data.
+  public var parameterCount: Int? { model.parameterCount(for: data) }
+
+  /// Training iterations per epoch of an image run (the last incomplete batch is dropped), nil for toy data.
+  public var iterationsPerEpoch: Int? {
+    data.kind == .toy ? nil : max(data.kind.trainingImages / training.batchSize, 1)
   }
 }
 

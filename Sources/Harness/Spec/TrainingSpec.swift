@@ -4,7 +4,7 @@ import FlowCore
 ///
 /// ```yaml
 /// training:
-///   iterations: 50000
+///   iterations: 50000       # or, on image data, epochs: 200 (which then wins)
 ///   batch_size: 500
 ///   optimizer: {name: adam, learning_rate: 1.0e-3, betas: [0.9, 0.999], epsilon: 1.0e-8}
 ///   warmup_iterations: 0
@@ -14,8 +14,10 @@ import FlowCore
 ///   log_every: 100
 /// ```
 public struct TrainingSpec: Equatable, Sendable {
-  /// Optimizer steps.
+  /// Optimizer steps (on image data with `epochs`: resolved from them by ``RunSpec``).
   public var iterations: Int
+  /// Passes over the training images (image data only; fractions allowed), nil when given in iterations.
+  public var epochs: Double?
   /// Samples per step.
   public var batchSize: Int
   /// Adam's learning rate.
@@ -39,13 +41,18 @@ public struct TrainingSpec: Equatable, Sendable {
 
   /// The keys allowed under `training`.
   public static let keys = [
-    "iterations", "batch_size", "optimizer", "warmup_iterations", "gradient_clipping", "ema", "checkpoint_every", "log_every",
+    "iterations", "epochs", "batch_size", "optimizer", "warmup_iterations", "gradient_clipping", "ema", "checkpoint_every", "log_every",
   ]
 
   /// Reads the training block strictly.
   public init(node: SpecNode) throws {
     let mapping = try node.mapping(allowedKeys: TrainingSpec.keys)
-    iterations = try mapping.required("iterations").integer(in: 1...100_000_000)
+    epochs = try mapping.optional("epochs")?.number(allowed: "> 0") { $0 > 0 }
+    if epochs == nil {
+      iterations = try mapping.required("iterations").integer(in: 1...100_000_000)
+    } else {
+      iterations = try mapping.optional("iterations")?.integer(in: 1...100_000_000) ?? 0
+    }
     batchSize = try mapping.required("batch_size").integer(in: 1...1_000_000)
     let optimizer = try mapping.required("optimizer").mapping(allowedKeys: ["name", "learning_rate", "betas", "epsilon", "weight_decay", "decay_style"])
     _ = try optimizer.required("name").choice(OptimizerName.self)

@@ -37,17 +37,19 @@ public enum TrainingOutcome: Equatable, Sendable {
   case notRun(String)
 }
 
-/// Trains one toy run in its directory, resuming from its newest checkpoint if there is one.
+/// Trains one run in its directory, resuming from its newest checkpoint if there is one.
 ///
-/// The protocol is the reference's `train_toy.py`: a fresh batch from the generator every step,
+/// Toy runs follow the reference's `train_toy.py`: a fresh batch from the generator every step,
 /// loss −mean log p, Adam, then `power_iterations.training` power iterations on every Lipschitz
 /// layer; before each test evaluation `power_iterations.evaluation` iterations, then the exact
 /// 2×2 log-determinant on fresh test samples from the fixed test seed.
+/// Image runs follow `train_img.py`: epochs over the dequantised training images, loss in
+/// bits/dim, the multi-scale model, test bits/dim with the EMA weights (see ``ImageBatches``).
 ///
 /// Everything random comes from three streams split off the run's seed (initialisation, data,
 /// estimator); they are saved in checkpoints with the parameters, the Adam moments, the
 /// power-iteration vectors and the EMA, so a resumed run continues bit for bit.
-public struct ToyTrainer {
+public struct RunTrainer {
   /// The run.
   public let run: RunSpec
   /// Its directory.
@@ -104,29 +106,47 @@ public struct ToyTrainer {
       try manifest.write(directory: directory)
       return .notRun(reason)
     }
+    let data: TrainingData
+    do {
+      data = try TrainingData.load(run)
+    } catch let error as ImageDataError {
+      let path = run.data.resolvedPath()
+      if case .missing = error {
+        let reason = "\(run.data.label) not found at \(path) (\(error))"
+        manifest.status = .notRun
+        manifest.error = reason
+        manifest.ended = Provenance.now
+        try manifest.write(directory: directory)
+        return .notRun(reason)
+      }
+      return try fail(&manifest, "\(run.data.label): \(error)", seconds: manifest.wallSeconds)
+    }
     manifest.status = .running
     manifest.error = nil
     try manifest.write(directory: directory)
     return try Parallelism.withThreads(threads) {
-      try session(manifest: manifest, shouldStop: shouldStop, progress: progress, log: log)
+      try session(manifest: manifest, data: data, shouldStop: shouldStop, progress: progress, log: log)
     }
   }
 
-  func session(manifest initial: RunManifest, shouldStop: () -> Bool, progress: (TrainingProgress) -> Void, log: (String) -> Void) throws -> TrainingOutcome {
+  func session(
+    manifest initial: RunManifest, data task: TrainingData, shouldStop: () -> Bool, progress: (TrainingProgress) -> Void,
+    log: (String) -> Void
+  ) throws -> TrainingOutcome {
     var manifest = initial
-    guard let distribution = run.data.distribution else { preconditionFailure("toy run without a distribution") }
     let training = run.training
     var root = RandomStream(seed: run.seed)
     var initialization = root.split()
     var data = root.split()
     var estimator = root.split()
-    let model = run.model.build(dimension: 2, random: &initialization)
+    let model = task.buildModel(run, random: &initialization)
     let parameters = model.parameters
     let adam = Adam(
       parameters: parameters, betas: (Float(training.betas[0]), Float(training.betas[1])), epsilon: Float(training.epsilon),
       weightDecay: training.weightDecay)
     let average = training.averageDecay.map { ExponentialMovingAverage(parameters: parameters, decay: Float($0)) }
     let layers = model.lipschitzLayers
+    let normalizations = model.flows.compactMap { $0 as? ActNorm }
     let store = CheckpointStore(directory: directory)
     let metricsPath = directory + "/metrics.csv"
 
@@ -144,6 +164,7 @@ public struct ToyTrainer {
       iteration = checkpoint.iteration
       data = checkpoint.streams["data"] ?? data
       estimator = checkpoint.streams["estimator"] ?? estimator
+      for normalization in normalizations { normalization.isInitialized = (checkpoint.integers["actnormInitialized"] ?? 0) != 0 }
       windowCount = checkpoint.integers["windowCount"] ?? 0
       windowLoss = Double(bitPattern: UInt64(UInt(bitPattern: checkpoint.integers["windowLossBits"] ?? 0)))
       elapsedBefore = Double(bitPattern: UInt64(UInt(bitPattern: checkpoint.integers["secondsBits"] ?? 0)))
@@ -161,6 +182,7 @@ public struct ToyTrainer {
       checkpoint.integers = [
         "adamStep": adam.step, "windowCount": windowCount, "windowLossBits": Int(bitPattern: UInt(windowLoss.bitPattern)),
         "secondsBits": Int(bitPattern: UInt(seconds.bitPattern)),
+        "actnormInitialized": normalizations.allSatisfy(\.isInitialized) ? 1 : 0,
       ]
       checkpoint.streams = ["data": data, "estimator": estimator]
       checkpoint.tensors = parameters.map { ("parameter/" + $0.name, $0.value) }
@@ -177,15 +199,16 @@ public struct ToyTrainer {
     }
 
     func evaluate(samples: Int) -> NegativeLogLikelihood {
-      model.updateSpectralNorms(.iterations(run.model.evaluationPowerIterations))
-      let body = { ToyEvaluation.negativeLogLikelihood(of: model, on: distribution, samples: samples, testSeed: run.evaluation.testSeed) }
+      model.updateSpectralNorms(run.model.evaluationPowerIterations)
+      let body = { task.testNegativeLogLikelihood(of: model, samples: samples, testSeed: run.evaluation.testSeed) }
       return average.map { $0.withAveragedParameters(body) } ?? body()
     }
 
     var finalNLL: NegativeLogLikelihood?
     while iteration < training.iterations {
-      let lossValue = ToyTrainer.step(
-        run: run, model: model, parameters: parameters, adam: adam, average: average, iteration: iteration, data: &data, estimator: &estimator)
+      let lossValue = RunTrainer.step(
+        run: run, task: task, model: model, parameters: parameters, adam: adam, average: average, iteration: iteration, data: &data,
+        estimator: &estimator)
       guard lossValue.isFinite else {
         return try fail(&manifest, "non-finite training loss (\(lossValue)) at iteration \(iteration + 1)", seconds: seconds)
       }
@@ -226,20 +249,30 @@ public struct ToyTrainer {
     var notes: [String] = []
     if figures == .draw {
       do {
-        let figure = try ToyFigures.densityFigure(model: model, distribution: distribution, seed: run.evaluation.testSeed &+ 1)
-        try figure.write(to: directory + "/density.png")
-      } catch {
-        notes.append("density figure not drawn: \(error)")
+        switch task {
+        case .toy(let distribution):
+          try ToyFigures.densityFigure(model: model, distribution: distribution, seed: run.evaluation.testSeed &+ 1).write(to: directory + "/density.png")
+        case .images(let batches):
+          let sampleGrid = try (average.map { average in try average.withAveragedParameters { try ImageFigures.sampleGrid(model: model, geometry: batches.geometry, seed: run.evaluation.testSeed &+ 1) } }
+            ?? ImageFigures.sampleGrid(model: model, geometry: batches.geometry, seed: run.evaluation.testSeed &+ 1))
+          try sampleGrid.write(to: directory + "/samples.png")
+        }
+      } catch let error as FlowError {
+        notes.append("sample figure not drawn: \(error)")
       }
       if case .learnable = run.model.concatenation, let figure = ToyFigures.concatenationFigure(weights, coefficient: run.model.concatenationCoefficient) {
         try figure.write(to: directory + "/concatenation.png")
       }
     }
-    let evaluation = RunEvaluation(
+    var evaluation = RunEvaluation(
       run: run.identifier, model: run.modelName, dataset: run.datasetName, iterations: iteration, testNLL: nll.mean,
       testStandardError: nll.standardError, unit: run.data.unit, testSamples: nll.samples, testSeed: run.evaluation.testSeed,
-      entropy: distribution.entropy, concatenationWeights: weights.isEmpty ? nil : weights.map { $0.map { [Double($0.0), Double($0.1)] } },
+      entropy: task.entropy, concatenationWeights: weights.isEmpty ? nil : weights.map { $0.map { [Double($0.0), Double($0.1)] } },
       parameters: parameters.reduce(0) { $0 + $1.count })
+    if let perEpoch = run.iterationsPerEpoch {
+      evaluation.epochs = Double(iteration) / Double(perEpoch)
+      evaluation.dataPath = run.data.resolvedPath()
+    }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     try AtomicFile.write(try encoder.encode(evaluation), to: directory + "/eval.json")
@@ -252,38 +285,46 @@ public struct ToyTrainer {
     return .completed(evaluation)
   }
 
-  /// One training iteration (0-based `iteration`): a fresh batch, loss −mean log p, gradients,
+  /// One training iteration (0-based `iteration`): a batch (fresh toy samples, or the next
+  /// dequantised images), the loss (toy: −mean log p in nats; images: mean bits/dim), gradients,
   /// clipping, an Adam step at the scheduled rate, the concatenation schedule, power iteration and
   /// the EMA. Returns the loss; when it is not finite nothing is updated.
   static func step(
-    run: RunSpec, model: SequentialFlow, parameters: [Parameter], adam: Adam, average: ExponentialMovingAverage?, iteration: Int,
-    data: inout RandomStream, estimator: inout RandomStream
+    run: RunSpec, task: TrainingData, model: SequentialFlow, parameters: [Parameter], adam: Adam, average: ExponentialMovingAverage?,
+    iteration: Int, data: inout RandomStream, estimator: inout RandomStream
   ) -> Double {
-    guard let distribution = run.data.distribution else { preconditionFailure("toy run without a distribution") }
     let training = run.training
-    let batch = distribution.sample(count: training.batchSize, random: &data)
+    let batch = task.trainingBatch(iteration: iteration, size: training.batchSize, random: &data)
     var context = FlowContext(mode: .training, random: estimator)
-    let loss = -model.logLikelihood(Variable(batch), context: &context).mean()
+    let logLikelihood = model.logLikelihood(Variable(batch), context: &context).mean()
     estimator = context.random
+    let loss: Variable
+    switch task {
+    case .toy:
+      loss = -logLikelihood
+    case .images:
+      let dimension = Float(batch.count / batch.shape[0])
+      loss = (logLikelihood - dimension * Float(log(256.0))) * (-1 / (dimension * Float(log(2.0))))
+    }
     let lossValue = Double(loss.value.scalar)
     guard lossValue.isFinite else { return lossValue }
     var gradients = Gradients.of(loss, withRespectTo: parameters.map(\.variable)).map(\.value)
     if let maximum = training.gradientClipping { _ = GradientClipping.clipByGlobalNorm(&gradients, maximumNorm: Float(maximum)) }
     adam.update(gradients: gradients, learningRate: training.schedule.learningRate(at: iteration))
     model.applyConcatenationSchedule(afterIteration: iteration)
-    model.updateSpectralNorms(.iterations(run.model.trainingPowerIterations))
+    model.updateSpectralNorms(run.model.trainingPowerIterations)
     average?.update()
     return lossValue
   }
 
-  /// Median seconds of one training iteration of `run` (the same ``step(run:model:parameters:adam:average:iteration:data:estimator:)``
+  /// Median seconds of one training iteration of `run` (the same ``step(run:task:model:parameters:adam:average:iteration:data:estimator:)``
   /// as training, after two warm-ups), measured in memory with nothing written: the basis of the
-  /// time estimates printed before a sweep.
+  /// time estimates printed before a sweep. Image runs are timed on random pixels (no files read).
   public static func secondsPerIteration(of run: RunSpec, threads: Int, repetitions: Int = 5) -> Double {
-    guard run.data.distribution != nil else { return .nan }
-    return Parallelism.withThreads(threads) {
+    Parallelism.withThreads(threads) {
+      let task = TrainingData.timing(run)
       var random = RandomStream(seed: run.seed)
-      let model = run.model.build(dimension: 2, random: &random)
+      let model = task.buildModel(run, random: &random)
       let parameters = model.parameters
       let adam = Adam(parameters: parameters)
       let average = run.training.averageDecay.map { ExponentialMovingAverage(parameters: parameters, decay: Float($0)) }
@@ -291,7 +332,7 @@ public struct ToyTrainer {
       var times: [Double] = []
       for iteration in 0..<(repetitions + 2) {
         let start = Date()
-        _ = step(run: run, model: model, parameters: parameters, adam: adam, average: average, iteration: iteration, data: &random, estimator: &estimator)
+        _ = step(run: run, task: task, model: model, parameters: parameters, adam: adam, average: average, iteration: iteration, data: &random, estimator: &estimator)
         times.append(Date().timeIntervalSince(start))
       }
       return times.dropFirst(2).sorted()[repetitions / 2]

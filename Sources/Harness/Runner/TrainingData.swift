@@ -1,0 +1,63 @@
+import FlowCore
+import Flows
+
+/// What a run trains on: a toy distribution sampled fresh, or image files read once.
+public enum TrainingData {
+  /// A 2-D toy distribution.
+  case toy(ToyDistribution)
+  /// Training and test images.
+  case images(ImageBatches)
+
+  /// The data of `run`: the toy distribution, or the image files at the dataset's resolved path.
+  /// - Throws: ``ImageDataError`` when image files are missing or malformed.
+  public static func load(_ run: RunSpec) throws -> TrainingData {
+    if let distribution = run.data.distribution { return .toy(distribution) }
+    return .images(try ImageBatches.load(run.data, seed: run.seed))
+  }
+
+  /// Stand-in data of the right shape for timing a step: random pixels for image runs (a few
+  /// batches' worth), nothing read from disk.
+  static func timing(_ run: RunSpec) -> TrainingData {
+    if let distribution = run.data.distribution { return .toy(distribution) }
+    guard let geometry = run.data.kind.geometry else { preconditionFailure("image data without a geometry") }
+    var random = RandomStream(seed: 1)
+    let count = 2 * run.training.batchSize
+    let pixels = (0..<(count * geometry.dimension)).map { _ in UInt8(random.nextUniform() * 255) }
+    let images = ImageDataset(
+      name: "timing", count: count, height: geometry.height, width: geometry.width, channels: geometry.channels, pixels: pixels,
+      labels: Array(repeating: 0, count: count))
+    return .images(ImageBatches(training: images, test: images, flips: run.data.kind == .cifar10, seed: run.seed))
+  }
+
+  /// The model of `run` for this data: the toy flow on 2-D points or the multi-scale image flow.
+  public func buildModel(_ run: RunSpec, random: inout RandomStream) -> SequentialFlow {
+    switch self {
+    case .toy: return run.model.build(dimension: 2, random: &random)
+    case .images(let batches): return run.model.build(image: batches.geometry, logitAlpha: run.data.logitAlpha, random: &random)
+    }
+  }
+
+  /// The training batch of 0-based `iteration`.
+  func trainingBatch(iteration: Int, size: Int, random: inout RandomStream) -> Tensor {
+    switch self {
+    case .toy(let distribution): return distribution.sample(count: size, random: &random)
+    case .images(let batches): return batches.trainingBatch(iteration: iteration, size: size, noise: &random)
+    }
+  }
+
+  /// The test NLL: toy nats on `samples` fresh points, or bits/dim on the first `samples` test images.
+  func testNegativeLogLikelihood(of model: SequentialFlow, samples: Int, testSeed: UInt64) -> NegativeLogLikelihood {
+    switch self {
+    case .toy(let distribution):
+      return ToyEvaluation.negativeLogLikelihood(of: model, on: distribution, samples: samples, testSeed: testSeed)
+    case .images(let batches):
+      return batches.testBitsPerDimension(of: model, count: samples, testSeed: testSeed)
+    }
+  }
+
+  /// The entropy of a toy distribution (a floor for its NLL), nil for images.
+  var entropy: Double? {
+    if case .toy(let distribution) = self { return distribution.entropy }
+    return nil
+  }
+}
