@@ -145,22 +145,32 @@ public struct ExperimentPlan {
     let training = try mapping.required("training").node
     let evaluation = try mapping.required("evaluation").node
     let seed = seedNode?.node ?? Node("0")
-    let targets = Dictionary(uniqueKeysWithValues: models.map { ($0.name, $0) })
+    // Column-specific blocks: on image data `models.<row>.image` over the model's own keys, then
+    // `datasets.<column>.model/training/evaluation` over the model and the top-level blocks.
+    let imageColumns = Set(datasets.filter { $0.kind != .toy }.map(\.name))
+    func modelNode(_ row: String, column: String) throws -> Node {
+      let dataNode = try datasetMapping.required(column).node
+      var node = try modelMapping.required(row).node
+      if imageColumns.contains(column), let image = node.value(forKey: "image") { node = node.overlaid(with: image) }
+      node = node.removingKeys(["image"])
+      if let columnModel = dataNode.value(forKey: "model") { node = node.overlaid(with: columnModel) }
+      return node
+    }
     var runs: [RunSpec] = []
     let points = SweepExpansion.expand(axes)
+    var targetsByColumn: [String: [String: ModelSpec]] = [:]
+    for column in table.columns {
+      targetsByColumn[column] = Dictionary(uniqueKeysWithValues: try modelNames.map { name in
+        (name, try ModelSpec(name: name, node: SpecNode(node: try modelNode(name, column: column), keyPath: "models.\(name)", file: root.file)))
+      })
+    }
     for row in table.rows {
       for column in table.columns {
         for point in points {
-          // Column-specific blocks: on image data `models.<row>.image` over the model's own keys,
-          // then `datasets.<column>.model/training/evaluation` over the model and the top-level blocks.
           let dataNode = try datasetMapping.required(column).node
-          let isImage = datasets.first { $0.name == column }?.kind != .toy
-          var modelNode = try modelMapping.required(row).node
-          if isImage, let image = modelNode.value(forKey: "image") { modelNode = modelNode.overlaid(with: image) }
-          modelNode = modelNode.removingKeys(["image"])
-          if let columnModel = dataNode.value(forKey: "model") { modelNode = modelNode.overlaid(with: columnModel) }
           let tree = Node.mapping(Node.Mapping([
-            (Node("seed"), seed), (Node("model"), modelNode), (Node("data"), dataNode.removingKeys(["model", "training", "evaluation"])),
+            (Node("seed"), seed), (Node("model"), try modelNode(row, column: column)),
+            (Node("data"), dataNode.removingKeys(["model", "training", "evaluation"])),
             (Node("training"), dataNode.value(forKey: "training").map { training.overlaid(with: $0) } ?? training),
             (Node("evaluation"), dataNode.value(forKey: "evaluation").map { evaluation.overlaid(with: $0) } ?? evaluation),
           ]))
@@ -168,7 +178,7 @@ public struct ExperimentPlan {
           let identifier = ([row, column] + point.assignments.map { SweepExpansion.slug($0.description) }).joined(separator: "-")
           runs.append(try RunSpec(
             identifier: identifier, modelName: row, datasetName: column, assignments: point.assignments,
-            node: try base.applying(point.assignments), budgetTargets: targets))
+            node: try base.applying(point.assignments), budgetTargets: targetsByColumn[column] ?? [:]))
         }
       }
     }
