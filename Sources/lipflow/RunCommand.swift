@@ -174,10 +174,11 @@ struct RunCommand: ParsableCommand {
     var total = 0.0
     for run in runs {
       let status = try RunManifest.read(directory: directory + "/" + run.identifier).map { "\($0.status.rawValue) \($0.iterationsCompleted)/\($0.iterations)" } ?? "new"
-      guard let parameters = run.parameterCount else {
-        print("  \(run.identifier): not trainable here: \(run.unsupportedReason ?? "")")
+      if let missing = run.data.missingData {
+        print("  \(run.identifier): will not run: \(missing)")
         continue
       }
+      let parameters = run.parameterCount
       let perIteration = timer.secondsPerIteration(of: run)
       total += perIteration * Double(run.training.iterations)
       var line = String(format: "  %@: %d parameters, %d iterations, %.3f s/iteration, %@ [%@]", run.identifier, parameters, run.training.iterations, perIteration, TableReport.duration(perIteration * Double(run.training.iterations)), status)
@@ -191,7 +192,7 @@ struct RunCommand: ParsableCommand {
   func printEstimate(_ runs: [RunSpec], directory: String) throws {
     var timer = StepTimer(threads: threadCount)
     var total = 0.0
-    for run in runs where run.unsupportedReason == nil {
+    for run in runs where run.data.missingData == nil {
       let perIteration = timer.secondsPerIteration(of: run)
       let done = try RunManifest.read(directory: directory + "/" + run.identifier)?.iterationsCompleted ?? 0
       total += perIteration * Double(run.training.iterations - done)

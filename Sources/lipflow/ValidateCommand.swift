@@ -13,7 +13,7 @@ struct ValidateCommand: ParsableCommand {
     print("\(plan.specPath): valid; experiment '\(plan.name)', profile '\(plan.profile)', \(plan.runs.count) runs")
     for override in plan.overrides { print("  override \(override.description)") }
     for run in plan.runs {
-      let note = run.unsupportedReason.map { " (not trainable here: \($0))" } ?? ""
+      let note = run.data.missingData.map { " (will not run: \($0))" } ?? ""
       print("  \(run.identifier): \(run.training.iterations) iterations\(note)")
     }
   }

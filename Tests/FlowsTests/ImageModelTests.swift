@@ -29,6 +29,22 @@ struct ImageModelTests {
     #expect(abs(Double(denseNet) - 8_761_374) / 8_761_374 < 0.01, "\(denseNet)")
   }
 
+  @Test("The parameter count from small builds equals that of the full model", arguments: [
+    ImageBranch.residualFlow(hidden: [6, 5], fullyConnectedHidden: [7]), .denseNet(depth: 2, growth: 4, concatenation: .learnable(startIteration: 0)),
+  ])
+  func parameterCountWithoutBuilding(branch: ImageBranch) {
+    var random = RandomStream(seed: 2)
+    for (scales, blocks, fullyConnected) in [(1, 1, 0), (2, 3, 2), (3, 2, 1)] {
+      let model = MultiscaleModel.build(
+        height: 8, width: 8, channels: 3, branch: branch, scales: scales, blocksPerScale: blocks, fullyConnectedBlocks: fullyConnected,
+        logitAlpha: 0.05, trainingEstimator: .exactJacobian, gradient: .backpropagation, random: &random)
+      let counted = MultiscaleModel.parameterCount(
+        height: 8, width: 8, channels: 3, branch: branch, scales: scales, blocksPerScale: blocks, fullyConnectedBlocks: fullyConnected,
+        activation: .lipSwish)
+      #expect(counted == model.parameters.map(\.count).reduce(0, +), "scales \(scales), blocks \(blocks), FC \(fullyConnected)")
+    }
+  }
+
   @Test("The convolution's σ is the norm of the explicit convolution operator at the input resolution, and Ŵ respects the coefficient")
   func convolutionSpectralNormIsTheOperatorNorm() {
     var random = RandomStream(seed: 5)

@@ -19,13 +19,35 @@ struct ExperimentPlanTests {
     let paper = try ExperimentPlan.load(path: path)
     #expect(paper.profile == "paper")
     #expect(paper.runs.count == 15)
-    #expect(paper.runs.allSatisfy { $0.training.iterations == 50_000 })
+    #expect(paper.runs.filter { $0.data.kind == .toy }.allSatisfy { $0.training.iterations == 50_000 })
+    // Images: 200 epochs of 937 (MNIST) or 781 (CIFAR10) batches of 64.
+    #expect(paper.runs.filter { $0.data.kind == .mnist }.allSatisfy { $0.training.iterations == 187_400 && $0.training.batchSize == 64 })
+    #expect(paper.runs.filter { $0.data.kind == .cifar10 }.allSatisfy { $0.training.iterations == 156_200 })
     #expect(paper.runs.first { $0.identifier == "idensenet-lc-moons" }?.model.concatenation == .learnable(startIteration: 25_000))
     #expect(paper.runs.first { $0.identifier == "resflow-moons" }?.parameterCount == 501_830)
     #expect(paper.runs.first { $0.identifier == "idensenet-moons" }?.parameterCount == 504_100)
-    #expect(paper.runs.filter { $0.unsupportedReason != nil }.map(\.datasetName).sorted() == ["cifar10", "cifar10", "cifar10", "mnist", "mnist", "mnist"])
+    // The paper's reduced image models: the growth matched to the Residual Flow is the paper's
+    // 108 (MNIST) and 124 (CIFAR10); counts are the reference's less its 2 unused buffers per block.
+    #expect(paper.runs.first { $0.identifier == "resflow-mnist" }?.parameterCount == 4_811_245)
+    #expect(paper.runs.first { $0.identifier == "resflow-cifar10" }?.parameterCount == 8_730_409)
+    #expect(paper.runs.first { $0.identifier == "idensenet-mnist" }?.model.fixedGrowth == 108)
+    #expect(paper.runs.first { $0.identifier == "idensenet-lc-cifar10" }?.model.fixedGrowth == 124)
+    let mnist = try #require(paper.runs.first { $0.identifier == "idensenet-lc-mnist" })
+    #expect(mnist.model.hidden.isEmpty && mnist.model.scales == 3 && mnist.model.blocks == 4 && mnist.model.coefficient == 0.98)
+    #expect(mnist.model.estimator == .russianRoulette(.poisson(2), exactTerms: 2, samples: 1) && mnist.model.gradient == .neumannSeries)
+    #expect(mnist.model.trainingPowerIterations == .tolerance(absolute: 1e-3, relative: 1e-3, maximumIterations: 200))
+    #expect(mnist.training.gradientClipping == 1 && mnist.training.averageDecay == 0.999 && mnist.training.warmupIterations == 1000)
+    #expect(mnist.data.logitAlpha == 1e-6 && paper.runs.first { $0.identifier == "resflow-cifar10" }?.data.logitAlpha == 0.05)
     let quick = try ExperimentPlan.load(path: path, profile: "quick")
-    #expect(quick.runs.allSatisfy { $0.training.iterations == 1500 })
+    #expect(quick.runs.filter { $0.data.kind == .toy }.allSatisfy { $0.training.iterations == 1500 })
+    // The quick image models keep equal budgets: every i-DenseNet within 1 % of its Residual Flow.
+    for column in ["mnist", "cifar10"] {
+      let budget = try #require(quick.runs.first { $0.identifier == "resflow-\(column)" }).parameterCount
+      for row in ["idensenet", "idensenet-lc"] {
+        let count = try #require(quick.runs.first { $0.identifier == "\(row)-\(column)" }).parameterCount
+        #expect(abs(Double(count - budget)) < 0.01 * Double(budget), "\(row)-\(column): \(count) against \(budget)")
+      }
+    }
     #expect(quick.runs.first { $0.identifier == "idensenet-lc-moons" }?.model.concatenation == .learnable(startIteration: 750))
     #expect(quick.runs.first { $0.identifier == "idensenet-moons" }?.model.fixedGrowth == 90)
     let ci = try ExperimentPlan.load(path: path, profile: "ci")
@@ -46,7 +68,7 @@ struct ExperimentPlanTests {
   @Test("Misspelled keys, wrong types and out-of-range values are rejected with file, line, column, key path and what is allowed")
   func badSpecsAreRejected() {
     #expect(error(smallSpec.replacingOccurrences(of: "blocks: 2, hidden", with: "blocks: 2, hiden"))
-      == "spec.yaml:4:41: models.resflow.hiden: unknown key 'hiden'; allowed: label, family, blocks, hidden, depth, growth, activation, coefficient, concatenation, last_layer, estimator, gradient, power_iterations; did you mean 'hidden'?")
+      == "spec.yaml:4:41: models.resflow.hiden: unknown key 'hiden'; allowed: label, family, blocks, hidden, depth, growth, activation, coefficient, concatenation, last_layer, estimator, gradient, power_iterations, scales, fc_blocks, fc_hidden, image; did you mean 'hidden'?")
     #expect(error(smallSpec.replacingOccurrences(of: "coefficient: 0.9}", with: "coefficient: 1.2}"))
       == "spec.yaml:4:72: models.resflow.coefficient: 1.2 is out of range; allowed: in (0, 1)")
     #expect(error(smallSpec.replacingOccurrences(of: "depth: 2", with: "depth: 0"))

@@ -26,7 +26,7 @@ let smallSpec = """
       concatenation: {coefficient: 0.98, learnable: true, start: 5}
   datasets:
     moons: {kind: toy, distribution: 2moons}
-    mnist: {kind: mnist}
+    mnist: {kind: mnist, path: /nonexistent/mnist}
   training:
     iterations: 30
     batch_size: 64

@@ -3,7 +3,7 @@ import Harness
 import Testing
 
 /// The IDX encoding of `data` with `dimensions` and data-type byte `type`.
-private func idxFile(type: UInt8 = 0x08, dimensions: [Int], data: [UInt8]) -> [UInt8] {
+func idxFile(type: UInt8 = 0x08, dimensions: [Int], data: [UInt8]) -> [UInt8] {
   var bytes: [UInt8] = [0, 0, type, UInt8(dimensions.count)]
   for dimension in dimensions {
     bytes += [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: dimension >> $0) }
@@ -42,17 +42,17 @@ private func gzipped(_ bytes: [UInt8]) -> [UInt8] {
 }
 
 /// Writes `bytes` to `path`.
-private func write(_ bytes: [UInt8], to path: String) throws {
+func write(_ bytes: [UInt8], to path: String) throws {
   try Data(bytes).write(to: URL(fileURLWithPath: path))
 }
 
 /// The MNIST test pixel of image `image`, row `y`, column `x`.
-private func mnistPixel(_ image: Int, _ y: Int, _ x: Int) -> UInt8 {
+func mnistPixel(_ image: Int, _ y: Int, _ x: Int) -> UInt8 {
   UInt8((image * 31 + y * 3 + x) % 256)
 }
 
 /// `count` MNIST-style 28×28 images starting at image number `first`, in IDX form.
-private func mnistImages(count: Int, first: Int = 0) -> [UInt8] {
+func mnistImages(count: Int, first: Int = 0) -> [UInt8] {
   var data: [UInt8] = []
   for image in first..<(first + count) {
     for y in 0..<28 {

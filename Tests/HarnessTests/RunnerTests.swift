@@ -76,7 +76,7 @@ struct RunnerTests {
     let markdown = try String(contentsOfFile: written.markdown, encoding: .utf8)
     let evaluation = try #require(try RunEvaluation.read(directory: runs + "/resflow-moons"))
     #expect(markdown.contains(String(format: "| resflow | **%.3f** ± %.3f · paper 2.60 · Δ %+.3f |", evaluation.testNLL, evaluation.testStandardError, evaluation.testNLL - 2.6)))
-    #expect(markdown.contains("not run: mnist is an image dataset"))
+    #expect(markdown.contains("not run: mnist not found at /nonexistent/mnist"))
     #expect(markdown.contains("| idensenet | not run yet |"))
     let csv = try String(contentsOfFile: written.csv, encoding: .utf8)
     #expect(csv.contains("resflow,\"\",moons,completed,"))

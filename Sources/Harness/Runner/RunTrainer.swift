@@ -99,13 +99,6 @@ public struct RunTrainer {
     manifest.threads = threads
     manifest.host = provenance.host
     try AtomicFile.write("# \(run.identifier): resolved configuration (profile \(provenance.profile))\n" + run.resolvedYAML, to: directory + "/spec.yaml")
-    if let reason = run.unsupportedReason {
-      manifest.status = .notRun
-      manifest.error = reason
-      manifest.ended = Provenance.now
-      try manifest.write(directory: directory)
-      return .notRun(reason)
-    }
     let data: TrainingData
     do {
       data = try TrainingData.load(run)
@@ -317,11 +310,13 @@ public struct RunTrainer {
     return lossValue
   }
 
-  /// Median seconds of one training iteration of `run` (the same ``step(run:task:model:parameters:adam:average:iteration:data:estimator:)``
+  /// Median seconds of one training iteration of `run` (image runs: one timed iteration after one
+  /// warm-up, as their steps take seconds) (the same ``step(run:task:model:parameters:adam:average:iteration:data:estimator:)``
   /// as training, after two warm-ups), measured in memory with nothing written: the basis of the
   /// time estimates printed before a sweep. Image runs are timed on random pixels (no files read).
-  public static func secondsPerIteration(of run: RunSpec, threads: Int, repetitions: Int = 5) -> Double {
-    Parallelism.withThreads(threads) {
+  public static func secondsPerIteration(of run: RunSpec, threads: Int, repetitions requested: Int = 5) -> Double {
+    let (warmups, repetitions) = run.data.kind == .toy ? (2, requested) : (1, 1)
+    return Parallelism.withThreads(threads) {
       let task = TrainingData.timing(run)
       var random = RandomStream(seed: run.seed)
       let model = task.buildModel(run, random: &random)
@@ -330,12 +325,12 @@ public struct RunTrainer {
       let average = run.training.averageDecay.map { ExponentialMovingAverage(parameters: parameters, decay: Float($0)) }
       var estimator = random.split()
       var times: [Double] = []
-      for iteration in 0..<(repetitions + 2) {
+      for iteration in 0..<(repetitions + warmups) {
         let start = Date()
         _ = step(run: run, task: task, model: model, parameters: parameters, adam: adam, average: average, iteration: iteration, data: &random, estimator: &estimator)
         times.append(Date().timeIntervalSince(start))
       }
-      return times.dropFirst(2).sorted()[repetitions / 2]
+      return times.dropFirst(warmups).sorted()[repetitions / 2]
     }
   }
 

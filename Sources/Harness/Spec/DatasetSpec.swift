@@ -105,6 +105,16 @@ public struct DatasetSpec: Equatable, Sendable {
     if let evaluation = mapping.optional("evaluation") { _ = try evaluation.mapping(allowedKeys: EvaluationSpec.keys) }
   }
 
+  /// Why the image files cannot be read, when their directory does not exist (nil for toy data
+  /// and for an existing directory, whose files are checked when read).
+  public var missingData: String? {
+    guard kind != .toy else { return nil }
+    var isDirectory: ObjCBool = false
+    let path = resolvedPath()
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return nil }
+    return "\(label) not found at \(path)"
+  }
+
   /// The directory to read: `$MNIST_DIR` / `$CIFAR10_DIR` when set, else `path`, else
   /// `data/mnist` / `data/cifar-10-batches-bin` (relative to the working directory).
   public func resolvedPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {

@@ -82,11 +82,8 @@ public struct RunSpec {
     resolvedYAML = (try? Yams.serialize(node: resolvedNode)) ?? ""
   }
 
-  /// Whether this version can train the run, and if not why (every run can now).
-  public var unsupportedReason: String? { nil }
-
   /// The parameter count of the model on this run's data.
-  public var parameterCount: Int? { model.parameterCount(for: data) }
+  public var parameterCount: Int { model.parameterCount(for: data) }
 
   /// Training iterations per epoch of an image run (the last incomplete batch is dropped), nil for toy data.
   public var iterationsPerEpoch: Int? {
