@@ -86,6 +86,48 @@ struct ImageModelTests {
     #expect((recovered - x).maximumAbsolute() <= 1e-4)
   }
 
+  @Test("A small image model's log-likelihood gradients (through the estimator's vector-Jacobian products: second order) match finite differences", arguments: [
+    ImageBranch.residualFlow(hidden: [5, 5], fullyConnectedHidden: [6]), .denseNet(depth: 2, growth: 4, concatenation: .learnable(startIteration: 0)),
+  ])
+  func imageModelGradientsMatchFiniteDifferences(branch: ImageBranch) {
+    var random = RandomStream(seed: 21)
+    let model = MultiscaleModel.build(
+      height: 4, width: 4, channels: 1, branch: branch, scales: 2, blocksPerScale: 1, fullyConnectedBlocks: 1, logitAlpha: 0.05,
+      trainingEstimator: .powerSeries(terms: 3), gradient: .backpropagation, random: &random)
+    let x = Tensor.randomUniform(shape: [3, 4, 4, 1], lower: 0.1, upper: 0.9, stream: &random)
+    func loss(_ input: Variable) -> Variable {
+      var context = FlowContext(mode: .training, random: RandomStream(seed: 4))  // the same probes every call
+      return model.logLikelihood(input, context: &context) * (1 / 16)
+    }
+    _ = loss(Variable(x))  // ActNorm's data-dependent initialisation and the power-iteration vectors
+    model.updateSpectralNorms(.iterations(50))
+    let inputCheck = GradientCheck.check(inputs: [x], step: 1e-2) { loss($0[0]) }
+    #expect(inputCheck.passed, "input: \(inputCheck)")
+    // Parameters: every tensor, a few coordinates each, by central differences of the batch mean.
+    var worst: (String, Float, Float) = ("", 0, 0)
+    var failures = 0
+    for parameter in model.parameters {
+      let analytic = Gradients.of(loss(Variable(x)).mean(), withRespectTo: [parameter.variable])[0].value
+      for coordinate in Set([0, parameter.count / 2, parameter.count - 1]) {
+        let original = parameter.value
+        func shifted(_ delta: Float) -> Float {
+          var value = original
+          value[flat: coordinate] += delta
+          parameter.value = value
+          defer { parameter.value = original }
+          return loss(Variable(x)).mean().value.scalar
+        }
+        let numeric = (shifted(1e-2) - shifted(-1e-2)) / 2e-2
+        let found = analytic[flat: coordinate]
+        if abs(found - numeric) > 3e-3 + 2e-2 * max(abs(found), abs(numeric)) {
+          failures += 1
+          worst = ("\(parameter.name)[\(coordinate)]", found, numeric)
+        }
+      }
+    }
+    #expect(failures == 0, "\(failures) coordinates off, e.g. \(worst.0): analytic \(worst.1), numeric \(worst.2)")
+  }
+
   @Test("The logit transform's log-determinant equals the sum of log derivatives")
   func logitLogDeterminantIsExact() {
     let transform = LogitTransform(name: "logit", alpha: 0.05)
