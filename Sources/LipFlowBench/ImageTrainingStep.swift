@@ -60,15 +60,5 @@ func runImageCase(_ name: String) {
 
 /// One MNIST training step of each image case, each in a child process (own peak memory).
 func runImageBenchmarks() {
-  for imageCase in ImageCase.all {
-    let child = Process()
-    child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-    child.arguments = ["--threads", String(threads), "--image-case", imageCase.name]
-    do {
-      try child.run()
-      child.waitUntilExit()
-    } catch {
-      print("could not run the image case \(imageCase.name): \(error)")
-    }
-  }
+  for imageCase in ImageCase.all { runInChildProcess("--image-case", imageCase.name) }
 }

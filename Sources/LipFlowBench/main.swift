@@ -102,16 +102,19 @@ func runToyCase(_ name: String) {
 /// One training iteration of the toy models (issue 3's figures), each case in a child process
 /// so that its peak memory is its own.
 func runToyBenchmarks() {
-  for toyCase in toyCases {
-    let child = Process()
-    child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-    child.arguments = ["--threads", String(threads), "--toy-case", toyCase.name]
-    do {
-      try child.run()
-      child.waitUntilExit()
-    } catch {
-      print("could not run the toy case \(toyCase.name): \(error)")
-    }
+  for toyCase in toyCases { runInChildProcess("--toy-case", toyCase.name) }
+}
+
+/// Runs this program again with `flag name` (one case) and waits for it.
+func runInChildProcess(_ flag: String, _ name: String) {
+  let child = Process()
+  child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+  child.arguments = ["--threads", String(threads), flag, name]
+  do {
+    try child.run()
+    child.waitUntilExit()
+  } catch {
+    print("could not run \(flag) \(name): \(error)")
   }
 }
 

@@ -104,8 +104,11 @@ public struct RunTrainer {
       data = try TrainingData.load(run)
     } catch let error as ImageDataError {
       let path = run.data.resolvedPath()
-      if case .missing = error {
-        let reason = "\(run.data.label) not found at \(path) (\(error))"
+      if case .missing(let missingPath, let what) = error {
+        let environment = run.data.kind.environmentVariable.map { "; set \($0) or the dataset's path" } ?? ""
+        let reason = missingPath == path
+          ? "\(run.data.label) not found at \(path) (\(what)\(environment))"
+          : "\(run.data.label) not found at \(path): \(missingPath) is missing (\(what))"
         manifest.status = .notRun
         manifest.error = reason
         manifest.ended = Provenance.now
