@@ -162,7 +162,7 @@ public struct TableReport {
       let source = runsDirectory + "/" + run.identifier
       let target = staging + "/" + run.identifier
       try manager.createDirectory(atPath: target, withIntermediateDirectories: true)
-      for file in ["manifest.json", "spec.yaml", "metrics.csv", "eval.json", "density.png", "concatenation.png"] where manager.fileExists(atPath: source + "/" + file) {
+      for file in ["manifest.json", "spec.yaml", "metrics.csv", "eval.json", "density.png", "samples.png", "concatenation.png"] where manager.fileExists(atPath: source + "/" + file) {
         try manager.copyItem(atPath: source + "/" + file, toPath: target + "/" + file)
       }
     }
