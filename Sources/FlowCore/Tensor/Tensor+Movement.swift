@@ -15,21 +15,26 @@ extension Tensor {
     let (leading, widths, total, rows) = concatenationLayout(parts)
     let result = Tensor(uninitializedShape: leading + [total])
     let target = result.pointer
-    Parallelism.forEachChunk(count: rows, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / Swift.max(total, 1)), alignment: 1) { range in
-      for row in range {
-        var column = 0
-        for (index, part) in parts.enumerated() {
-          let width = widths[index]
-          let factor = Vector8(repeating: scales[index])
-          let source = UnsafePointer(part.pointer + row * width)
-          let out = target + row * total + column
-          var offset = 0
-          while offset < width {
-            let lanes = Swift.min(8, width - offset)
-            store8(load8(source, offset, lanes) * factor, out, offset, lanes)
-            offset += 8
+    // Raw pointers taken once: touching the parts' storage per row costs a retain and a
+    // release each, more than copying a row of a few dozen channels.
+    let sources = parts.map { UnsafePointer($0.pointer) }
+    withExtendedLifetime(parts) {
+      Parallelism.forEachChunk(count: rows, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / Swift.max(total, 1)), alignment: 1) { range in
+        for row in range {
+          var column = 0
+          for index in sources.indices {
+            let width = widths[index]
+            let factor = Vector8(repeating: scales[index])
+            let source = sources[index] + row * width
+            let out = target + row * total + column
+            var offset = 0
+            while offset < width {
+              let lanes = Swift.min(8, width - offset)
+              store8(load8(source, offset, lanes) * factor, out, offset, lanes)
+              offset += 8
+            }
+            column += width
           }
-          column += width
         }
       }
     }
@@ -59,25 +64,33 @@ extension Tensor {
     let gradients: [Tensor?] = parts.indices.map { wantsParts[$0] ? Tensor(uninitializedShape: parts[$0].shape) : nil }
     let partials = Tensor(uninitializedShape: [rows, parts.count])
     let source = UnsafePointer(upstream.pointer)
-    Parallelism.forEachChunk(count: rows, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / Swift.max(total, 1)), alignment: 1) { range in
-      for row in range {
-        var column = 0
-        for (index, part) in parts.enumerated() {
-          let width = widths[index]
-          let factor = Vector8(repeating: scales[index])
-          let g = source + row * total + column
-          let a = UnsafePointer(part.pointer + row * width)
-          var dot = Vector8()
-          var offset = 0
-          while offset < width {
-            let lanes = Swift.min(8, width - offset)
-            let gv = load8(g, offset, lanes)
-            dot = dot.addingProduct(gv, load8(a, offset, lanes))
-            if let gradient = gradients[index] { store8(gv * factor, gradient.pointer + row * width, offset, lanes) }
-            offset += 8
+    // Raw pointers taken once (see concatenatingLastAxis(_:scales:)).
+    let inputs = parts.map { UnsafePointer($0.pointer) }
+    let outputs = gradients.map { $0?.pointer }
+    let partialSums = partials.pointer
+    let count = parts.count
+    withExtendedLifetime((parts, gradients, partials, upstream)) {
+      Parallelism.forEachChunk(count: rows, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / Swift.max(total, 1)), alignment: 1) { range in
+        for row in range {
+          var column = 0
+          for index in 0..<count {
+            let width = widths[index]
+            let factor = Vector8(repeating: scales[index])
+            let g = source + row * total + column
+            let a = inputs[index] + row * width
+            let gradient = outputs[index].map { $0 + row * width }
+            var dot = Vector8()
+            var offset = 0
+            while offset < width {
+              let lanes = Swift.min(8, width - offset)
+              let gv = load8(g, offset, lanes)
+              dot = dot.addingProduct(gv, load8(a, offset, lanes))
+              if let gradient { store8(gv * factor, gradient, offset, lanes) }
+              offset += 8
+            }
+            partialSums[row * count + index] = dot.sum()
+            column += width
           }
-          partials.pointer[row * parts.count + index] = dot.sum()
-          column += width
         }
       }
     }
