@@ -24,6 +24,7 @@ let package = Package(
     .library(name: "FlowCore", targets: ["FlowCore"]),
     .library(name: "Flows", targets: ["Flows"]),
     .library(name: "Harness", targets: ["Harness"]),
+    .library(name: "LipFlowCLI", targets: ["LipFlowCLI"]),
     .executable(name: "lipflow", targets: ["lipflow"]),
     .executable(name: "lipflow-bench", targets: ["LipFlowBench"]),
   ],
@@ -57,14 +58,18 @@ let package = Package(
       dependencies: ["FlowCore", "Flows", "CZlib", .product(name: "Yams", package: "Yams")],
       swiftSettings: numericSettings
     ),
-    .executableTarget(
-      name: "lipflow",
+    .target(
+      name: "LipFlowCLI",
       dependencies: [
         "FlowCore",
         "Flows",
         "Harness",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
+    ),
+    .executableTarget(
+      name: "lipflow",
+      dependencies: ["LipFlowCLI"]
     ),
     .executableTarget(
       name: "LipFlowBench",
@@ -81,6 +86,11 @@ let package = Package(
       name: "HarnessTests",
       dependencies: ["FlowCore", "Flows", "Harness"],
       swiftSettings: numericSettings
+    ),
+    .testTarget(
+      name: "CLITests",
+      // `lipflow` is listed so that `swift test` builds the executable the tests run as workers.
+      dependencies: ["LipFlowCLI", "Harness", "lipflow"]
     ),
     .testTarget(
       name: "FlowsTests",

@@ -103,6 +103,14 @@ public final class ImageBatches {
   /// Test bits/dim over the first `count` test images (all of them when `count` is larger), one
   /// dequantisation per image from `testSeed`, the model in evaluation mode, in chunks of `chunk`.
   public func testBitsPerDimension(of model: SequentialFlow, count: Int, testSeed: UInt64, chunk: Int = 200) -> NegativeLogLikelihood {
+    guard let result = testBitsPerDimension(of: model, count: count, testSeed: testSeed, chunk: chunk, shouldStop: { false }) else {
+      preconditionFailure("an evaluation that is never asked to stop finished early")
+    }
+    return result
+  }
+
+  /// The same, nil when `shouldStop` asks to stop (checked before every chunk).
+  public func testBitsPerDimension(of model: SequentialFlow, count: Int, testSeed: UInt64, chunk: Int = 200, shouldStop: () -> Bool) -> NegativeLogLikelihood? {
     let total = min(count, test.count)
     var noise = RandomStream(seed: testSeed)
     var probes = noise.split()
@@ -110,6 +118,7 @@ public final class ImageBatches {
     var sumOfSquares = 0.0
     let dimension = test.imageSize
     for start in stride(from: 0, to: total, by: chunk) {
+      if shouldStop() { return nil }
       let indices = Array(start..<min(total, start + chunk))
       let batch = ImageBatches.dequantised(test, indices: indices, mirrored: indices.map { _ in false }, noise: &noise)
       var context = FlowContext(mode: .evaluation, random: probes.split())

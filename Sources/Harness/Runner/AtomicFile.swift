@@ -62,6 +62,17 @@ public enum HarnessError: Error, CustomStringConvertible, Equatable {
   /// A run directory holding a run of a different configuration.
   case runDirectoryConflict(path: String, reason: String)
 
+  /// The operating system's words for a Foundation file error (`Permission denied`, `No space
+  /// left on device`), instead of a Cocoa error code.
+  public static func reason(of error: Error) -> String {
+    let error = error as NSError
+    if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+      return String(cString: strerror(Int32(underlying.code)))
+    }
+    if error.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(error.code))) }
+    return error.localizedDescription
+  }
+
   /// One line naming the file and what is wrong.
   public var description: String {
     switch self {

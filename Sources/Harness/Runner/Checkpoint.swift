@@ -5,11 +5,15 @@ import Foundation
 /// Everything a training run needs to continue bit for bit: named tensors (parameters, optimizer
 /// moments, power-iteration vectors, averages), random-stream states and a few integers.
 ///
-/// File layout (little-endian): the magic `LIPFLOW-CHECKPOINT-1\n`, a UInt64 header length, a
-/// JSON header (iteration, integers, streams, tensor names and shapes), the Float32 data of every
-/// tensor in header order, then the CRC-32 of everything before it as a UInt32 and the trailer
-/// `END\n`. A truncated or altered file fails the length or CRC check.
+/// File layout (little-endian): the magic `LIPFLOW-CHECKPOINT-2\n` (the digit is the format
+/// version), a UInt64 header length, a JSON header (owner, iteration, integers, streams, tensor
+/// names and shapes), the Float32 data of every tensor in header order, then the CRC-32 of
+/// everything before it as a UInt32 and the trailer `END\n`. A truncated or altered file fails the
+/// length or CRC check; a file of another format version is refused by name.
 public struct Checkpoint: Equatable {
+  /// The run and resolved configuration the state belongs to; a checkpoint is restored only into
+  /// the run it names.
+  public var owner: CheckpointOwner?
   /// Iterations completed.
   public var iteration: Int
   /// Named integers (optimizer step, ...).
@@ -25,14 +29,18 @@ public struct Checkpoint: Equatable {
   }
 
   public static func == (a: Checkpoint, b: Checkpoint) -> Bool {
-    a.iteration == b.iteration && a.integers == b.integers && a.streams == b.streams
+    a.owner == b.owner && a.iteration == b.iteration && a.integers == b.integers && a.streams == b.streams
       && a.tensors.map(\.name) == b.tensors.map(\.name) && zip(a.tensors, b.tensors).allSatisfy { $0.tensor == $1.tensor }
   }
 
-  static let magic = Data("LIPFLOW-CHECKPOINT-1\n".utf8)
+  /// The format version this code writes and reads.
+  public static let formatVersion = 2
+  static let magicPrefix = Data("LIPFLOW-CHECKPOINT-".utf8)
+  static let magic = magicPrefix + Data("\(formatVersion)\n".utf8)
   static let trailer = Data("END\n".utf8)
 
   struct Header: Codable {
+    var owner: CheckpointOwner?
     var iteration: Int
     var integers: [String: Int]
     var streams: [String: [UInt64]]
@@ -48,7 +56,7 @@ public struct Checkpoint: Equatable {
   /// The encoded file contents.
   public func encoded() throws -> Data {
     let header = Header(
-      iteration: iteration, integers: integers, streams: streams.mapValues { [$0.key, $0.position, $0.splits] },
+      owner: owner, iteration: iteration, integers: integers, streams: streams.mapValues { [$0.key, $0.position, $0.splits] },
       names: tensors.map(\.name), shapes: tensors.map(\.tensor.shape))
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
@@ -72,7 +80,11 @@ public struct Checkpoint: Equatable {
     func corrupt(_ reason: String) -> HarnessError { .corruptCheckpoint(path: path, reason: reason) }
     let minimum = Checkpoint.magic.count + 8 + 4 + Checkpoint.trailer.count
     guard data.count >= minimum else { throw corrupt("file is \(data.count) bytes, shorter than any checkpoint (truncated?)") }
-    guard data.prefix(Checkpoint.magic.count) == Checkpoint.magic else { throw corrupt("not a LipFlow checkpoint (wrong magic bytes)") }
+    guard data.prefix(Checkpoint.magicPrefix.count) == Checkpoint.magicPrefix else { throw corrupt("not a LipFlow checkpoint (wrong magic bytes)") }
+    guard data.prefix(Checkpoint.magic.count) == Checkpoint.magic else {
+      let version = String(decoding: data.dropFirst(Checkpoint.magicPrefix.count).prefix { $0 != 0x0A }.prefix(8), as: UTF8.self)
+      throw corrupt("checkpoint format version \(version) (another LipFlow version); this version reads format \(Checkpoint.formatVersion) only")
+    }
     guard data.suffix(Checkpoint.trailer.count) == Checkpoint.trailer else { throw corrupt("missing end marker (truncated write?)") }
     let bodyEnd = data.count - Checkpoint.trailer.count - 4
     let stored = data.subdata(in: bodyEnd..<(bodyEnd + 4)).withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }.littleEndian
@@ -88,6 +100,7 @@ public struct Checkpoint: Equatable {
     }
     offset += length
     guard header.names.count == header.shapes.count else { throw corrupt("header lists \(header.names.count) names but \(header.shapes.count) shapes") }
+    owner = header.owner
     iteration = header.iteration
     integers = header.integers
     streams = try header.streams.mapValues {
@@ -148,14 +161,40 @@ public struct CheckpointStore {
 
   /// The newest readable checkpoint, nil when there is none; `warn` hears about files skipped.
   public func loadNewest(warn: (String) -> Void) -> Checkpoint? {
+    loadNewest(accepting: { _ in }, warn: warn)
+  }
+
+  /// The newest checkpoint that reads back intact and that `accept` takes without throwing (it
+  /// checks the owner and restores the state), nil when there is none; `warn` hears about every
+  /// file skipped and why. `accept` must leave the model untouched when it throws.
+  public func loadNewest(accepting accept: (Checkpoint) throws -> Void, warn: (String) -> Void) -> Checkpoint? {
     for path in [latestPath, previousPath] {
       guard let data = FileManager.default.contents(atPath: path) else { continue }
       do {
-        return try Checkpoint(decoding: data, path: path)
+        let checkpoint = try Checkpoint(decoding: data, path: path)
+        do { try accept(checkpoint) } catch { throw HarnessError.corruptCheckpoint(path: path, reason: "\(error)") }
+        return checkpoint
       } catch {
         warn("\(error); trying an older checkpoint")
       }
     }
     return nil
   }
+}
+
+/// The run a checkpoint belongs to: its identifier and the hash of its resolved configuration.
+public struct CheckpointOwner: Codable, Equatable, Sendable, CustomStringConvertible {
+  /// The run identifier.
+  public var run: String
+  /// ``Provenance/hash(_:)`` of the run's resolved `spec.yaml`.
+  public var specHash: String
+
+  /// Creates an owner.
+  public init(run: String, specHash: String) {
+    self.run = run
+    self.specHash = specHash
+  }
+
+  /// `run resflow-moons (spec hash 0123…)`.
+  public var description: String { "run \(run) (spec hash \(specHash))" }
 }

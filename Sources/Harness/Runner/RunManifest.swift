@@ -64,7 +64,7 @@ public struct RunManifest: Codable, Equatable, Sendable {
     let path = directory + "/manifest.json"
     guard let data = FileManager.default.contents(atPath: path) else { return nil }
     do { return try JSONDecoder().decode(RunManifest.self, from: data) } catch {
-      throw HarnessError.io(path: path, reason: "unreadable manifest (\(error))")
+      throw HarnessError.io(path: path, reason: "unreadable manifest (\(DecodingFailure.describe(error)))")
     }
   }
 
@@ -210,7 +210,7 @@ public struct RunEvaluation: Codable, Equatable, Sendable {
     let path = directory + "/eval.json"
     guard let data = FileManager.default.contents(atPath: path) else { return nil }
     do { return try JSONDecoder().decode(RunEvaluation.self, from: data) } catch {
-      throw HarnessError.io(path: path, reason: "unreadable evaluation (\(error))")
+      throw HarnessError.io(path: path, reason: "unreadable evaluation (\(DecodingFailure.describe(error)))")
     }
   }
 }

@@ -35,6 +35,8 @@ public enum TrainingOutcome: Equatable, Sendable {
   case failed(String)
   /// Not trainable by this version, with the reason.
   case notRun(String)
+  /// Not touched: another process owns the run directory (see ``RunLock``).
+  case busy(RunLock.Holder)
 }
 
 /// Trains one run in its directory, resuming from its newest checkpoint if there is one.
@@ -73,10 +75,20 @@ public struct RunTrainer {
     self.figures = figures
   }
 
-  /// Trains until done or until `shouldStop()` returns true (checked after every iteration).
+  /// Trains until done or until `shouldStop()` returns true (checked after every iteration and
+  /// between the chunks of an evaluation), holding the run directory's ``RunLock`` throughout;
+  /// returns ``TrainingOutcome/busy(_:)`` without touching anything when another process holds it.
   /// - Throws: ``HarnessError`` for file problems and a run directory holding another configuration.
   public func train(shouldStop: () -> Bool = { false }, progress: (TrainingProgress) -> Void = { _ in }, log: (String) -> Void = { _ in }) throws -> TrainingOutcome {
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let lock: RunLock
+    switch try RunLock.acquire(directory: directory) {
+    case .success(let acquired): lock = acquired
+    case .failure(let holder): return .busy(holder)
+    }
+    return try withExtendedLifetime(lock) { try trainOwned(shouldStop: shouldStop, progress: progress, log: log) }
+  }
+
+  func trainOwned(shouldStop: () -> Bool, progress: (TrainingProgress) -> Void, log: (String) -> Void) throws -> TrainingOutcome {
     let specHash = Provenance.hash(run.resolvedYAML)
     var manifest: RunManifest
     if let existing = try RunManifest.read(directory: directory) {
@@ -125,160 +137,119 @@ public struct RunTrainer {
     }
   }
 
+  /// Trains in the open session until done, stopped or failed.
   func session(
     manifest initial: RunManifest, data task: TrainingData, shouldStop: () -> Bool, progress: (TrainingProgress) -> Void,
     log: (String) -> Void
   ) throws -> TrainingOutcome {
     var manifest = initial
     let training = run.training
-    var root = RandomStream(seed: run.seed)
-    var initialization = root.split()
-    var data = root.split()
-    var estimator = root.split()
-    let model = task.buildModel(run, random: &initialization)
-    let parameters = model.parameters
-    let adam = Adam(
-      parameters: parameters, betas: (Float(training.betas[0]), Float(training.betas[1])), epsilon: Float(training.epsilon),
-      weightDecay: training.weightDecay)
-    let average = training.averageDecay.map { ExponentialMovingAverage(parameters: parameters, decay: Float($0)) }
-    let layers = model.lipschitzLayers
-    let normalizations = model.flows.compactMap { $0 as? ActNorm }
-    let store = CheckpointStore(directory: directory)
-    let metricsPath = directory + "/metrics.csv"
-
-    var iteration = 0
-    var windowLoss = 0.0
-    var windowCount = 0
-    var elapsedBefore = manifest.wallSeconds
-    var metrics: [MetricRow] = []
-    if let checkpoint = store.loadNewest(warn: log) {
-      do {
-        try restore(checkpoint, parameters: parameters, adam: adam, average: average, layers: layers)
-      } catch {
-        throw HarnessError.corruptCheckpoint(path: directory + "/checkpoint.bin", reason: "does not fit this model: \(error)")
-      }
-      iteration = checkpoint.iteration
-      data = checkpoint.streams["data"] ?? data
-      estimator = checkpoint.streams["estimator"] ?? estimator
-      for normalization in normalizations { normalization.isInitialized = (checkpoint.integers["actnormInitialized"] ?? 0) != 0 }
-      windowCount = checkpoint.integers["windowCount"] ?? 0
-      windowLoss = Double(bitPattern: UInt64(UInt(bitPattern: checkpoint.integers["windowLossBits"] ?? 0)))
-      elapsedBefore = Double(bitPattern: UInt64(UInt(bitPattern: checkpoint.integers["secondsBits"] ?? 0)))
-      metrics = MetricRow.read(path: metricsPath).filter { $0.iteration <= iteration }
-      log("\(run.identifier): resuming at iteration \(iteration) of \(training.iterations)")
+    let session = TrainingSession(run: run, task: task, directory: directory, specHash: manifest.specHash, elapsedBefore: manifest.wallSeconds)
+    if session.restoreNewest(log: log) { log("\(run.identifier): resuming at iteration \(session.iteration) of \(training.iterations)") }
+    if session.rowPending, let outcome = try completeRow(session, manifest: &manifest, shouldStop: shouldStop, progress: progress) {
+      return outcome
     }
-
-    let sessionStart = Date()
-    let sessionStartIteration = iteration
-    var seconds: Double { elapsedBefore + Date().timeIntervalSince(sessionStart) }
-
-    func saveCheckpoint() throws {
-      try MetricRow.write(metrics, path: metricsPath)
-      var checkpoint = Checkpoint(iteration: iteration)
-      checkpoint.integers = [
-        "adamStep": adam.step, "windowCount": windowCount, "windowLossBits": Int(bitPattern: UInt(windowLoss.bitPattern)),
-        "secondsBits": Int(bitPattern: UInt(seconds.bitPattern)),
-        "actnormInitialized": normalizations.allSatisfy(\.isInitialized) ? 1 : 0,
-      ]
-      checkpoint.streams = ["data": data, "estimator": estimator]
-      checkpoint.tensors = parameters.map { ("parameter/" + $0.name, $0.value) }
-      checkpoint.tensors += zip(parameters, adam.firstMoments).map { ("adam.m/" + $0.name, $1) }
-      checkpoint.tensors += zip(parameters, adam.secondMoments).map { ("adam.v/" + $0.name, $1) }
-      if let average { checkpoint.tensors += zip(parameters, average.averages).map { ("ema/" + $0.name, $1) } }
-      for (index, layer) in layers.enumerated() {
-        checkpoint.tensors += layer.singularVectors.enumerated().map { ("power/\(index)/\($0)", $1) }
+    while session.iteration < training.iterations {
+      let loss = session.step()
+      guard loss.isFinite else {
+        return try fail(&manifest, "non-finite training loss (\(loss)) at iteration \(session.iteration + 1)", seconds: session.seconds)
       }
-      try store.save(checkpoint)
-      manifest.iterationsCompleted = iteration
-      manifest.wallSeconds = seconds
-      try manifest.write(directory: directory)
-    }
-
-    func evaluate(samples: Int) -> NegativeLogLikelihood {
-      model.updateSpectralNorms(run.model.evaluationPowerIterations)
-      let body = { task.testNegativeLogLikelihood(of: model, samples: samples, testSeed: run.evaluation.testSeed) }
-      return average.map { $0.withAveragedParameters(body) } ?? body()
-    }
-
-    var finalNLL: NegativeLogLikelihood?
-    while iteration < training.iterations {
-      let lossValue = RunTrainer.step(
-        run: run, task: task, model: model, parameters: parameters, adam: adam, average: average, iteration: iteration, data: &data,
-        estimator: &estimator)
-      guard lossValue.isFinite else {
-        return try fail(&manifest, "non-finite training loss (\(lossValue)) at iteration \(iteration + 1)", seconds: seconds)
-      }
-      iteration += 1
-      windowLoss += lossValue
-      windowCount += 1
-
+      let iteration = session.iteration
       let isLast = iteration == training.iterations
       let evaluationDue = iteration % run.evaluation.every == 0 || isLast
-      if iteration % training.logEvery == 0 || evaluationDue {
-        var row = MetricRow(iteration: iteration, loss: windowLoss / Double(max(windowCount, 1)), testNLL: nil, testStandardError: nil, seconds: 0)
-        if evaluationDue {
-          let nll = evaluate(samples: isLast ? run.evaluation.finalTestSamples : run.evaluation.testSamples)
-          guard nll.mean.isFinite else { return try fail(&manifest, "non-finite test NLL at iteration \(iteration)", seconds: seconds) }
-          row.testNLL = nll.mean
-          row.testStandardError = nll.standardError
-          if isLast { finalNLL = nll }
-        }
-        row.seconds = seconds
-        metrics.append(row)
-        windowLoss = 0
-        windowCount = 0
-        let rate = Double(iteration - sessionStartIteration) / max(Date().timeIntervalSince(sessionStart), 1e-9)
-        progress(TrainingProgress(run: run.identifier, iteration: iteration, iterations: training.iterations, loss: row.loss, iterationsPerSecond: rate, testNLL: row.testNLL))
-      }
+      let rowDue = evaluationDue || iteration % training.logEvery == 0
       let stopping = !isLast && shouldStop()
-      if iteration % training.checkpointEvery == 0 || isLast || stopping { try saveCheckpoint() }
-      if stopping {
-        manifest.status = .interrupted
-        manifest.ended = Provenance.now
+      if evaluationDue || stopping || iteration % training.checkpointEvery == 0 {
+        try session.saveCheckpoint(rowPending: rowDue)
+        manifest.iterationsCompleted = iteration
+        manifest.wallSeconds = session.seconds
         try manifest.write(directory: directory)
-        return .interrupted(iteration: iteration)
       }
+      if stopping { return try interrupted(&manifest, at: iteration) }
+      if rowDue, let outcome = try completeRow(session, manifest: &manifest, shouldStop: shouldStop, progress: progress) { return outcome }
     }
+    return try finish(session, manifest: &manifest)
+  }
 
-    let nll = finalNLL ?? evaluate(samples: run.evaluation.finalTestSamples)
-    let weights = ToyFigures.concatenationWeights(of: model)
-    var notes: [String] = []
-    if figures == .draw {
-      do {
-        switch task {
-        case .toy(let distribution):
-          try ToyFigures.densityFigure(model: model, distribution: distribution, seed: run.evaluation.testSeed &+ 1).write(to: directory + "/density.png")
-        case .images(let batches):
-          let sampleGrid = try (average.map { average in try average.withAveragedParameters { try ImageFigures.sampleGrid(model: model, geometry: batches.geometry, seed: run.evaluation.testSeed &+ 1) } }
-            ?? ImageFigures.sampleGrid(model: model, geometry: batches.geometry, seed: run.evaluation.testSeed &+ 1))
-          try sampleGrid.write(to: directory + "/samples.png")
-        }
-      } catch let error as FlowError {
-        notes.append("sample figure not drawn: \(error)")
-      }
-      if case .learnable = run.model.concatenation, let figure = ToyFigures.concatenationFigure(weights, coefficient: run.model.concatenationCoefficient) {
-        try figure.write(to: directory + "/concatenation.png")
-      }
+  /// Makes the pending metrics row of the session's iteration; returns an outcome when the run
+  /// ends here (stopped during the evaluation, or a non-finite test NLL).
+  func completeRow(
+    _ session: TrainingSession, manifest: inout RunManifest, shouldStop: () -> Bool, progress: (TrainingProgress) -> Void
+  ) throws -> TrainingOutcome? {
+    let iteration = session.iteration
+    let isLast = iteration == run.training.iterations
+    let evaluationDue = iteration % run.evaluation.every == 0 || isLast
+    guard let row = session.makeRow(evaluationDue: evaluationDue, isLast: isLast, shouldStop: shouldStop) else {
+      return try interrupted(&manifest, at: iteration)
     }
+    if evaluationDue, !(row.testNLL ?? .nan).isFinite {
+      return try fail(&manifest, "non-finite test NLL at iteration \(iteration)", seconds: session.seconds)
+    }
+    progress(TrainingProgress(
+      run: run.identifier, iteration: iteration, iterations: run.training.iterations, loss: row.loss, iterationsPerSecond: session.rate,
+      testNLL: row.testNLL))
+    return nil
+  }
+
+  /// Records a stop on request (the newest checkpoint holds the state to resume from).
+  func interrupted(_ manifest: inout RunManifest, at iteration: Int) throws -> TrainingOutcome {
+    manifest.status = .interrupted
+    manifest.ended = Provenance.now
+    try manifest.write(directory: directory)
+    return .interrupted(iteration: iteration)
+  }
+
+  /// After the last iteration and its evaluation: figures, `metrics.csv`, `eval.json` and the
+  /// completed manifest.
+  func finish(_ session: TrainingSession, manifest: inout RunManifest) throws -> TrainingOutcome {
+    guard let nll = session.lastEvaluation else {
+      return try fail(&manifest, "internal: the final evaluation is missing", seconds: session.seconds)
+    }
+    let notes = try drawFigures(session)
+    let weights = ToyFigures.concatenationWeights(of: session.model)
     var evaluation = RunEvaluation(
-      run: run.identifier, model: run.modelName, dataset: run.datasetName, iterations: iteration, testNLL: nll.mean,
+      run: run.identifier, model: run.modelName, dataset: run.datasetName, iterations: session.iteration, testNLL: nll.mean,
       testStandardError: nll.standardError, unit: run.data.unit, testSamples: nll.samples, testSeed: run.evaluation.testSeed,
-      entropy: task.entropy, concatenationWeights: weights.isEmpty ? nil : weights.map { $0.map { [Double($0.0), Double($0.1)] } },
-      parameters: parameters.reduce(0) { $0 + $1.count })
+      entropy: session.task.entropy, concatenationWeights: weights.isEmpty ? nil : weights.map { $0.map { [Double($0.0), Double($0.1)] } },
+      parameters: session.parameters.reduce(0) { $0 + $1.count })
     if let perEpoch = run.iterationsPerEpoch {
-      evaluation.epochs = Double(iteration) / Double(perEpoch)
+      evaluation.epochs = Double(session.iteration) / Double(perEpoch)
       evaluation.dataPath = run.data.resolvedPath()
     }
+    try MetricRow.write(session.metrics, path: session.metricsPath)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     try AtomicFile.write(try encoder.encode(evaluation), to: directory + "/eval.json")
     manifest.status = .completed
     manifest.error = notes.isEmpty ? nil : notes.joined(separator: "; ")
     manifest.ended = Provenance.now
-    manifest.iterationsCompleted = iteration
-    manifest.wallSeconds = seconds
+    manifest.iterationsCompleted = session.iteration
+    manifest.wallSeconds = session.seconds
     try manifest.write(directory: directory)
     return .completed(evaluation)
+  }
+
+  /// The run's figures (when asked for); returns notes on figures that could not be drawn.
+  func drawFigures(_ session: TrainingSession) throws -> [String] {
+    guard figures == .draw else { return [] }
+    var notes: [String] = []
+    let seed = run.evaluation.testSeed &+ 1
+    do {
+      switch session.task {
+      case .toy(let distribution):
+        try ToyFigures.densityFigure(model: session.model, distribution: distribution, seed: seed).write(to: directory + "/density.png")
+      case .images(let batches):
+        let draw = { try ImageFigures.sampleGrid(model: session.model, geometry: batches.geometry, seed: seed) }
+        try (session.average.map { try $0.withAveragedParameters(draw) } ?? draw()).write(to: directory + "/samples.png")
+      }
+    } catch let error as FlowError {
+      notes.append("sample figure not drawn: \(error)")
+    }
+    let weights = ToyFigures.concatenationWeights(of: session.model)
+    if case .learnable = run.model.concatenation, let figure = ToyFigures.concatenationFigure(weights, coefficient: run.model.concatenationCoefficient) {
+      try figure.write(to: directory + "/concatenation.png")
+    }
+    return notes
   }
 
   /// One training iteration (0-based `iteration`): a batch (fresh toy samples, or the next
@@ -344,22 +315,5 @@ public struct RunTrainer {
     manifest.wallSeconds = seconds
     try manifest.write(directory: directory)
     return .failed(reason)
-  }
-
-  func restore(_ checkpoint: Checkpoint, parameters: [Parameter], adam: Adam, average: ExponentialMovingAverage?, layers: [any LipschitzLayer]) throws {
-    func tensor(_ name: String, like expected: Tensor) throws -> Tensor {
-      guard let found = checkpoint.tensors.first(where: { $0.name == name })?.tensor else { throw LipschitzStateError(description: "missing \(name)") }
-      guard found.shape == expected.shape else { throw LipschitzStateError(description: "\(name) has shape \(found.shape), expected \(expected.shape)") }
-      return found
-    }
-    let values = try parameters.map { try tensor("parameter/" + $0.name, like: $0.value) }
-    let first = try parameters.map { try tensor("adam.m/" + $0.name, like: $0.value) }
-    let second = try parameters.map { try tensor("adam.v/" + $0.name, like: $0.value) }
-    for (parameter, value) in zip(parameters, values) { parameter.value = value }
-    adam.restore(step: checkpoint.integers["adamStep"] ?? 0, firstMoments: first, secondMoments: second)
-    if let average { average.restore(averages: try parameters.map { try tensor("ema/" + $0.name, like: $0.value) }) }
-    for (index, layer) in layers.enumerated() {
-      try layer.restoreSingularVectors(checkpoint.tensors(withPrefix: "power/\(index)/"))
-    }
   }
 }

@@ -45,13 +45,14 @@ public enum TrainingData {
     }
   }
 
-  /// The test NLL: toy nats on `samples` fresh points, or bits/dim on the first `samples` test images.
-  func testNegativeLogLikelihood(of model: SequentialFlow, samples: Int, testSeed: UInt64) -> NegativeLogLikelihood {
+  /// The test NLL: toy nats on `samples` fresh points, or bits/dim on the first `samples` test
+  /// images; nil when `shouldStop` asks to stop (checked between chunks).
+  func testNegativeLogLikelihood(of model: SequentialFlow, samples: Int, testSeed: UInt64, shouldStop: () -> Bool = { false }) -> NegativeLogLikelihood? {
     switch self {
     case .toy(let distribution):
-      return ToyEvaluation.negativeLogLikelihood(of: model, on: distribution, samples: samples, testSeed: testSeed)
+      return ToyEvaluation.negativeLogLikelihood(of: model, on: distribution, samples: samples, testSeed: testSeed, shouldStop: shouldStop)
     case .images(let batches):
-      return batches.testBitsPerDimension(of: model, count: samples, testSeed: testSeed)
+      return batches.testBitsPerDimension(of: model, count: samples, testSeed: testSeed, shouldStop: shouldStop)
     }
   }
 

@@ -26,7 +26,7 @@ public struct RunSpec {
   /// The evaluation settings.
   public let evaluation: EvaluationSpec
   /// How the growth was chosen, when it was matched to another model's budget.
-  public let budgetMatch: BudgetMatch?
+  public internal(set) var budgetMatch: BudgetMatch?
   /// The resolved configuration as YAML (what `spec.yaml` holds).
   public let resolvedYAML: String
 

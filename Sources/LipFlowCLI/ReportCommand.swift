@@ -10,12 +10,7 @@ struct ReportCommand: ParsableCommand {
 
   func run() throws {
     let plan = try options.plan()
-    do {
-      let written = try TableReport(plan: plan, runsDirectory: options.runsDirectory(of: plan)).write(to: options.resultsDir)
-      print("report: wrote \(written.markdown) and \(written.csv)")
-    } catch let error as HarnessError {
-      printError("error: \(error)")
-      throw ExitCode(1)
-    }
+    let written = try TableReport(plan: plan, runsDirectory: options.runsDirectory(of: plan)).write(to: options.resultsDir)
+    say("report: wrote \(written.markdown) and \(written.csv)")
   }
 }

@@ -10,11 +10,11 @@ struct ValidateCommand: ParsableCommand {
 
   func run() throws {
     let plan = try options.plan()
-    print("\(plan.specPath): valid; experiment '\(plan.name)', profile '\(plan.profile)', \(plan.runs.count) runs")
-    for override in plan.overrides { print("  override \(override.description)") }
+    say("\(plan.specPath): valid; experiment '\(plan.name)', profile '\(plan.profile)', \(plan.runs.count) runs")
+    for override in plan.overrides { say("  override \(override.description)") }
     for run in plan.runs {
       let note = run.data.missingData.map { " (will not run: \($0))" } ?? ""
-      print("  \(run.identifier): \(run.training.iterations) iterations\(note)")
+      say("  \(run.identifier): \(run.training.iterations) iterations\(note)")
     }
   }
 }

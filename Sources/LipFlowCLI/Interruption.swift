@@ -1,0 +1,32 @@
+import Foundation
+
+/// SIGINT / SIGTERM turn into a request to stop after the current iteration (with a checkpoint);
+/// the counter is the only process-wide state the command keeps, as signal handlers allow
+/// nothing else. In a parent (not a worker) a second signal exits at once with status 130.
+enum Interruption {
+  nonisolated(unsafe) static var requested: sig_atomic_t = 0
+  nonisolated(unsafe) static var exitsOnSecondSignal: sig_atomic_t = 1
+
+  /// How a second signal is treated.
+  enum SecondSignal {
+    /// Exit at once (the command the user started).
+    case exits
+    /// Counted like the first (a worker: the terminal's signal and the parent's forwarded one
+    /// both arrive, and the run must still checkpoint).
+    case isIgnored
+  }
+
+  /// Installs the handlers.
+  static func install(secondSignal: SecondSignal) {
+    exitsOnSecondSignal = secondSignal == .exits ? 1 : 0
+    let handler: @convention(c) (Int32) -> Void = { _ in
+      if Interruption.requested != 0 && Interruption.exitsOnSecondSignal != 0 { _exit(130) }
+      Interruption.requested = 1
+    }
+    signal(SIGINT, handler)
+    signal(SIGTERM, handler)
+  }
+
+  /// Whether a stop was asked for.
+  static var isRequested: Bool { requested != 0 }
+}

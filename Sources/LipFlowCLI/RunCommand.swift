@@ -1,0 +1,173 @@
+import ArgumentParser
+import FlowCore
+import Foundation
+import Harness
+
+/// `lipflow run SPEC`: trains every run of a spec that is not completed yet, resuming
+/// interrupted ones, then writes the report.
+struct RunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Train the runs of a spec (resuming any that were interrupted) and write its report.",
+    discussion: """
+      Ctrl-C (SIGINT) or SIGTERM stops after the current iteration with a checkpoint; run the same command again to resume. \
+      A second Ctrl-C exits at once. Exit status: 0 done, 1 a run failed, 2 the spec or command line is wrong, 130 interrupted.
+      """)
+
+  @OptionGroup var options: SpecOptions
+
+  @Option(help: "Runs trained at the same time, each in its own process.")
+  var jobs = 1
+
+  @Option(help: "Threads per training process (default: all CPUs with --jobs 1, else 1).")
+  var threads: Int?
+
+  @Flag(help: "List the runs with their parameter counts and estimated times; train nothing.")
+  var dryRun = false
+
+  @Option(name: .customLong("only"), help: "Train only the runs with this identifier or matching this glob, e.g. 'idensenet-*' (repeatable).")
+  var only: [String] = []
+
+  @Option(help: "Progress display: auto, bar, lines, none.")
+  var progress: ProgressStyle = .auto
+
+  @Flag(inversion: .prefixedNo, help: "Write the report when the runs are done.")
+  var report = true
+
+  @Flag(inversion: .prefixedNo, help: "Measure and print the estimated total time first.")
+  var estimate = true
+
+  @Option(help: ArgumentHelp("The lipflow executable workers run (default: this one).", visibility: .hidden))
+  var workerExecutable: String?
+
+  func validate() throws {
+    guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+  }
+
+  var threadCount: Int { threads ?? (jobs == 1 ? ProcessInfo.processInfo.activeProcessorCount : 1) }
+
+  func run() throws {
+    let plan = try options.plan()
+    let selection = try RunSelection(plan: plan, patterns: only)
+    let directory = options.runsDirectory(of: plan)
+    let states = selection.runs.map { RunDirectoryState.inspect($0, directory: directory + "/" + $0.identifier) }
+    if dryRun {
+      try printPlan(plan, runs: selection.runs, states: states, directory: directory)
+      return
+    }
+    let refusals = zip(selection.runs, states).compactMap { $1.refusal(directory: directory + "/" + $0.identifier) }
+    guard refusals.isEmpty else { throw CommandFailure.configurationChanged(refusals) }
+    var outcomes: [String: RunOutcome] = [:]
+    for (run, state) in zip(selection.runs, states) {
+      if case .unreadable(let reason) = state {
+        printError("error: \(run.identifier): \(reason); the run is skipped")
+        outcomes[run.identifier] = .error(reason)
+      }
+    }
+    let pending = zip(selection.runs, states).filter { $1.isPending }.map(\.0)
+    Interruption.install(secondSignal: .exits)
+    try RunsDirectory.preflight(directory, needed: pending.reduce(0) { $0 + RunsDirectory.bytesNeeded(by: $1) })
+    if estimate && !pending.isEmpty { printEstimate(pending, directory: directory) }
+    say("run: \(pending.count) of \(selection.runs.count) runs to train under \(directory) (\(jobs) job\(jobs == 1 ? "" : "s"), \(threadCount) thread\(threadCount == 1 ? "" : "s") each)")
+    outcomes.merge(try train(pending, plan: plan, directory: directory)) { $1 }
+    try writeReport(plan, selection: selection, directory: directory)
+    try conclude(outcomes, pending: pending, selection: selection)
+  }
+
+  /// Trains `pending` in this process or in workers.
+  func train(_ pending: [RunSpec], plan: ExperimentPlan, directory: String) throws -> [String: RunOutcome] {
+    let provenance = (commit: Provenance.commit(), host: Provenance.host)
+    let orders = pending.map { run in
+      RunOrder(
+        run: run, directory: directory + "/" + run.identifier, specFile: plan.specPath, experiment: plan.name, profile: plan.profile,
+        overrides: plan.overrides.map(\.description), commit: provenance.commit, host: provenance.host)
+    }
+    if jobs > 1 && pending.count > 1 {
+      let executable = URL(fileURLWithPath: workerExecutable ?? "/proc/self/exe").resolvingSymlinksInPath()
+      return try WorkerLauncher(executable: executable, jobs: jobs, threads: threadCount, progress: progress).train(orders)
+    }
+    var outcomes: [String: RunOutcome] = [:]
+    for (index, (run, order)) in zip(pending, orders).enumerated() where !Interruption.isRequested {
+      let trainer = RunTrainer(
+        run: run, directory: order.directory, specFile: order.specFile, experiment: order.experiment, profile: order.profile,
+        overrides: order.overrides, commit: order.commit, host: order.host, threads: threadCount, figures: .draw)
+      outcomes[run.identifier] = RunOutcome.train(
+        run, with: trainer, position: "\(index + 1)/\(pending.count)", progress: progress, shouldStop: { Interruption.isRequested })
+    }
+    return outcomes
+  }
+
+  /// Writes the report unless told not to or only part of the plan was selected (and says so).
+  func writeReport(_ plan: ExperimentPlan, selection: RunSelection, directory: String) throws {
+    guard report else { return }
+    guard !selection.isPartial else {
+      say("report: not written (--only selects part of the plan); write it with: lipflow report \(options.commandLine)")
+      return
+    }
+    let written = try TableReport(plan: plan, runsDirectory: directory).write(to: options.resultsDir)
+    say("report: wrote \(written.markdown) and \(written.csv)")
+  }
+
+  /// Throws the failure the outcomes amount to, if any.
+  func conclude(_ outcomes: [String: RunOutcome], pending: [RunSpec], selection: RunSelection) throws {
+    let busy = outcomes.filter { if case .busy = $0.value { return true } else { return false } }.keys.sorted()
+    if !busy.isEmpty { say("run: \(busy.count) run\(busy.count == 1 ? "" : "s") skipped, owned by another process: \(busy.joined(separator: ", "))") }
+    let unfinished = pending.filter { outcomes[$0.identifier] == nil || outcomes[$0.identifier] == .interrupted }
+    if Interruption.isRequested && !unfinished.isEmpty { throw CommandFailure.interrupted }
+    let failed = outcomes.filter { outcome in
+      switch outcome.value {
+      case .failed, .error: return true
+      default: return false
+      }
+    }.keys.sorted()
+    if !failed.isEmpty { throw CommandFailure.runsFailed(failed) }
+    let notRun = outcomes.filter { if case .notRun = $0.value { return true } else { return false } }.keys.sorted()
+    if selection.isPartial && !notRun.isEmpty { throw CommandFailure.runsNotRun(notRun) }
+  }
+
+  /// The `--dry-run` listing.
+  func printPlan(_ plan: ExperimentPlan, runs: [RunSpec], states: [RunDirectoryState], directory: String) throws {
+    say("\(plan.specPath): experiment '\(plan.name)', profile '\(plan.profile)', \(runs.count) runs, directory \(directory)")
+    for override in plan.overrides { say("  override \(override.description)") }
+    var timer = StepTimer(threads: threadCount)
+    var total = 0.0
+    for (run, state) in zip(runs, states) {
+      if let missing = run.data.missingData {
+        say("  \(run.identifier): will not run: \(missing)")
+        continue
+      }
+      let perIteration = timer.secondsPerIteration(of: run)
+      total += perIteration * Double(run.training.iterations)
+      var line = String(
+        format: "  %@: %d parameters, %d iterations, %.3f s/iteration, %@ [%@]", run.identifier, run.parameterCount, run.training.iterations,
+        perIteration, TableReport.duration(perIteration * Double(run.training.iterations)), RunCommand.describe(state, run: run))
+      if let match = run.budgetMatch { line += " (growth \(match.growth) matches \(match.model)'s \(match.targetParameters) parameters)" }
+      say(line)
+    }
+    say("  total: \(TableReport.duration(total)) of training at \(threadCount) thread(s), about \(TableReport.duration(total / Double(jobs))) with \(jobs) job(s)")
+  }
+
+  /// `new`, `completed`, `interrupted 300/1500`, `changed configuration`, `unreadable manifest`.
+  static func describe(_ state: RunDirectoryState, run: RunSpec) -> String {
+    switch state {
+    case .new: return "new"
+    case .completed: return "completed"
+    case .resumable(let status, let done): return "\(status.rawValue) \(done)/\(run.training.iterations)"
+    case .changed(_, _, let keyPaths): return "holds another configuration" + (keyPaths.isEmpty ? "" : " (\(keyPaths.joined(separator: ", ")))")
+    case .unreadable: return "unreadable manifest"
+    }
+  }
+
+  /// Measures one step of each distinct model and prints the expected wall time.
+  func printEstimate(_ runs: [RunSpec], directory: String) {
+    var timer = StepTimer(threads: threadCount)
+    var total = 0.0
+    for run in runs where run.data.missingData == nil {
+      let perIteration = timer.secondsPerIteration(of: run)
+      let done = (try? RunManifest.read(directory: directory + "/" + run.identifier))??.iterationsCompleted ?? 0
+      total += perIteration * Double(run.training.iterations - done)
+    }
+    say("estimate: \(TableReport.duration(total / Double(min(jobs, max(runs.count, 1))))) for \(runs.count) runs with \(jobs) job(s) at \(threadCount) thread(s) each (measured step times; evaluation adds a little)")
+  }
+}

@@ -1,0 +1,3 @@
+import LipFlowCLI
+
+LipFlowCommand.main()
