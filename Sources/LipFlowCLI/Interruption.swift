@@ -16,8 +16,15 @@ enum Interruption {
     case isIgnored
   }
 
-  /// Installs the handlers.
+  /// Installs the handlers, and unblocks both signals: a launcher (a test runner, a job
+  /// scheduler, a Python `subprocess`) may start this process with them blocked, and a blocked
+  /// signal would never reach the handler.
   static func install(secondSignal: SecondSignal) {
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGINT)
+    sigaddset(&signals, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     exitsOnSecondSignal = secondSignal == .exits ? 1 : 0
     let handler: @convention(c) (Int32) -> Void = { _ in
       if Interruption.requested != 0 && Interruption.exitsOnSecondSignal != 0 { _exit(130) }

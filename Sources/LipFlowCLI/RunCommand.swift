@@ -113,17 +113,9 @@ struct RunCommand: ParsableCommand {
   func conclude(_ outcomes: [String: RunOutcome], pending: [RunSpec], selection: RunSelection) throws {
     let busy = outcomes.filter { if case .busy = $0.value { return true } else { return false } }.keys.sorted()
     if !busy.isEmpty { say("run: \(busy.count) run\(busy.count == 1 ? "" : "s") skipped, owned by another process: \(busy.joined(separator: ", "))") }
-    let unfinished = pending.filter { outcomes[$0.identifier] == nil || outcomes[$0.identifier] == .interrupted }
-    if Interruption.isRequested && !unfinished.isEmpty { throw CommandFailure.interrupted }
-    let failed = outcomes.filter { outcome in
-      switch outcome.value {
-      case .failed, .error: return true
-      default: return false
-      }
-    }.keys.sorted()
-    if !failed.isEmpty { throw CommandFailure.runsFailed(failed) }
-    let notRun = outcomes.filter { if case .notRun = $0.value { return true } else { return false } }.keys.sorted()
-    if selection.isPartial && !notRun.isEmpty { throw CommandFailure.runsNotRun(notRun) }
+    let conclusion = RunConclusion(
+      outcomes: outcomes, pending: pending.map(\.identifier), interruptionRequested: Interruption.isRequested, isPartial: selection.isPartial)
+    if let failure = conclusion.failure { throw failure }
   }
 
   /// The `--dry-run` listing.

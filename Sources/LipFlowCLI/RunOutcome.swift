@@ -2,7 +2,7 @@ import Foundation
 import Harness
 
 /// How one run of a `run` command ended, as the summary and the exit status see it.
-enum RunOutcome: Equatable {
+public enum RunOutcome: Equatable, Sendable {
   /// Finished (now or before).
   case completed
   /// Stopped on request with a checkpoint.

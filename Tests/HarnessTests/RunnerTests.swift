@@ -22,8 +22,9 @@ struct RunnerTests {
     let first = try trainer(spec, in: resumed).train(shouldStop: { iterations += 1; return iterations == 7 })
     #expect(first == .interrupted(iteration: 7))
     iterations = 0
+    // 16 checks: after iterations 8…15, before the evaluation chunk at 15, after 16…22.
     let second = try trainer(spec, in: resumed).train(shouldStop: { iterations += 1; return iterations == 16 })
-    #expect(second == .interrupted(iteration: 23))
+    #expect(second == .interrupted(iteration: 22))
     // A kill -9 during a checkpoint write: the newest file is torn, the previous one (iteration 20) is used.
     let latest = resumed + "/checkpoint.bin"
     try contents(latest)!.prefix(64).write(to: URL(fileURLWithPath: latest))

@@ -70,8 +70,18 @@ public enum HarnessError: Error, CustomStringConvertible, Equatable {
       return String(cString: strerror(Int32(underlying.code)))
     }
     if error.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(error.code))) }
+    if error.domain == NSCocoaErrorDomain, let number = cocoaErrorNumbers[error.code] { return String(cString: strerror(number)) }
     return error.localizedDescription
   }
+
+  /// The POSIX errors that Foundation's file error codes stand for.
+  static let cocoaErrorNumbers: [Int: Int32] = [
+    CocoaError.fileNoSuchFile.rawValue: ENOENT, CocoaError.fileReadNoSuchFile.rawValue: ENOENT,
+    CocoaError.fileReadNoPermission.rawValue: EACCES, CocoaError.fileWriteNoPermission.rawValue: EACCES,
+    CocoaError.fileWriteOutOfSpace.rawValue: ENOSPC, CocoaError.fileWriteVolumeReadOnly.rawValue: EROFS,
+    CocoaError.fileWriteFileExists.rawValue: EEXIST, CocoaError.fileWriteInvalidFileName.rawValue: EINVAL,
+    CocoaError.fileReadInvalidFileName.rawValue: EINVAL, CocoaError.fileReadTooLarge.rawValue: EFBIG,
+  ]
 
   /// One line naming the file and what is wrong.
   public var description: String {
