@@ -58,6 +58,11 @@ let package = Package(
       dependencies: ["FlowCore", "Flows", "CZlib", .product(name: "Yams", package: "Yams")],
       swiftSettings: numericSettings
     ),
+    .plugin(
+      name: "BuildInfoPlugin",
+      capability: .buildTool(),
+      path: "Plugins/BuildInfoPlugin"
+    ),
     .target(
       name: "LipFlowCLI",
       dependencies: [
@@ -65,7 +70,8 @@ let package = Package(
         "Flows",
         "Harness",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
+      ],
+      plugins: ["BuildInfoPlugin"]
     ),
     .executableTarget(
       name: "lipflow",

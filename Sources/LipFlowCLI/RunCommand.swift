@@ -77,7 +77,7 @@ struct RunCommand: ParsableCommand {
 
   /// Trains `pending` in this process or in workers.
   func train(_ pending: [RunSpec], plan: ExperimentPlan, directory: String) throws -> [String: RunOutcome] {
-    let provenance = (commit: Provenance.commit(), host: Provenance.host)
+    let provenance = (commit: BuildInfo.commit, host: Provenance.host)
     let orders = pending.map { run in
       RunOrder(
         run: run, directory: directory + "/" + run.identifier, specFile: plan.specPath, experiment: plan.name, profile: plan.profile,

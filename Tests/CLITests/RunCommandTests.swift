@@ -166,3 +166,21 @@ struct RunCommandTests {
     #expect(neverStarted.failure == .interrupted)
   }
 }
+
+extension RunCommandTests {
+  @Test("Manifests record the commit the binary was built from, wherever it runs")
+  func manifestsRecordTheBinarysCommit() throws {
+    let directory = try workspace("commit")
+    #expect(lipflow(arguments(directory, ["--only", "resflow-moons"])).status == 0)
+    let manifest = try #require(try RunManifest.read(directory: directory + "/runs/tiny/default/resflow-moons"))
+    let head = Process()
+    head.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    head.arguments = ["git", "-C", repositoryRoot, "rev-parse", "HEAD"]
+    let pipe = Pipe()
+    head.standardOutput = pipe
+    try head.run()
+    let commit = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    head.waitUntilExit()
+    #expect(commit.count == 40 && manifest.commit.hasPrefix(commit), "manifest \(manifest.commit), repository HEAD \(commit)")
+  }
+}

@@ -136,7 +136,9 @@ struct ImageTrainingTests {
 
     let resumed = temporaryDirectory("image-resumed")
     var calls = 0
-    #expect(try trainer(spec, in: resumed).train(shouldStop: { calls += 1; return calls == 6 }) == .interrupted(iteration: 6))
+    // Checks after iterations 1…5, then before the evaluation at iteration 5: the stop lands
+    // inside that evaluation, which the resumed run makes again from the checkpoint before it.
+    #expect(try trainer(spec, in: resumed).train(shouldStop: { calls += 1; return calls == 6 }) == .interrupted(iteration: 5))
     guard case .completed(let evaluation) = try trainer(spec, in: resumed).train() else { Issue.record("did not complete"); return }
     #expect(evaluation.testNLL.bitPattern == expected.testNLL.bitPattern)
     #expect(evaluation == expected)

@@ -53,7 +53,8 @@ public struct RunOrder: Codable, Equatable, Sendable {
     let node = try SpecLoader.parse(resolvedYAML, file: file)
     let assignments = try self.assignments.map { try SpecOverride(parsing: $0) }
     var spec = try RunSpec(
-      identifier: run, modelName: model, datasetName: dataset, assignments: assignments, node: node, budgetTargets: [:])
+      identifier: run, modelName: model, datasetName: dataset, assignments: assignments, node: node, budgetTargets: [:],
+      sections: RunSections(axes: [], counts: ParameterCounts()))
     guard spec.resolvedYAML == resolvedYAML else {
       throw HarnessError.io(path: file, reason: "the resolved configuration does not read back to itself")
     }

@@ -206,19 +206,20 @@ public struct ModelSpec: Equatable, Sendable {
     case .exact:
       return .exactJacobian
     case .powerSeries:
-      return .powerSeries(terms: try mapping.optional("terms")?.integer(in: 1...1000) ?? 5)
+      return .powerSeries(terms: try mapping.optional("terms")?.integer(in: 1...100) ?? 5)
     case .russianRoulette:
       let distribution = try mapping.optional("distribution")?.choice(TermDistributionKind.self) ?? .geometric
       let terms: TermDistribution
       switch distribution {
       case .geometric:
-        terms = .geometric(try mapping.optional("parameter")?.number(allowed: "a probability in (0, 1)") { $0 > 0 && $0 < 1 } ?? 0.5)
+        let allowed = "a probability in [0.01, 1) (1/p is the expected number of terms)"
+        terms = .geometric(try mapping.optional("parameter")?.number(allowed: allowed) { $0 >= 0.01 && $0 < 1 } ?? 0.5)
       case .poisson:
-        terms = .poisson(try mapping.optional("parameter")?.number(allowed: "a rate > 0") { $0 > 0 } ?? 2)
+        terms = .poisson(try mapping.optional("parameter")?.number(allowed: "a rate in (0, 50] (the expected number of terms)") { $0 > 0 && $0 <= 50 } ?? 2)
       }
       return .russianRoulette(
         terms, exactTerms: try mapping.optional("exact_terms")?.integer(in: 0...100) ?? 2,
-        samples: try mapping.optional("samples")?.integer(in: 1...1000) ?? 1)
+        samples: try mapping.optional("samples")?.integer(in: 1...100) ?? 1)
     }
   }
 
@@ -261,6 +262,8 @@ public struct ModelSpec: Equatable, Sendable {
   }
 
   /// The number of trainable numbers of the model on `data` (toy: 2-D; images: the multi-scale model).
+  /// It builds (parts of) the model, so it allocates about as much as the model holds: plans
+  /// check ``parameterLowerBound(for:)`` first and refuse models above ``SpecLimits/maximumParameters``.
   /// (Image models: ``MultiscaleModel/parameterCount(height:width:channels:branch:scales:blocksPerScale:fullyConnectedBlocks:activation:)``,
   /// from small builds.)
   public func parameterCount(for data: DatasetSpec) -> Int {
@@ -308,12 +311,21 @@ extension ModelSpec {
   /// count closest to `target`; ties go to the smaller growth. The count grows monotonically with
   /// the growth, so doubling until the target is passed and then bisecting needs about 2·log₂(growth)
   /// one-block builds, none larger than twice the answer.
+  ///
+  /// A candidate whose ``parameterLowerBound(for:)`` is above twice the target is not built (it
+  /// loses to the growth below it either way), so the builds stay within a few times the target.
   public func matchingBudget(_ target: Int, data: DatasetSpec) -> (spec: ModelSpec, parameters: Int) {
+    matchingBudget(target, data: data, counts: ParameterCounts())
+  }
+
+  /// ``matchingBudget(_:data:)`` with counts remembered in `counts`.
+  func matchingBudget(_ target: Int, data: DatasetSpec, counts: ParameterCounts) -> (spec: ModelSpec, parameters: Int) {
     let step = activation.widthMultiplier
     func count(_ growth: Int) -> Int {
       var candidate = self
       candidate.growth = .fixed(growth * step)
-      return candidate.parameterCount(for: data)
+      if candidate.parameterLowerBound(for: data) > 2 * Double(target) { return Int.max / 4 }
+      return counts.count(candidate, on: data)
     }
     var high = 1
     while count(high) < target && high < 65_536 / step { high *= 2 }
@@ -326,6 +338,6 @@ extension ModelSpec {
     let best = abs(count(below) - target) <= abs(count(low) - target) ? below : low
     var resolved = self
     resolved.growth = .fixed(best * step)
-    return (resolved, count(best))
+    return (resolved, counts.count(resolved, on: data))
   }
 }

@@ -27,16 +27,19 @@ public struct RunSpec {
   public let evaluation: EvaluationSpec
   /// How the growth was chosen, when it was matched to another model's budget.
   public internal(set) var budgetMatch: BudgetMatch?
-  /// The resolved configuration as YAML (what `spec.yaml` holds).
-  public let resolvedYAML: String
+  /// The resolved configuration tree.
+  let resolvedNode: Node
 
   /// The top-level keys of a run configuration, which sweep axes may start with.
   public static let keys = ["seed", "model", "data", "training", "evaluation"]
 
-  /// Reads a run configuration tree strictly.
+  /// Reads a run configuration tree strictly; the model must have at most
+  /// ``SpecLimits/maximumParameters`` parameters and the training at most
+  /// ``SpecLimits/maximumIterations`` iterations. Sections that `sections` already read for
+  /// another point of the same row and column (those no sweep axis changes) are taken from it.
   init(
     identifier: String, modelName: String, datasetName: String, assignments: [SpecOverride], node: SpecNode,
-    budgetTargets: [String: ModelSpec]
+    budgetTargets: [String: ModelSpec], sections: RunSections
   ) throws {
     let mapping = try node.mapping(allowedKeys: RunSpec.keys)
     self.identifier = identifier
@@ -44,43 +47,65 @@ public struct RunSpec {
     self.datasetName = datasetName
     self.assignments = assignments
     seed = UInt64(try mapping.required("seed").integer(in: 0...Int.max))
-    var model = try ModelSpec(name: modelName, node: try mapping.required("model"))
-    data = try DatasetSpec(name: datasetName, node: try mapping.required("data"))
-    var training = try TrainingSpec(node: try mapping.required("training"))
-    if data.kind == .toy {
-      if training.epochs != nil {
-        throw try mapping.required("training").mapping(allowedKeys: TrainingSpec.keys).required("epochs")
-          .error("'epochs' applies only to image data; toy data is sampled fresh, give iterations")
-      }
-    } else if let epochs = training.epochs {
-      let perEpoch = max(data.kind.trainingImages / training.batchSize, 1)
-      training.iterations = max(Int((epochs * Double(perEpoch)).rounded()), 1)
+    let data = try sections.read(["data"]) { try DatasetSpec(name: datasetName, node: try mapping.required("data")) }
+    self.data = data
+    training = try sections.read(["training", "data"]) { try RunSpec.resolvedTraining(mapping, data: data) }
+    evaluation = try sections.read(["evaluation"]) { try EvaluationSpec(node: try mapping.required("evaluation")) }
+    let (model, budgetMatch) = try sections.read(["model", "data"]) {
+      try RunSpec.resolvedModel(modelName, mapping, data: data, budgetTargets: budgetTargets, counts: sections.counts)
     }
-    self.training = training
-    evaluation = try EvaluationSpec(node: try mapping.required("evaluation"))
-    var resolvedNode = node.node
+    (self.model, self.budgetMatch) = (model, budgetMatch)
+    if let budgetMatch {
+      resolvedNode = try SpecNode(node: node.node, keyPath: "", file: node.file)
+        .applying(SpecOverride(path: ["model", "growth"], value: Node(String(budgetMatch.growth)))).node
+    } else {
+      resolvedNode = node.node
+    }
+  }
+
+  /// The training block, with iterations resolved from epochs on image data.
+  static func resolvedTraining(_ mapping: SpecMapping, data: DatasetSpec) throws -> TrainingSpec {
+    var training = try TrainingSpec(node: try mapping.required("training"))
+    guard let epochs = training.epochs else { return training }
+    let epochsNode = try mapping.required("training").mapping(allowedKeys: TrainingSpec.keys).required("epochs")
+    guard data.kind != .toy else { throw epochsNode.error("'epochs' applies only to image data; toy data is sampled fresh, give iterations") }
+    let perEpoch = max(data.kind.trainingImages / training.batchSize, 1)
+    let iterations = (epochs * Double(perEpoch)).rounded()
+    guard iterations <= Double(SpecLimits.maximumIterations) else {
+      throw epochsNode.error(
+        "\(try epochsNode.string()) epochs are more than \(SpecLimits.maximumIterations) iterations at batch size \(training.batchSize) "
+          + "on \(data.name); allowed: at most \(SpecLimits.maximumIterations) iterations")
+    }
+    training.iterations = max(Int(iterations), 1)
+    return training
+  }
+
+  /// The model, its growth matched to another model's budget when asked, checked for size.
+  static func resolvedModel(
+    _ name: String, _ mapping: SpecMapping, data: DatasetSpec, budgetTargets: [String: ModelSpec], counts: ParameterCounts
+  ) throws -> (ModelSpec, BudgetMatch?) {
+    let modelNode = try mapping.required("model")
+    var model = try ModelSpec(name: name, node: modelNode)
+    var budgetMatch: BudgetMatch?
     if case .matchingBudget(let targetName) = model.growth {
-      let growthNode = try mapping.required("model").mapping(allowedKeys: ModelSpec.keys).required("growth")
+      let growthNode = try modelNode.mapping(allowedKeys: ModelSpec.keys).required("growth")
       guard let target = budgetTargets[targetName] else {
         throw growthNode.error("'\(targetName)' is not a model of this spec; models: \(budgetTargets.keys.sorted().joined(separator: ", "))")
       }
       guard target.fixedGrowth != nil || target.family != .idensenet else {
         throw growthNode.error("model '\(targetName)' has a matched growth itself; match a model with a fixed size")
       }
-      do {
-        let targetCount = target.parameterCount(for: data)
-        let (matched, count) = model.matchingBudget(targetCount, data: data)
-        model = matched
-        budgetMatch = BudgetMatch(model: targetName, targetParameters: targetCount, parameters: count, growth: matched.fixedGrowth ?? 0)
-        resolvedNode = try SpecNode(node: resolvedNode, keyPath: "", file: node.file)
-          .applying(SpecOverride(path: ["model", "growth"], value: Node(String(matched.fixedGrowth ?? 0)))).node
-      }
-    } else {
-      budgetMatch = nil
+      let targetCount = try target.checkedParameterCount(for: data, at: growthNode, counts: counts)
+      let (matched, count) = model.matchingBudget(targetCount, data: data, counts: counts)
+      model = matched
+      budgetMatch = BudgetMatch(model: targetName, targetParameters: targetCount, parameters: count, growth: matched.fixedGrowth ?? 0)
     }
-    self.model = model
-    resolvedYAML = (try? Yams.serialize(node: resolvedNode)) ?? ""
+    _ = try model.checkedParameterCount(for: data, at: modelNode, counts: counts)
+    return (model, budgetMatch)
   }
+
+  /// The resolved configuration as YAML (what `spec.yaml` holds), serialized when asked for.
+  public var resolvedYAML: String { (try? Yams.serialize(node: resolvedNode)) ?? "" }
 
   /// The parameter count of the model on this run's data.
   public var parameterCount: Int { model.parameterCount(for: data) }
@@ -101,4 +126,31 @@ public struct BudgetMatch: Sendable, Equatable, Codable {
   public let parameters: Int
   /// The chosen growth.
   public let growth: Int
+}
+
+/// What the runs of one row and column share: the sections of their configuration that no sweep
+/// axis changes are read once, for the first point, and reused for the others.
+final class RunSections {
+  /// The top-level run keys some sweep axis starts with.
+  let swept: Set<String>
+  /// Parameter counts shared by the whole plan.
+  let counts: ParameterCounts
+  private var read: [String: Any] = [:]
+
+  /// Sections for a row and column, given the sweep's axes.
+  init(axes: [SweepAxis], counts: ParameterCounts) {
+    swept = Set(axes.compactMap(\.path.first))
+    self.counts = counts
+  }
+
+  /// The value `reading` gives from the sections `keys`: read once when no axis changes any of
+  /// them, else read for every point.
+  func read<Value>(_ keys: [String], _ reading: () throws -> Value) throws -> Value {
+    guard swept.isDisjoint(with: keys) else { return try reading() }
+    let name = keys.joined(separator: "+")
+    if let known = read[name] as? Value { return known }
+    let value = try reading()
+    read[name] = value
+    return value
+  }
 }

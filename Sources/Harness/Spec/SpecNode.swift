@@ -21,6 +21,8 @@ public struct SpecNode {
   public var column: Int { (node.mark?.column ?? 0) }
 
   /// An error located at this node.
+  /// (A node from the command line has a negative line, which the plan turns into the
+  /// command-line form: ``CommandLineMark``.)
   public func error(_ message: String) -> SpecError {
     SpecError(file: file, line: line, column: column, keyPath: keyPath, message: message)
   }
@@ -67,28 +69,35 @@ public struct SpecNode {
 
   /// An integer in `range`.
   public func integer(in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
-    guard case .scalar(let scalar) = node, let value = Int(scalar.string) else {
-      throw error("expected an integer, found \(description)")
-    }
+    let scalar = try plainScalar(expected: "an integer")
+    guard let value = Int(scalar.string) else { throw error("expected an integer, found \(description)") }
     guard range.contains(value) else { throw error("\(value) is out of range; allowed: \(SpecNode.describe(range))") }
     return value
   }
 
   /// A number satisfying `condition`, described by `allowed` (for example "in (0, 1)").
   public func number(allowed: String = "any number", where condition: (Double) -> Bool = { _ in true }) throws -> Double {
-    guard case .scalar(let scalar) = node, let value = Double(scalar.string), value.isFinite else {
-      throw error("expected a number, found \(description)")
-    }
+    let scalar = try plainScalar(expected: "a number")
+    guard let value = Double(scalar.string), value.isFinite else { throw error("expected a number, found \(description)") }
     guard condition(value) else { throw error("\(scalar.string) is out of range; allowed: \(allowed)") }
     return value
   }
 
   /// A boolean (`true` / `false`).
   public func boolean() throws -> Bool {
-    guard case .scalar(let scalar) = node, let value = Bool(scalar.string.lowercased()) else {
-      throw error("expected true or false, found \(description)")
-    }
+    let scalar = try plainScalar(expected: "true or false")
+    guard let value = Bool(scalar.string.lowercased()) else { throw error("expected true or false, found \(description)") }
     return value
+  }
+
+  /// The scalar of a node that must be written plain: a quoted (`"0.9"`, `'30'`) or block scalar
+  /// is a string, not a number or a boolean, whatever its text.
+  func plainScalar(expected: String) throws -> Node.Scalar {
+    guard case .scalar(let scalar) = node else { throw error("expected \(expected), found \(kind)") }
+    guard scalar.style == .any || scalar.style == .plain else {
+      throw error("expected \(expected), found the string '\(PathComponent.printable(scalar.string))' (quoted)")
+    }
+    return scalar
   }
 
   /// One of the raw values of `type`.
@@ -167,19 +176,32 @@ public struct SpecMapping {
 /// Parses spec text into a ``SpecNode`` tree.
 public enum SpecLoader {
   /// Parses YAML text; syntax errors and duplicate keys become ``SpecError``s with their location.
+  /// Text beyond ``SpecLimits/maximumSourceBytes`` and trees beyond ``SpecLimits/maximumNodes``
+  /// (aliases expanded) are refused.
   public static func parse(_ text: String, file: String = "<string>") throws -> SpecNode {
+    guard text.utf8.count <= SpecLimits.maximumSourceBytes else {
+      throw SpecError(
+        file: file, line: 1, column: 1, keyPath: "",
+        message: "the spec is \(text.utf8.count) bytes long; allowed: at most \(SpecLimits.maximumSourceBytes) bytes")
+    }
+    let root: SpecNode
     do {
       guard let node = try Yams.compose(yaml: text) else {
         throw SpecError(file: file, line: 1, column: 1, keyPath: "", message: "the spec is empty")
       }
-      return SpecNode(node: node, keyPath: "", file: file)
+      root = SpecNode(node: node, keyPath: "", file: file)
     } catch let error as YamlError {
       throw locate(error, file: file)
     }
+    try checkNodeCount(root)
+    return root
   }
 
   /// Reads and parses a spec file.
   public static func load(path: String) throws -> SpecNode {
+    if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > SpecLimits.maximumSourceBytes {
+      throw SpecError(file: path, line: 1, column: 1, keyPath: "", message: "the spec is \(size) bytes long; allowed: at most \(SpecLimits.maximumSourceBytes) bytes")
+    }
     guard let data = FileManager.default.contents(atPath: path) else {
       throw SpecError(file: path, line: 0, column: 0, keyPath: "", message: "cannot read the file (missing or unreadable)")
     }

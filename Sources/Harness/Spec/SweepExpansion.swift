@@ -43,8 +43,9 @@ public enum SweepExpansion {
     }
   }
 
-  /// Keeps letters, digits and `.=_`; everything else becomes `_` (safe in file names).
+  /// Keeps letters, digits and `.=_+-`; everything else becomes `_` (safe in file names). Signs
+  /// are kept so that `1.0e-3` and `1.0e+3` stay apart; plans still refuse two runs with one name.
   static func slug(_ text: String) -> String {
-    String(text.map { $0.isLetter || $0.isNumber || ".=_".contains($0) ? $0 : "_" })
+    String(text.map { $0.isLetter || $0.isNumber || ".=_+-".contains($0) ? $0 : "_" })
   }
 }
