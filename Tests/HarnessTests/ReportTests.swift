@@ -266,3 +266,67 @@ struct ReportTests {
     #expect(csv.split(separator: "\n").count == count + 1)
   }
 }
+
+@Suite("Report file operations")
+struct ReportFileOperationsTests {
+  let manager = FileManager.default
+
+  func failure(_ body: () throws(HarnessError) -> Void) -> String? {
+    do {
+      try body()
+      return nil
+    } catch {
+      return "\(error)"
+    }
+  }
+
+  @Test("Copying onto an existing file, moving a missing file and making a folder below a file fail with the path and the system's reason")
+  func failuresNameThePathAndTheReason() throws {
+    let directory = temporaryDirectory("file-operations")
+    try Data("a".utf8).write(to: URL(fileURLWithPath: directory + "/a"))
+    try Data("b".utf8).write(to: URL(fileURLWithPath: directory + "/b"))
+    #expect(failure { () throws(HarnessError) in try FileOperations.copy(directory + "/a", to: directory + "/b") } == directory + "/b: File exists")
+    #expect(failure { () throws(HarnessError) in try FileOperations.move(directory + "/missing", to: directory + "/c") } == directory + "/missing: No such file or directory")
+    #expect(failure { () throws(HarnessError) in try FileOperations.createDirectory(directory + "/a/sub") } == directory + "/a: exists and is not a folder")
+    #expect(try String(contentsOfFile: directory + "/b", encoding: .utf8) == "b")
+  }
+
+  @Test("A Foundation error becomes the text of its POSIX error")
+  func foundationErrorsBecomeOneLine() throws {
+    let directory = temporaryDirectory("file-operations-foundation")
+    try Data("a".utf8).write(to: URL(fileURLWithPath: directory + "/a"))
+    #expect(throws: (any Error).self) { try manager.copyItem(atPath: directory + "/a", toPath: directory + "/a") }
+    do {
+      try manager.copyItem(atPath: directory + "/a", toPath: directory + "/a")
+    } catch {
+      #expect(FileOperations.reason(for: error) == "File exists")
+    }
+    #expect(FileOperations.reason(for: CocoaError(.fileWriteOutOfSpace)) == "No space left on device")
+  }
+
+  @Test("Copying and removing a folder copies its files and links, and removing a link leaves its target")
+  func foldersAreCopiedAndRemovedWhole() throws {
+    let directory = temporaryDirectory("file-operations-folders")
+    try manager.createDirectory(atPath: directory + "/source/inner", withIntermediateDirectories: true)
+    try Data("x".utf8).write(to: URL(fileURLWithPath: directory + "/source/inner/file"))
+    try Data("kept".utf8).write(to: URL(fileURLWithPath: directory + "/target-of-link"))
+    try manager.createSymbolicLink(atPath: directory + "/source/link", withDestinationPath: directory + "/target-of-link")
+    try FileOperations.copy(directory + "/source", to: directory + "/copy")
+    #expect(listing(directory + "/copy") == ["inner", "inner/file", "link"])
+    #expect(try manager.destinationOfSymbolicLink(atPath: directory + "/copy/link") == directory + "/target-of-link")
+    try FileOperations.remove(directory + "/copy")
+    try FileOperations.remove(directory + "/source")
+    #expect(listing(directory) == ["target-of-link"])
+  }
+
+  @Test("Markdown and CSV files of the same name that the report did not write are not overwritten")
+  func foreignTablesAreKept() throws {
+    let plan = try ExperimentPlan.parse(smallSpec.replacingOccurrences(of: "name: small", with: "name: README"))
+    let results = temporaryDirectory("foreign-tables")
+    try Data("# Our results\n".utf8).write(to: URL(fileURLWithPath: results + "/README.md"))
+    #expect(throws: HarnessError.io(path: results + "/README.md", reason: "not replaced: it was not written by lipflow report; move it away or use another --results-dir")) {
+      try TableReport(plan: plan, runsRoot: temporaryDirectory("foreign-tables-runs"), resultsDirectory: results).write()
+    }
+    #expect(listing(results) == ["README.md"])
+  }
+}
