@@ -1,0 +1,43 @@
+/// One cell of a report: a model (at a sweep point) on a dataset.
+public struct ReportCell: Sendable {
+  /// The run.
+  public var run: String
+  /// Its status (nil when the run directory does not exist yet).
+  public var status: RunStatus?
+  /// The final evaluation, when completed.
+  public var evaluation: RunEvaluation?
+  /// The manifest, when present.
+  public var manifest: RunManifest?
+  /// The paper's value.
+  public var reference: Double?
+  /// Why the run's numbers are not reported (another configuration, an unreadable file), if so.
+  public var problem: ReportCellProblem? = nil
+
+  /// Whether the run's own files are shown and copied: it has a manifest and no problem.
+  public var isReported: Bool { manifest != nil && problem == nil }
+}
+
+/// Why a cell does not show its run's numbers.
+public enum ReportCellProblem: Sendable, Equatable {
+  /// The run directory holds a run of another configuration: its manifest's spec hash is not
+  /// the hash of the resolved spec being reported.
+  case stale(recordedHash: String, currentHash: String)
+  /// A file of the run could not be read (`unreadable manifest (…)`).
+  case unreadable(String)
+
+  /// The cell's text.
+  public var text: String {
+    switch self {
+    case .stale(let recorded, let current): return "stale: trained with another configuration (spec hash \(recorded), now \(current))"
+    case .unreadable(let reason): return "error: \(reason)"
+    }
+  }
+
+  /// The status in the CSV and the runs table.
+  public var status: String {
+    switch self {
+    case .stale: return "stale"
+    case .unreadable: return "error"
+    }
+  }
+}

@@ -1,0 +1,332 @@
+import Foundation
+import Harness
+import Testing
+
+@Suite("Report")
+struct ReportTests {
+  let manager = FileManager.default
+
+  func plan(_ text: String = smallSpec, overrides: [String] = []) throws -> ExperimentPlan {
+    try ExperimentPlan.parse(text, file: "small.yaml", overrides: overrides.map { try SpecOverride(parsing: $0) })
+  }
+
+  /// Runs of `plan` written as completed under a fresh runs directory, which is returned.
+  func completedRuns(of plan: ExperimentPlan, name: String) throws -> String {
+    let runs = temporaryDirectory(name)
+    for (index, run) in plan.runs.enumerated() { try FakeRun.write(run, under: runs, testNLL: 2.5 + Double(index) / 8) }
+    return runs
+  }
+
+  func text(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
+
+  // MARK: Data loss
+
+  @Test("An experiment named '..' or '.' is refused and nothing around the results directory is deleted or written", arguments: ["..", "."])
+  func targetsOutsideTheResultsDirectoryAreRefused(name: String) throws {
+    let plan = try plan(smallSpec.replacingOccurrences(of: "experiment: {name: small}", with: "experiment: {name: '\(name)'}"))
+    let runs = try completedRuns(of: plan, name: "dotdot-runs")
+    let work = temporaryDirectory("dotdot-work")
+    let results = work + "/results"
+    try manager.createDirectory(atPath: results + "/kept", withIntermediateDirectories: true)
+    try Data("precious".utf8).write(to: URL(fileURLWithPath: work + "/precious.txt"))
+    let before = listing(work)
+    #expect(throws: HarnessError.self) { try TableReport(plan: plan, runsDirectory: runs).write(to: results) }
+    #expect(listing(work) == before)
+    #expect(try text(work + "/precious.txt") == "precious")
+  }
+
+  @Test("A results folder holding a file the report did not write is neither replaced nor written into, and the error names it")
+  func foreignFilesAreKept() throws {
+    let plan = try plan()
+    let runs = try completedRuns(of: plan, name: "foreign-runs")
+    for foreign in ["notes.txt", "resflow-moons/notes.txt"] {
+      let results = temporaryDirectory("foreign-results")
+      try manager.createDirectory(atPath: results + "/small/resflow-moons", withIntermediateDirectories: true)
+      try Data("mine".utf8).write(to: URL(fileURLWithPath: results + "/small/resolved-spec.yaml"))
+      try Data("mine".utf8).write(to: URL(fileURLWithPath: results + "/small/" + foreign))
+      let before = listing(results)
+      do {
+        _ = try TableReport(plan: plan, runsDirectory: runs).write(to: results)
+        Issue.record("a folder holding \(foreign) was replaced")
+      } catch let error as HarnessError {
+        #expect("\(error)".hasPrefix(results + "/small: "))
+        #expect("\(error)".contains(foreign))
+        #expect(!"\(error)".contains("\n"))
+      }
+      #expect(listing(results) == before)
+      #expect(try text(results + "/small/" + foreign) == "mine")
+    }
+  }
+
+  @Test("A folder written by an earlier version (resolved spec and copied run files only) is replaced, and marked as the report's own")
+  func earlierReportFoldersAreReplaced() throws {
+    let plan = try plan()
+    let runs = try completedRuns(of: plan, name: "legacy-runs")
+    let results = temporaryDirectory("legacy-results")
+    try manager.createDirectory(atPath: results + "/small/old-run", withIntermediateDirectories: true)
+    for file in ["resolved-spec.yaml", "old-run/manifest.json", "old-run/spec.yaml", "old-run/eval.json", "old-run/density.png"] {
+      try Data("old".utf8).write(to: URL(fileURLWithPath: results + "/small/" + file))
+    }
+    _ = try TableReport(plan: plan, runsDirectory: runs).write(to: results)
+    #expect(!manager.fileExists(atPath: results + "/small/old-run"))
+    #expect(manager.fileExists(atPath: results + "/small/resflow-moons/eval.json"))
+    #expect(manager.fileExists(atPath: results + "/small/.lipflow-report"))
+    // The folder it wrote itself is replaced again.
+    _ = try TableReport(plan: plan, runsDirectory: runs).write(to: results)
+    #expect(listing(results).filter { $0.hasPrefix(".") }.isEmpty)
+  }
+
+  @Test("A leftover staging folder of a crashed report is removed when it is recognisably the report's, and kept otherwise")
+  func leftoverStagingFoldersAreCleanedWhenTheirs() throws {
+    let plan = try plan()
+    let runs = try completedRuns(of: plan, name: "leftover-runs")
+    let results = temporaryDirectory("leftover-results")
+    let ours = results + "/.small.staging-2147483646"
+    let theirs = results + "/.small.staging-2147483645"
+    try manager.createDirectory(atPath: ours + "/resflow-moons", withIntermediateDirectories: true)
+    try Data("{}".utf8).write(to: URL(fileURLWithPath: ours + "/resflow-moons/manifest.json"))
+    try manager.createDirectory(atPath: theirs, withIntermediateDirectories: true)
+    try Data("mine".utf8).write(to: URL(fileURLWithPath: theirs + "/thesis.tex"))
+    _ = try TableReport(plan: plan, runsDirectory: runs).write(to: results)
+    #expect(!manager.fileExists(atPath: ours))
+    #expect(try text(theirs + "/thesis.tex") == "mine")
+  }
+
+  @Test("A report that fails while copying leaves no staging folder behind and says which path failed and why, in one line")
+  func failuresLeaveNoStagingFolder() throws {
+    let plan = try plan()
+    let runs = try completedRuns(of: plan, name: "long-runs")
+    // A results directory so deep that the staging folder and a run folder in it can be made,
+    // but not the files in that run folder (PATH_MAX is 4096 bytes with the terminating zero).
+    let stagingName = "/.small.staging-\(getpid())"
+    let results = try directory(under: temporaryDirectory("long-results"), ofLength: 4075 - stagingName.count)
+    do {
+      _ = try TableReport(plan: plan, runsDirectory: runs).write(to: results)
+      Issue.record("a path longer than PATH_MAX was written")
+    } catch let error as HarnessError {
+      #expect("\(error)".hasSuffix(": File name too long"))
+      #expect(!"\(error)".contains("\n"))
+    } catch {
+      Issue.record("not a HarnessError: \(error)")
+    }
+    #expect((try manager.contentsOfDirectory(atPath: results)).isEmpty)
+  }
+
+  // MARK: Wrong numbers
+
+  @Test("A run trained with another configuration is shown as stale, without its number, in the table, the runs and the CSV")
+  func staleRunsAreFlagged() throws {
+    let plan = try plan()
+    let runs = try completedRuns(of: plan, name: "stale-runs")
+    let stale = try #require(plan.runs.first { $0.identifier == "resflow-moons" })
+    try FakeRun.write(stale, under: runs, testNLL: 9.875, specHash: "00000000deadbeef")
+    let results = temporaryDirectory("stale-results")
+    let written = try TableReport(plan: plan, runsDirectory: runs).write(to: results)
+    let markdown = try text(written.markdown)
+    let now = Provenance.hash(stale.resolvedYAML)
+    #expect(markdown.contains("| resflow | stale: trained with another configuration (spec hash 00000000deadbeef, now \(now)) (paper 2.60) |"))
+    #expect(!markdown.contains("9.875"))
+    #expect(markdown.contains("| resflow-moons | stale |"))
+    #expect(markdown.contains("| **2.625** ± "), "the other runs are reported as before")
+    let records = CSVReader.records(try text(written.csv))
+    let row = try #require(records.first { $0.last == "resflow-moons" })
+    #expect(row[3] == "stale" && row[4].isEmpty && row[8].isEmpty)
+  }
+
+  // MARK: Corrupt files
+
+  @Test("An unreadable manifest or evaluation fails its own cell and the report is still written")
+  func unreadableFilesFailTheirCell() throws {
+    let plan = try plan()
+    let runs = try completedRuns(of: plan, name: "corrupt-runs")
+    try Data("{\"run\": tru".utf8).write(to: URL(fileURLWithPath: runs + "/resflow-moons/manifest.json"))
+    try Data("not json".utf8).write(to: URL(fileURLWithPath: runs + "/idensenet-moons/eval.json"))
+    let results = temporaryDirectory("corrupt-results")
+    let written = try TableReport(plan: plan, runsDirectory: runs).write(to: results)
+    let markdown = try text(written.markdown)
+    let rows = markdown.split(separator: "\n").map(String.init)
+    let resflow = try #require(rows.first { $0.hasPrefix("| resflow |") })
+    let idensenet = try #require(rows.first { $0.hasPrefix("| idensenet |") })
+    #expect(markdownCells(resflow)[1].hasPrefix("error: unreadable manifest ("))
+    #expect(markdownCells(idensenet)[1].hasPrefix("error: unreadable evaluation ("))
+    #expect(markdownCells(resflow)[2].hasPrefix("**"), "the other cells keep their numbers")
+    #expect(markdownCells(resflow).count == 3 && markdownCells(idensenet).count == 3)
+    let records = CSVReader.records(try text(written.csv))
+    #expect(records.first { $0.last == "resflow-moons" }?[3] == "error")
+  }
+
+  // MARK: Escaping
+
+  @Test("Labels with pipes, backslashes and line breaks stay in their Markdown cell, and CSV fields with commas and quotes stay in their column")
+  func separatorsStayInTheirCells() throws {
+    var text = smallSpec.replacingOccurrences(of: "resflow: {family: resflow,", with: "resflow: {label: \"a|b \\\\| c\\nd *e* _f_\", family: resflow,")
+    text = text.replacingOccurrences(of: "moons: {kind: toy,", with: "moons: {label: \"x|y\", kind: toy,")
+    text += "\nprofiles: {'fast,\"x\"': {training.iterations: 5}}\n"
+    let plan = try plan(text)
+    let runs = try completedRuns(of: plan, name: "escape-runs")
+    try FakeRun.write(try #require(plan.runs.last), under: runs, status: "failed", error: "bad | thing\nsecond line")
+    let results = temporaryDirectory("escape-results")
+    let written = try TableReport(plan: plan, runsDirectory: runs).write(to: results)
+    let lines = try self.text(written.markdown).split(separator: "\n").map(String.init)
+    let header = try #require(lines.first { $0.hasPrefix("| Model |") })
+    #expect(markdownCells(header) == ["Model", "x\\|y", "mnist"])
+    let table = lines.drop { !$0.hasPrefix("| Model |") }.prefix { $0.hasPrefix("|") }
+    #expect(table.count == 5)
+    for row in table { #expect(markdownCells(row).count == 3, "\(row)") }
+    let row = try #require(table.first { $0.contains("a\\|b") })
+    #expect(markdownCells(row)[0] == "a\\|b \\\\\\| c d \\*e\\* \\_f\\_")
+    let failed = try #require(table.first { $0.hasPrefix("| idensenet |") })
+    #expect(markdownCells(failed)[2].hasPrefix("failed: bad \\| thing second line"))
+    let records = CSVReader.records(try self.text(written.csv))
+    #expect(records.count == 5)
+    for record in records { #expect(record.count == records[0].count, "\(record)") }
+    #expect(records.dropFirst().allSatisfy { $0[10] == "fast,\"x\"" })
+  }
+
+  // MARK: Generated by
+
+  @Test("The Generated line is a command that reads the same runs, with --set, --runs-dir and --results-dir, and a run command reproduces them")
+  func generatedLineReadsTheSameRuns() throws {
+    let specPath = temporaryDirectory("generated-spec") + "/my spec.yaml"
+    try Data(smallSpec.utf8).write(to: URL(fileURLWithPath: specPath))
+    let sets = ["training.iterations=31", "experiment.description=it's \"quoted\"", "models.resflow.hidden=[8, 8]"]
+    let plan = try ExperimentPlan.load(path: specPath, overrides: sets.map { try SpecOverride(parsing: $0) })
+    let root = temporaryDirectory("generated-runs")
+    let runs = root + "/" + plan.runGroup
+    for run in plan.runs { try FakeRun.write(run, under: runs) }
+    let results = temporaryDirectory("generated-results")
+    let markdown = try text(try TableReport(plan: plan, runsDirectory: runs).write(to: results).markdown)
+    for (prefix, command) in [("Generated by `", "report"), ("Reproduce with: `", "run")] {
+      let line = try #require(markdown.split(separator: "\n").first { $0.hasPrefix(prefix) }, "no line starting \(prefix)")
+      let quoted = line.dropFirst(prefix.count).prefix { $0 != "`" }
+      let words = try shellWords(String(quoted))
+      #expect(Array(words.prefix(3)) == ["lipflow", command, specPath])
+      var options: [String: [String]] = [:]
+      var index = 3
+      while index + 1 < words.count {
+        options[words[index], default: []].append(words[index + 1])
+        index += 2
+      }
+      #expect(options["--profile"] == nil, "the spec has no profiles")
+      #expect(options["--runs-dir"] == [root])
+      #expect(options["--results-dir"] == [results])
+      let again = try ExperimentPlan.load(path: specPath, profile: options["--profile"]?.first, overrides: (options["--set"] ?? []).map { try SpecOverride(parsing: $0) })
+      #expect(again.runGroup == plan.runGroup)
+      #expect(again.runs.map(\.resolvedYAML) == plan.runs.map(\.resolvedYAML))
+    }
+  }
+
+  @Test("With the default directories, no profiles and no --set, the commands name only the spec")
+  func generatedLineWithDefaults() throws {
+    let plan = try plan()
+    let markdown = TableReport(plan: plan, runsDirectory: "runs/" + plan.runGroup).markdown(cells: [:])
+    #expect(markdown.contains("\nGenerated by `lipflow report small.yaml` from the run directories under `runs/small/default`.\n"))
+    #expect(markdown.contains("\nReproduce with: `lipflow run small.yaml`.\n"))
+  }
+
+  // MARK: The committed table
+
+  @Test("The committed Table 1 is regenerated from its own run files with the same numbers and lines")
+  func committedTableIsRegenerated() throws {
+    let plan = try ExperimentPlan.load(path: repositoryRoot + "/experiments/table1.yaml", profile: "quick")
+    let root = temporaryDirectory("committed-runs")
+    let runs = root + "/" + plan.runGroup
+    try manager.createDirectory(atPath: root + "/table1", withIntermediateDirectories: true)
+    try manager.copyItem(atPath: repositoryRoot + "/results/table1", toPath: runs)
+    let results = temporaryDirectory("committed-results")
+    let written = try TableReport(plan: plan, runsDirectory: runs).write(to: results)
+    let committed = try text(repositoryRoot + "/results/table1.md").split(separator: "\n", omittingEmptySubsequences: false)
+    let regenerated = try text(written.markdown).split(separator: "\n", omittingEmptySubsequences: false)
+    let isCommandLine = { (line: Substring) in line.hasPrefix("Generated by") || line.hasPrefix("Reproduce with") }
+    #expect(committed.filter { !isCommandLine($0) } == regenerated.filter { !isCommandLine($0) })
+    #expect(try text(written.csv) == text(repositoryRoot + "/results/table1.csv"))
+  }
+
+  // MARK: Speed
+
+  @Test("A report of many runs has one row per sweep point, in plan order (prints its time)")
+  func manyRunsAreReportedInOrder() throws {
+    let count = Int(ProcessInfo.processInfo.environment["LIPFLOW_REPORT_RUNS"] ?? "") ?? 2000
+    var text = smallSpec.replacingOccurrences(of: "columns: [moons, mnist]", with: "columns: [moons]")
+    text = text.replacingOccurrences(of: "rows: [resflow, idensenet]", with: "rows: [resflow]")
+    text += "\nsweep: {seed: [" + (0..<count).map(String.init).joined(separator: ", ") + "]}\n"
+    let planStart = Date()
+    let plan = try plan(text)
+    let planSeconds = Date().timeIntervalSince(planStart)
+    let report = TableReport(plan: plan, runsDirectory: temporaryDirectory("many-runs"))
+    let start = Date()
+    let cells = report.cells()
+    let markdown = report.markdown(cells: cells)
+    let csv = report.csv(cells: cells)
+    let seconds = Date().timeIntervalSince(start)
+    print(String(format: "report of %d runs: %.2f s (plan construction %.2f s)", plan.runs.count, seconds, planSeconds))
+    let rows = markdown.split(separator: "\n").filter { $0.hasPrefix("| resflow [seed=") }
+    #expect(rows.count == count)
+    #expect(rows.first?.hasPrefix("| resflow [seed=0] |") == true && rows.last?.hasPrefix("| resflow [seed=\(count - 1)] |") == true)
+    #expect(csv.split(separator: "\n").count == count + 1)
+  }
+}
+
+@Suite("Report file operations")
+struct ReportFileOperationsTests {
+  let manager = FileManager.default
+
+  func failure(_ body: () throws(HarnessError) -> Void) -> String? {
+    do {
+      try body()
+      return nil
+    } catch {
+      return "\(error)"
+    }
+  }
+
+  @Test("Copying onto an existing file, moving a missing file and making a folder below a file fail with the path and the system's reason")
+  func failuresNameThePathAndTheReason() throws {
+    let directory = temporaryDirectory("file-operations")
+    try Data("a".utf8).write(to: URL(fileURLWithPath: directory + "/a"))
+    try Data("b".utf8).write(to: URL(fileURLWithPath: directory + "/b"))
+    #expect(failure { () throws(HarnessError) in try FileOperations.copy(directory + "/a", to: directory + "/b") } == directory + "/b: File exists")
+    #expect(failure { () throws(HarnessError) in try FileOperations.move(directory + "/missing", to: directory + "/c") } == directory + "/missing: No such file or directory")
+    #expect(failure { () throws(HarnessError) in try FileOperations.createDirectory(directory + "/a/sub") } == directory + "/a: exists and is not a folder")
+    #expect(try String(contentsOfFile: directory + "/b", encoding: .utf8) == "b")
+  }
+
+  @Test("A Foundation error becomes the text of its POSIX error")
+  func foundationErrorsBecomeOneLine() throws {
+    let directory = temporaryDirectory("file-operations-foundation")
+    try Data("a".utf8).write(to: URL(fileURLWithPath: directory + "/a"))
+    #expect(throws: (any Error).self) { try manager.copyItem(atPath: directory + "/a", toPath: directory + "/a") }
+    do {
+      try manager.copyItem(atPath: directory + "/a", toPath: directory + "/a")
+    } catch {
+      #expect(FileOperations.reason(for: error) == "File exists")
+    }
+    #expect(FileOperations.reason(for: CocoaError(.fileWriteOutOfSpace)) == "No space left on device")
+  }
+
+  @Test("Copying and removing a folder copies its files and links, and removing a link leaves its target")
+  func foldersAreCopiedAndRemovedWhole() throws {
+    let directory = temporaryDirectory("file-operations-folders")
+    try manager.createDirectory(atPath: directory + "/source/inner", withIntermediateDirectories: true)
+    try Data("x".utf8).write(to: URL(fileURLWithPath: directory + "/source/inner/file"))
+    try Data("kept".utf8).write(to: URL(fileURLWithPath: directory + "/target-of-link"))
+    try manager.createSymbolicLink(atPath: directory + "/source/link", withDestinationPath: directory + "/target-of-link")
+    try FileOperations.copy(directory + "/source", to: directory + "/copy")
+    #expect(listing(directory + "/copy") == ["inner", "inner/file", "link"])
+    #expect(try manager.destinationOfSymbolicLink(atPath: directory + "/copy/link") == directory + "/target-of-link")
+    try FileOperations.remove(directory + "/copy")
+    try FileOperations.remove(directory + "/source")
+    #expect(listing(directory) == ["target-of-link"])
+  }
+
+  @Test("Markdown and CSV files of the same name that the report did not write are not overwritten")
+  func foreignTablesAreKept() throws {
+    let plan = try ExperimentPlan.parse(smallSpec.replacingOccurrences(of: "name: small", with: "name: README"))
+    let results = temporaryDirectory("foreign-tables")
+    try Data("# Our results\n".utf8).write(to: URL(fileURLWithPath: results + "/README.md"))
+    #expect(throws: HarnessError.io(path: results + "/README.md", reason: "not replaced: it was not written by lipflow report; move it away or use another --results-dir")) {
+      try TableReport(plan: plan, runsRoot: temporaryDirectory("foreign-tables-runs"), resultsDirectory: results).write()
+    }
+    #expect(listing(results) == ["README.md"])
+  }
+}
