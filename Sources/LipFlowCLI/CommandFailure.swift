@@ -58,7 +58,7 @@ public enum ExitStatus {
       let bridged = error as NSError
       guard [NSCocoaErrorDomain, NSPOSIXErrorDomain].contains(bridged.domain) else { return nil }
       let path = (bridged.userInfo[NSFilePathErrorKey] as? String) ?? (bridged.userInfo[NSURLErrorKey] as? URL)?.path ?? "(file)"
-      return (failure, "error: \(path): \(HarnessError.reason(of: error))")
+      return (failure, "error: \(path): \(FileOperations.reason(for: error))")
     }
   }
 }

@@ -10,7 +10,7 @@ struct ReportCommand: ParsableCommand {
 
   func run() throws {
     let plan = try options.plan()
-    let written = try TableReport(plan: plan, runsDirectory: options.runsDirectory(of: plan)).write(to: options.resultsDir)
+    let written = try TableReport(plan: plan, runsRoot: options.runsDir, resultsDirectory: options.resultsDir).write()
     say("report: wrote \(written.markdown) and \(written.csv)")
   }
 }

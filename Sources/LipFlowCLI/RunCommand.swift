@@ -105,7 +105,7 @@ struct RunCommand: ParsableCommand {
       say("report: not written (--only selects part of the plan); write it with: lipflow report \(options.commandLine)")
       return
     }
-    let written = try TableReport(plan: plan, runsDirectory: directory).write(to: options.resultsDir)
+    let written = try TableReport(plan: plan, runsRoot: options.runsDir, resultsDirectory: options.resultsDir).write()
     say("report: wrote \(written.markdown) and \(written.csv)")
   }
 

@@ -54,7 +54,7 @@ struct WorkerLauncher {
     process.standardInput = input
     process.terminationHandler = { _ in finished.signal() }
     do { try process.run() } catch {
-      throw HarnessError.io(path: executable.path, reason: "cannot start a worker (\(HarnessError.reason(of: error)))")
+      throw HarnessError.io(path: executable.path, reason: "cannot start a worker (\(FileOperations.reason(for: error)))")
     }
     try input.fileHandleForWriting.write(contentsOf: order.encoded())
     try input.fileHandleForWriting.close()

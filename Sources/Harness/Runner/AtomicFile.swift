@@ -12,7 +12,7 @@ public enum AtomicFile {
   public static func write(_ data: Data, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     let directory = url.deletingLastPathComponent().path
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try FileOperations.createDirectory(directory)
     let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())"
     let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     guard descriptor >= 0 else { throw HarnessError.io(path: temporary, reason: String(cString: strerror(errno))) }
@@ -61,27 +61,6 @@ public enum HarnessError: Error, CustomStringConvertible, Equatable {
   case corruptCheckpoint(path: String, reason: String)
   /// A run directory holding a run of a different configuration.
   case runDirectoryConflict(path: String, reason: String)
-
-  /// The operating system's words for a Foundation file error (`Permission denied`, `No space
-  /// left on device`), instead of a Cocoa error code.
-  public static func reason(of error: Error) -> String {
-    let error = error as NSError
-    if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-      return String(cString: strerror(Int32(underlying.code)))
-    }
-    if error.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(error.code))) }
-    if error.domain == NSCocoaErrorDomain, let number = cocoaErrorNumbers[error.code] { return String(cString: strerror(number)) }
-    return error.localizedDescription
-  }
-
-  /// The POSIX errors that Foundation's file error codes stand for.
-  static let cocoaErrorNumbers: [Int: Int32] = [
-    CocoaError.fileNoSuchFile.rawValue: ENOENT, CocoaError.fileReadNoSuchFile.rawValue: ENOENT,
-    CocoaError.fileReadNoPermission.rawValue: EACCES, CocoaError.fileWriteNoPermission.rawValue: EACCES,
-    CocoaError.fileWriteOutOfSpace.rawValue: ENOSPC, CocoaError.fileWriteVolumeReadOnly.rawValue: EROFS,
-    CocoaError.fileWriteFileExists.rawValue: EEXIST, CocoaError.fileWriteInvalidFileName.rawValue: EINVAL,
-    CocoaError.fileReadInvalidFileName.rawValue: EINVAL, CocoaError.fileReadTooLarge.rawValue: EFBIG,
-  ]
 
   /// One line naming the file and what is wrong.
   public var description: String {

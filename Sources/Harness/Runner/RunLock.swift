@@ -41,9 +41,7 @@ public final class RunLock {
   /// - Returns: the lock, or the holder when another process (or another `RunLock`) has it.
   /// - Throws: ``HarnessError/io(path:reason:)`` when the directory or lock file cannot be made.
   public static func acquire(directory: String) throws -> Result<RunLock, Holder> {
-    do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-      throw HarnessError.io(path: directory, reason: "cannot create the run directory (\(HarnessError.reason(of: error)))")
-    }
+    try FileOperations.createDirectory(directory)
     let path = RunLock.path(of: directory)
     let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     guard descriptor >= 0 else { throw HarnessError.io(path: path, reason: String(cString: strerror(errno))) }

@@ -25,7 +25,7 @@ public enum RunsDirectory {
   /// - Throws: ``HarnessError/io(path:reason:)`` naming the directory and the problem.
   public static func preflight(_ path: String, needed: UInt64, available: (String) -> UInt64? = availableBytes) throws {
     do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-      throw HarnessError.io(path: path, reason: "cannot create the runs directory (\(HarnessError.reason(of: error)))")
+      throw HarnessError.io(path: path, reason: "cannot create the runs directory (\(FileOperations.reason(for: error)))")
     }
     let probe = path + "/.lipflow-write-probe"
     do { try AtomicFile.write("probe\n", to: probe) } catch {
