@@ -2,7 +2,7 @@ import Foundation
 
 /// SIGINT / SIGTERM turn into a request to stop after the current iteration (with a checkpoint);
 /// the counter is the only process-wide state the command keeps, as signal handlers allow
-/// nothing else. In a parent (not a worker) a second signal exits at once with status 130.
+/// nothing else. In a parent (not a worker) a second SIGINT (Ctrl-C) exits at once with status 130.
 enum Interruption {
   nonisolated(unsafe) static var requested: sig_atomic_t = 0
   nonisolated(unsafe) static var exitsOnSecondSignal: sig_atomic_t = 1
@@ -26,12 +26,15 @@ enum Interruption {
     sigaddset(&signals, SIGTERM)
     pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     exitsOnSecondSignal = secondSignal == .exits ? 1 : 0
-    let handler: @convention(c) (Int32) -> Void = { _ in
+    let interrupt: @convention(c) (Int32) -> Void = { _ in
       if Interruption.requested != 0 && Interruption.exitsOnSecondSignal != 0 { _exit(130) }
       Interruption.requested = 1
     }
-    signal(SIGINT, handler)
-    signal(SIGTERM, handler)
+    // SIGTERM comes from schedulers, often twice (the job's processes and a forwarding batch
+    // shell): it always asks for a checkpoint, never an immediate exit.
+    let terminate: @convention(c) (Int32) -> Void = { _ in Interruption.requested = 1 }
+    signal(SIGINT, interrupt)
+    signal(SIGTERM, terminate)
   }
 
   /// Whether a stop was asked for.

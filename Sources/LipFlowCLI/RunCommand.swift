@@ -40,6 +40,12 @@ struct RunCommand: ParsableCommand {
   @Option(help: ArgumentHelp("The lipflow executable workers run (default: this one).", visibility: .hidden))
   var workerExecutable: String?
 
+  @Option(help: "Where runs train: local (worker processes here, --jobs) or slurm (a job array, one task per run, and a report job).")
+  var launcher: LauncherKind = .local
+
+  @OptionGroup(title: "Slurm (with --launcher slurm)")
+  var slurm: SlurmOptions
+
   func validate() throws {
     guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
@@ -52,12 +58,16 @@ struct RunCommand: ParsableCommand {
     let selection = try RunSelection(plan: plan, patterns: only)
     let directory = options.runsDirectory(of: plan)
     let states = selection.runs.map { RunDirectoryState.inspect($0, directory: directory + "/" + $0.identifier) }
-    if dryRun {
+    if dryRun && launcher == .local {
       try printPlan(plan, runs: selection.runs, states: states, directory: directory)
       return
     }
     let refusals = zip(selection.runs, states).compactMap { $1.refusal(directory: directory + "/" + $0.identifier) }
     guard refusals.isEmpty else { throw CommandFailure.configurationChanged(refusals) }
+    if launcher == .slurm {
+      try submitToSlurm(plan, runs: selection.runs, states: states, directory: directory)
+      return
+    }
     var outcomes: [String: RunOutcome] = [:]
     for (run, state) in zip(selection.runs, states) {
       if case .unreadable(let reason) = state {
@@ -73,6 +83,18 @@ struct RunCommand: ParsableCommand {
     outcomes.merge(try train(pending, plan: plan, directory: directory)) { $1 }
     try writeReport(plan, selection: selection, directory: directory)
     try conclude(outcomes, pending: pending, selection: selection)
+  }
+
+  /// `--launcher slurm`: submits what is neither completed, queued nor training.
+  func submitToSlurm(_ plan: ExperimentPlan, runs: [RunSpec], states: [RunDirectoryState], directory: String) throws {
+    let executable = URL(fileURLWithPath: workerExecutable ?? "/proc/self/exe").resolvingSymlinksInPath().path
+    let launcher = SlurmLauncher(plan: plan, options: options, slurm: slurm, directory: directory, executable: executable)
+    let (submit, skipped) = launcher.runsToSubmit(runs, states: states)
+    let completed = zip(runs, states).filter { $1 == .completed }.count
+    say("slurm: \(submit.count) of \(runs.count) runs to submit (\(completed) completed, \(skipped.count) queued or training)")
+    for line in skipped { say("slurm: skipped \(line)") }
+    if !dryRun { try RunsDirectory.preflight(directory, needed: submit.reduce(0) { $0 + RunsDirectory.bytesNeeded(by: $1) }) }
+    try launcher.launch(submit, dryRun: dryRun)
   }
 
   /// Trains `pending` in this process or in workers.

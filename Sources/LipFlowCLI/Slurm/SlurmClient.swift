@@ -1,0 +1,59 @@
+import Foundation
+import Harness
+
+/// The Slurm commands the launcher uses (`sbatch`, `squeue`, `scontrol`), run as child processes.
+struct SlurmClient {
+  /// Runs `command arguments`; returns its standard output, or throws with its standard error.
+  static func run(_ command: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [command] + arguments
+    let output = Pipe()
+    let error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    do { try process.run() } catch {
+      throw HarnessError.io(path: command, reason: "cannot run (\(FileOperations.reason(for: error)))")
+    }
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let problem = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      let reason = problem.trimmingCharacters(in: .whitespacesAndNewlines)
+      throw HarnessError.io(path: command, reason: "exited with status \(process.terminationStatus)" + (reason.isEmpty ? "" : ": " + reason))
+    }
+    return text
+  }
+
+  /// Submits a batch script; returns the job id.
+  static func submit(_ script: String) throws -> String {
+    let output = try run("sbatch", ["--parsable", script]).trimmingCharacters(in: .whitespacesAndNewlines)
+    guard let identifier = output.split(separator: ";").first, !identifier.isEmpty else {
+      throw HarnessError.io(path: "sbatch", reason: "printed no job id for \(script)")
+    }
+    return String(identifier)
+  }
+
+  /// The states of the tasks of array job `job` still known to Slurm, by task index
+  /// (`PENDING`, `RUNNING`, ...); empty when Slurm does not answer.
+  static func taskStates(ofArray job: String) -> [Int: String] {
+    guard let text = try? run("squeue", ["-h", "-r", "-j", job, "-o", "%K %T"]) else { return [:] }
+    var states: [Int: String] = [:]
+    for line in text.split(separator: "\n") {
+      let fields = line.split(separator: " ")
+      if fields.count == 2, let index = Int(fields[0]) { states[index] = String(fields[1]) }
+    }
+    return states
+  }
+
+  /// The state of job `job` (`1234_5`) from `scontrol show job`, kept for `MinJobAge` seconds
+  /// after it ends; nil when unknown.
+  static func state(ofJob job: String) -> String? {
+    guard let text = try? run("scontrol", ["show", "job", job]) else { return nil }
+    guard let range = text.range(of: "JobState=") else { return nil }
+    return String(text[range.upperBound...].prefix { $0.isLetter || $0 == "_" })
+  }
+
+  /// Whether the Slurm client commands exist here.
+  static var isInstalled: Bool { (try? run("sinfo", ["--version"])) != nil }
+}
