@@ -154,3 +154,27 @@ struct SlurmLauncherTests {
     }
   }
 }
+
+extension SlurmLauncherTests {
+  @Test("A task signalled as at its time limit checkpoints, requeues itself with --requeue, and resumes to the same numbers")
+  func signalledTasksRequeue() throws {
+    let reference = try workspace("requeue-local", iterations: 400)
+    #expect(local(reference).status == 0)
+    let directory = try workspace("requeue-array", iterations: 400)
+    #expect(slurm(directory, ["--array-parallelism", "1", "--requeue"]).status == 0)
+    let runs = directory + "/runs/tiny/default/"
+    let first = try #require(try ExperimentPlan.load(path: directory + "/sweep.yaml").runs.first?.identifier)
+    #expect(waitUntil { ((try? RunManifest.read(directory: runs + first))??.iterationsCompleted ?? 0) >= 40 }, "the first task did not start")
+    let submission = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: runs + "slurm/submissions.json"))) as? [[String: Any]])
+    let array = try #require(submission.first?["arrayJob"] as? String)
+    // What Slurm does `--signal-seconds` before the time limit: SIGTERM to the batch shell only.
+    try shell(["scancel", "--signal=TERM", "--batch", "\(array)_0"])
+    #expect(waitForQueue(directory, timeout: 300), "the tasks did not finish")
+    let expected = try outcomes(reference)
+    let actual = try outcomes(directory)
+    for (run, value) in expected { #expect(actual[run]?.bits == value.bits, "\(run)") }
+    #expect(actual[first]?.sessions == 2, "the signalled task did not resume in a second session")
+    let log = try String(contentsOfFile: runs + "slurm/logs/\(array)_0.log", encoding: .utf8)
+    #expect(log.contains("interrupted, requeued") && log.contains("restart 1"), "\(log)")
+  }
+}
