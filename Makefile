@@ -15,7 +15,7 @@ BENCH_THREADS ?= 2
 PROFILE ?= paper
 JOBS ?= 2
 
-.PHONY: all deps build test bench clean reproduce-table1 data
+.PHONY: all deps build test bench clean reproduce-table1 data slurm-up slurm-down
 
 all: build
 
@@ -45,9 +45,26 @@ build: deps
 	@echo "build: swift build -c $(CONFIGURATION)"
 	$(SWIFT) build -c $(CONFIGURATION)
 
-test: deps
+test: deps slurm-for-tests
 	@echo "test: swift test -c $(CONFIGURATION) (builds the package and its dependencies first)"
 	$(SWIFT) test -c $(CONFIGURATION) --disable-xctest
+
+# The Slurm launcher's tests need a cluster: as root, a one-node one is installed and started here
+# (scripts/slurm-cluster.sh); otherwise those tests are skipped with a message, and under CI=true
+# they fail instead.
+slurm-for-tests:
+	@if [ "$$(id -u)" = "0" ]; then \
+	  echo "test: starting a one-node Slurm cluster for the launcher tests (scripts/slurm-cluster.sh up)"; \
+	  scripts/slurm-cluster.sh up || { echo "test: Slurm could not be started" >&2; [ "$$CI" != "true" ] || exit 1; }; \
+	else \
+	  echo "test: not root, Slurm not started; the launcher tests run only if a cluster answers (sudo scripts/slurm-cluster.sh up)"; \
+	fi
+
+slurm-up:
+	scripts/slurm-cluster.sh up
+
+slurm-down:
+	scripts/slurm-cluster.sh down
 
 bench: build
 	@echo "bench: $(BENCH_THREADS) threads where not stated otherwise"
