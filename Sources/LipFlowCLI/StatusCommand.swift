@@ -17,7 +17,7 @@ struct StatusCommand: ParsableCommand {
   func run() throws {
     let plan = try options.plan()
     let directory = options.runsDirectory(of: plan)
-    let queued = launcher == .slurm ? SlurmSubmission.queuedStates(folder: SlurmLauncher.absolute(directory) + "/slurm") : [:]
+    let queued = launcher == .slurm ? SlurmSubmission.newestStates(folder: SlurmLauncher.absolute(directory) + "/slurm") : [:]
     let width = plan.runs.map(\.identifier.count).max() ?? 0
     say("\(plan.specPath): experiment '\(plan.name)', profile '\(plan.profile)', \(plan.runs.count) runs under \(directory)")
     for run in plan.runs {

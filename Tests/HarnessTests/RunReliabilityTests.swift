@@ -192,3 +192,31 @@ struct RunReliabilityTests {
     }
   }
 }
+
+extension RunReliabilityTests {
+  @Test("The status line tells pending, running (who holds the lock), stopped, interrupted, failed and completed runs apart")
+  func statusLinesTellRunsApart() throws {
+    let spec = try run("resflow-moons")
+    let directory = temporaryDirectory("status")
+    #expect(RunStatusLine.describe(spec, directory: directory) == "pending (not started)")
+    var calls = 0
+    _ = try trainer(spec, in: directory).train(shouldStop: { calls += 1; return calls == 12 })
+    #expect(RunStatusLine.describe(spec, directory: directory) == "interrupted at iteration 12/30; resumable")
+    var manifest = try #require(try RunManifest.read(directory: directory))
+    manifest.status = .running
+    try manifest.write(directory: directory)
+    #expect(RunStatusLine.describe(spec, directory: directory) == "stopped at iteration 12/30 without a record (process killed?); resumable")
+    do {
+      let lock = try RunLock.acquire(directory: directory).get()
+      let running = RunStatusLine.describe(spec, directory: directory)
+      #expect(running.hasPrefix("running (pid \(getpid()) on ") && running.contains("iteration 12/30, loss "), "\(running)")
+      withExtendedLifetime(lock) {}
+    }
+    manifest.status = .failed
+    manifest.error = "non-finite training loss"
+    try manifest.write(directory: directory)
+    #expect(RunStatusLine.describe(spec, directory: directory) == "failed at iteration 12/30: non-finite training loss")
+    _ = try trainer(spec, in: directory).train()
+    #expect(RunStatusLine.describe(spec, directory: directory).hasPrefix("completed, test NLL "))
+  }
+}

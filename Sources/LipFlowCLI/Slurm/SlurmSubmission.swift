@@ -43,6 +43,20 @@ struct SlurmSubmission: Codable, Equatable {
     return states
   }
 
+  /// Each run's newest task and its state: from `squeue` while queued or running, else from
+  /// `scontrol show job` (which remembers ended jobs for `MinJobAge` seconds), else `unknown`.
+  static func newestStates(folder: String) -> [String: (job: String, state: String)] {
+    let queued = queuedStates(folder: folder)
+    var states: [String: (job: String, state: String)] = [:]
+    for submission in (try? read(folder: folder)) ?? [] {
+      for (index, run) in submission.runs.enumerated() { states[run] = ("\(submission.arrayJob)_\(index)", "") }
+    }
+    for (run, task) in states {
+      states[run] = queued[run] ?? (task.job, SlurmClient.state(ofJob: task.job) ?? "unknown (no longer known to Slurm)")
+    }
+    return states
+  }
+
   /// The Slurm states that mean a task will still train (or is training) its run.
   static let activeStates: Set<String> = ["PENDING", "RUNNING", "CONFIGURING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESIZING", "SUSPENDED"]
 }
