@@ -96,6 +96,30 @@ enum ReferenceLayout {
     return builder.entries
   }
 
+  /// The channel vectors (u `[O]`, v `[C]`, our channel order) of a 1×1 convolution, whose
+  /// operator vectors we keep at every position (`[1, H, W, ·]`): a converged operator vector is
+  /// (spatial vector) ⊗ (channel vector), so the row at the position where v is largest, normalised,
+  /// is the channel vector; u is taken at the same position so that the pair stays consistent (on a
+  /// converged pair u = normalize(W v) position by position). A row already of unit norm (within
+  /// 1e-6, as after an import) is kept as it is, so that export → import → export is exact.
+  static func channelVectors(of layer: LipschitzConvolution) -> (u: [Float], v: [Float]) {
+    let vectors = layer.singularVectors
+    guard vectors.count == 2 else { return ([Float](repeating: 0, count: layer.weight.value.shape[0]), [Float](repeating: 0, count: layer.weight.value.shape[3])) }
+    let (outputs, inputs) = (vectors[0].shape[3], vectors[1].shape[3])
+    let positions = vectors[1].count / inputs
+    let (left, right) = (vectors[0].scalars, vectors[1].scalars)
+    func norm(_ values: [Float], _ row: Int, _ width: Int) -> Double {
+      (0..<width).reduce(0.0) { $0 + Double(values[row * width + $1]) * Double(values[row * width + $1]) }.squareRoot()
+    }
+    let position = (0..<positions).max { norm(right, $0, inputs) < norm(right, $1, inputs) } ?? 0
+    func unit(_ values: [Float], _ width: Int) -> [Float] {
+      let row = Array(values[(position * width)..<((position + 1) * width)])
+      let length = norm(values, position, width)
+      return length == 0 || abs(length - 1) < 1e-6 ? row : row.map { Float(Double($0) / length) }
+    }
+    return (unit(left, outputs), unit(right, inputs))
+  }
+
   /// Collects entries while walking a model.
   struct Builder {
     var entries: [ReferenceEntry] = []
@@ -210,6 +234,11 @@ enum ReferenceLayout {
       add(prefix + ".weight", [outputs, inputs, kernel, kernel], .parameter(layer.weight, permutation: Builder.isIdentity(weightOrder) ? nil : weightOrder))
       add(prefix + ".bias", [outputs], .parameter(layer.bias, permutation: Builder.isIdentity(outputOrder) ? nil : outputOrder))
       if kernel == 1 {
+        let vectors = ReferenceLayout.channelVectors(of: layer)
+        var sigma = 0.0
+        let weight = layer.weight.value.scalars
+        for o in 0..<outputs { for c in 0..<inputs { sigma += Double(vectors.u[o]) * Double(weight[o * inputs + c]) * Double(vectors.v[c]) } }
+        add(prefix + ".scale", [], .ignored(Tensor(Float(sigma))))
         add(prefix + ".u", [outputs], .channelSingularVector(layer, index: 0, height: height, width: width, permutation: Builder.isIdentity(outputOrder) ? nil : outputOrder))
         add(prefix + ".v", [inputs], .channelSingularVector(layer, index: 1, height: height, width: width, permutation: Builder.isIdentity(inputOrder) ? nil : inputOrder))
       } else {
@@ -217,8 +246,8 @@ enum ReferenceLayout {
         let v = Builder.flattening(height: height, width: width, channelOrder: inputOrder)
         add(prefix + ".u", [outputs * height * width], .singularVector(layer, index: 0, ourShape: [1, height, width, outputs], permutation: u))
         add(prefix + ".v", [inputs * height * width], .singularVector(layer, index: 1, ourShape: [1, height, width, inputs], permutation: v))
+        add(prefix + ".scale", [], .ignored(Tensor(layer.spectralNormEstimate)))
       }
-      add(prefix + ".scale", [], .ignored(Tensor(layer.spectralNormEstimate)))
       add(prefix + ".spatial_dims", [2], .ignored(Tensor(shape: [2], scalars: [Float(height), Float(width)])))
       add(prefix + ".initialized", [], .ignored(Tensor(1)))
     }

@@ -48,19 +48,9 @@ public enum ReferenceWeights {
       return permuted(parameter.value.scalars, permutation)
     case .singularVector(let layer, let index, _, let permutation):
       return permuted(layer.singularVectors[index].scalars, permutation)
-    case .channelSingularVector(let layer, let index, let height, let width, let permutation):
-      // The operator's vectors are (spatial vector) ⊗ (channel vector) once converged; take the
-      // position where v is largest for both u and v, so that they stay a pair.
-      let vectors = layer.singularVectors
-      let channels = [vectors[0].shape[3], vectors[1].shape[3]]
-      let right = vectors[1].scalars
-      let position = (0..<(height * width)).max { a, b in
-        rowNorm(right, a, channels[1]) < rowNorm(right, b, channels[1])
-      } ?? 0
-      let values = vectors[index].scalars
-      let row = Array(values[(position * channels[index])..<((position + 1) * channels[index])])
-      let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
-      return permuted(norm > 0 ? row.map { $0 / norm } : row, permutation)
+    case .channelSingularVector(let layer, let index, _, _, let permutation):
+      let vectors = ReferenceLayout.channelVectors(of: layer)
+      return permuted(index == 0 ? vectors.u : vectors.v, permutation)
     case .concatenation(let weights, let component):
       return [weights?.value.scalars[component] ?? 1]
     case .initializedFlag(let normalization):
@@ -68,12 +58,6 @@ public enum ReferenceWeights {
     case .ignored(let value):
       return value.scalars
     }
-  }
-
-  static func rowNorm(_ values: [Float], _ row: Int, _ width: Int) -> Float {
-    var total: Float = 0
-    for index in (row * width)..<((row + 1) * width) { total += values[index] * values[index] }
-    return total
   }
 
   /// Loads a reference `state_dict` into `model`, all or nothing: every tensor the architecture
@@ -114,11 +98,13 @@ public enum ReferenceWeights {
         pair.values[index] = Tensor(shape: shape, scalars: ours(permutation))
         vectors[ObjectIdentifier(layer)] = pair
       case .channelSingularVector(let layer, let index, let height, let width, let permutation):
+        // The 1×1 operator is I_HW ⊗ W: e₀ ⊗ c (the channel vector at the first position, zero
+        // elsewhere) is a singular vector of it whenever c is one of W, with the same σ.
         let channel = ours(permutation)
-        let scale = 1 / Float(height * width).squareRoot()
+        var operatorVector = [Float](repeating: 0, count: height * width * channel.count)
+        operatorVector.replaceSubrange(0..<channel.count, with: channel)
         var pair = vectors[ObjectIdentifier(layer)] ?? (layer, [nil, nil])
-        pair.values[index] = Tensor(
-          shape: [1, height, width, channel.count], scalars: (0..<(height * width)).flatMap { _ in channel.map { $0 * scale } })
+        pair.values[index] = Tensor(shape: [1, height, width, channel.count], scalars: operatorVector)
         vectors[ObjectIdentifier(layer)] = pair
       case .concatenation(let weights, let component):
         guard let weights else {
