@@ -9,7 +9,10 @@ public struct LipFlowCommand: ParsableCommand {
     abstract: "Train and evaluate i-ResNets, Residual Flows and i-DenseNets from YAML specs.",
     discussion: "The spec format is described in README.md (section 'Experiment specs'); examples are in experiments/.",
     version: LipFlowVersion.current,
-    subcommands: [ValidateCommand.self, RunCommand.self, StatusCommand.self, ReportCommand.self, WorkerCommand.self])
+    subcommands: [
+      ValidateCommand.self, RunCommand.self, StatusCommand.self, ReportCommand.self, ExportCommand.self, EvaluateCommand.self, SampleCommand.self,
+      WorkerCommand.self,
+    ])
 
   public init() {}
 

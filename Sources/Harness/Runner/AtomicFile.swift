@@ -61,6 +61,9 @@ public enum HarnessError: Error, CustomStringConvertible, Equatable {
   case corruptCheckpoint(path: String, reason: String)
   /// A run directory holding a run of a different configuration.
   case runDirectoryConflict(path: String, reason: String)
+  /// A weights or inputs file (safetensors) that cannot be read, or whose tensors do not fit the
+  /// model; the reason names the tensor.
+  case invalidWeights(path: String, reason: String)
 
   /// One line naming the file and what is wrong.
   public var description: String {
@@ -68,6 +71,7 @@ public enum HarnessError: Error, CustomStringConvertible, Equatable {
     case .io(let path, let reason): return "\(path): \(reason)"
     case .corruptCheckpoint(let path, let reason): return "\(path): corrupt checkpoint: \(reason)"
     case .runDirectoryConflict(let path, let reason): return "\(path): \(reason)"
+    case .invalidWeights(let path, let reason): return "\(path): \(reason)"
     }
   }
 }

@@ -252,12 +252,17 @@ public struct ModelSpec: Equatable, Sendable {
     return SequentialFlow(blocks)
   }
 
-  /// Builds the multi-scale model for images of `geometry`, with the logit transform's α.
-  public func build(image geometry: ImageGeometry, logitAlpha: Double, random: inout RandomStream) -> SequentialFlow {
+  /// Builds the multi-scale model for images of `geometry`, with the logit transform's α;
+  /// `evaluationEstimator` replaces the evaluation's Russian roulette with 20 exact terms
+  /// (`.exactJacobian` for exact log-densities of small images).
+  public func build(
+    image geometry: ImageGeometry, logitAlpha: Double, evaluationEstimator: LogDeterminantEstimator? = nil, random: inout RandomStream
+  ) -> SequentialFlow {
     MultiscaleModel.build(
       height: geometry.height, width: geometry.width, channels: geometry.channels, branch: imageBranch, scales: scales, blocksPerScale: blocks,
       fullyConnectedBlocks: fullyConnectedBlocks, activation: activation, coefficient: Float(coefficient),
       concatenationCoefficient: Float(concatenationCoefficient), logitAlpha: Float(logitAlpha), trainingEstimator: estimator,
+      evaluationEstimator: evaluationEstimator ?? .russianRoulette(.poisson(2), exactTerms: 20, samples: 1),
       gradient: gradient, random: &random)
   }
 
