@@ -91,6 +91,7 @@ let package = Package(
     .testTarget(
       name: "HarnessTests",
       dependencies: ["FlowCore", "Flows", "Harness"],
+      exclude: ["Expected", "Fixtures"],
       swiftSettings: numericSettings
     ),
     .testTarget(

@@ -117,7 +117,7 @@ struct EvaluateCommand: ParsableCommand {
   /// `[N, 2]` from a CSV of x,y rows (one header line allowed, blank lines skipped).
   static func readPoints(_ path: String) throws -> Tensor {
     let text: String
-    do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw HarnessError.io(path: path, reason: HarnessError.reason(of: error)) }
+    do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw HarnessError.io(path: path, reason: FileOperations.reason(for: error)) }
     var scalars: [Float] = []
     for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
       let trimmed = line.trimmingCharacters(in: .whitespaces)

@@ -67,7 +67,7 @@ public struct SafeTensorsFile: Equatable {
   public static func read(path: String) throws -> SafeTensorsFile {
     let data: Data
     do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-      throw HarnessError.io(path: path, reason: HarnessError.reason(of: error))
+      throw HarnessError.io(path: path, reason: FileOperations.reason(for: error))
     }
     return try SafeTensorsFile(decoding: data, path: path)
   }
