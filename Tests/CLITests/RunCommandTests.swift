@@ -184,3 +184,24 @@ extension RunCommandTests {
     #expect(commit.count == 40 && manifest.commit.hasPrefix(commit), "manifest \(manifest.commit), repository HEAD \(commit)")
   }
 }
+
+extension RunCommandTests {
+  @Test("run --launcher slurm --dry-run prints the array script (one task per run, the frozen spec, the signal, the options) and submits nothing")
+  func slurmDryRunPrintsTheScript() throws {
+    let directory = try workspace("slurm-dry-run")
+    let result = lipflow(arguments(directory, [
+      "--launcher", "slurm", "--dry-run", "--partition", "gpu", "--time", "01:00:00", "--cpus-per-task", "2", "--requeue",
+      "--array-parallelism", "1", "--sbatch-arg=--exclusive", "--worker-executable", "/opt/lipflow",
+    ]))
+    #expect(result.status == 0, "\(result)")
+    let script = result.output.joined(separator: "\n")
+    for line in [
+      "#SBATCH --array=0-1%1", "#SBATCH --signal=B:TERM@120", "#SBATCH --partition=gpu", "#SBATCH --time=01:00:00", "#SBATCH --cpus-per-task=2",
+      "#SBATCH --requeue", "#SBATCH --exclusive", "  resflow-moons", "  idensenet-moons", "scontrol requeue",
+    ] {
+      #expect(script.contains(line), "missing \(line)")
+    }
+    #expect(script.contains("/opt/lipflow run \(directory)/runs/tiny/default/slurm/spec-") && script.contains("--threads 2"))
+    #expect(!FileManager.default.fileExists(atPath: directory + "/runs/tiny/default/slurm/submissions.json"))
+  }
+}

@@ -168,13 +168,17 @@ final class TrainingSession {
     return loss
   }
 
-  /// The test NLL on `samples` test points or images, with the evaluation power iterations first
-  /// and the averaged weights when the run keeps an average; nil when `shouldStop` asked to stop
-  /// part-way (checked between chunks).
+  /// The test NLL on `samples` test points or images; nil when `shouldStop` asked to stop part-way
+  /// (checked between chunks). As the reference's `train_img.py`: when the run keeps an average,
+  /// its weights are swapped in first, then the evaluation power iterations run on the weights
+  /// actually evaluated (so σ is that of the averaged weights), then the test; the training
+  /// weights come back afterwards and keep the singular vectors the evaluation left.
   func evaluate(samples: Int, shouldStop: () -> Bool) -> NegativeLogLikelihood? {
-    model.updateSpectralNorms(run.model.evaluationPowerIterations)
-    return withoutActuallyEscaping(shouldStop) { shouldStop in
-      let body = { self.task.testNegativeLogLikelihood(of: self.model, samples: samples, testSeed: self.run.evaluation.testSeed, shouldStop: shouldStop) }
+    withoutActuallyEscaping(shouldStop) { shouldStop in
+      let body = {
+        self.model.updateSpectralNorms(self.run.model.evaluationPowerIterations)
+        return self.task.testNegativeLogLikelihood(of: self.model, samples: samples, testSeed: self.run.evaluation.testSeed, shouldStop: shouldStop)
+      }
       return average.map { $0.withAveragedParameters(body) } ?? body()
     }
   }

@@ -39,7 +39,7 @@ struct SlurmLauncher {
       return
     }
     let stamp = SlurmLauncher.stamp()
-    let frozen = try freezeSpec()
+    let frozen = try freezeSpec(write: !dryRun)
     let script = SlurmBatchScript(
       executable: executable, spec: frozen, specArguments: specArguments, runs: runs.map(\.identifier), experiment: plan.name,
       logs: folder + "/logs", options: slurm)
@@ -72,14 +72,15 @@ struct SlurmLauncher {
     return arguments
   }
 
-  /// A copy of the spec file's bytes in the slurm folder, named by their hash: tasks that start
-  /// later read what was submitted, not the file as edited since.
-  func freezeSpec() throws -> String {
+  /// A copy of the spec file's bytes in the slurm folder, named by their hash (written unless
+  /// `write` is false, for a dry run): tasks that start later read what was submitted, not the
+  /// file as edited since.
+  func freezeSpec(write: Bool) throws -> String {
     guard let data = FileManager.default.contents(atPath: options.spec) else {
       throw HarnessError.io(path: options.spec, reason: "cannot read the spec to freeze it for the tasks")
     }
     let path = folder + "/spec-\(Provenance.hash(String(decoding: data, as: UTF8.self))).yaml"
-    if !FileManager.default.fileExists(atPath: path) { try AtomicFile.write(data, to: path) }
+    if write && !FileManager.default.fileExists(atPath: path) { try AtomicFile.write(data, to: path) }
     return path
   }
 
