@@ -79,7 +79,7 @@ let package = Package(
     ),
     .executableTarget(
       name: "LipFlowBench",
-      dependencies: ["FlowCore", "Flows"],
+      dependencies: ["FlowCore", "Flows", "Harness", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Sources/LipFlowBench",
       swiftSettings: numericSettings
     ),

@@ -9,13 +9,6 @@ public enum Convolution {
   /// Output pixels per im2col chunk.
   static let chunkPixels = 2048
 
-  /// The output height and width for an input of `height × width`.
-  public static func outputSize(
-    height: Int, width: Int, kernelHeight: Int, kernelWidth: Int, padding: Int
-  ) -> (height: Int, width: Int) {
-    (height + 2 * padding - kernelHeight + 1, width + 2 * padding - kernelWidth + 1)
-  }
-
   /// y = x ⋆ W: `[N, H, W, C] ⋆ [O, kh, kw, C] → [N, H', W', O]`.
   public static func forward(_ input: Tensor, weight: Tensor, padding: Int) -> Tensor {
     let geometry = Geometry(input: input.shape, weight: weight.shape, padding: padding)

@@ -135,33 +135,34 @@ public enum SwishKernels {
 
   /// The three first-order gradients of y = scale · w ⊙ ∂ⁿh/∂xⁿ(x; β) for upstream g, in one pass:
   /// ∂/∂w = scale·g·h⁽ⁿ⁾, ∂/∂x = scale·g·w·h⁽ⁿ⁺¹⁾, ∂/∂β = Σ scale·g·w·∂_β h⁽ⁿ⁾.
-  /// A nil multiplier stands for w = 1 (and gets no gradient).
+  /// A nil multiplier stands for w = 1 (and gets no gradient). Only the gradients in `selection`
+  /// are computed; the others are nil.
   public static func gradients(
     order: Int, input: Tensor, slope: Float, scale: Float, multiplier: Tensor?, upstream: Tensor,
-    wantsMultiplier: Bool, wantsInput: Bool, wantsSlope: Bool
+    selection: SwishGradientSelection
   ) -> (multiplier: Tensor?, input: Tensor?, slope: Float?) {
     precondition(order >= 0 && order <= maximumOrder, "Swish gradient of order \(order) unsupported")
-    let wants = (wantsMultiplier && multiplier != nil, wantsInput, wantsSlope)
+    let selection = multiplier == nil ? selection.subtracting(.multiplier) : selection
     switch order {
-    case 0: return gradients(0, input, slope, scale, multiplier, upstream, wants)
-    case 1: return gradients(1, input, slope, scale, multiplier, upstream, wants)
-    case 2: return gradients(2, input, slope, scale, multiplier, upstream, wants)
-    case 3: return gradients(3, input, slope, scale, multiplier, upstream, wants)
-    default: return gradients(4, input, slope, scale, multiplier, upstream, wants)
+    case 0: return gradients(0, input, slope, scale, multiplier, upstream, selection)
+    case 1: return gradients(1, input, slope, scale, multiplier, upstream, selection)
+    case 2: return gradients(2, input, slope, scale, multiplier, upstream, selection)
+    case 3: return gradients(3, input, slope, scale, multiplier, upstream, selection)
+    default: return gradients(4, input, slope, scale, multiplier, upstream, selection)
     }
   }
 
-  /// The body of ``gradients(order:input:slope:scale:multiplier:upstream:wantsMultiplier:wantsInput:wantsSlope:)``,
+  /// The body of ``gradients(order:input:slope:scale:multiplier:upstream:selection:)``,
   /// inlined for each constant order.
   @inline(__always)
   static func gradients(
     _ order: Int, _ input: Tensor, _ slope: Float, _ scale: Float, _ multiplier: Tensor?,
-    _ upstream: Tensor, _ wants: (multiplier: Bool, input: Bool, slope: Bool)
+    _ upstream: Tensor, _ selection: SwishGradientSelection
   ) -> (multiplier: Tensor?, input: Tensor?, slope: Float?) {
-    let wantsSlope = wants.slope
+    let wantsSlope = selection.contains(.slope)
     let count = input.count
-    let multiplierGradient = wants.multiplier ? Tensor(uninitializedShape: input.shape) : nil
-    let inputGradient = wants.input ? Tensor(uninitializedShape: input.shape) : nil
+    let multiplierGradient = selection.contains(.multiplier) ? Tensor(uninitializedShape: input.shape) : nil
+    let inputGradient = selection.contains(.input) ? Tensor(uninitializedShape: input.shape) : nil
     let blocks = (count + sumBlock - 1) / sumBlock
     let partialSums = UnsafeMutablePointer<Float>.allocate(capacity: max(blocks, 1))
     defer { partialSums.deallocate() }

@@ -49,7 +49,7 @@ public enum FlowError: Error, CustomStringConvertible, Equatable {
 ///
 /// Sign convention (one for the whole package): `forward` returns z = f(x) and
 /// log|det ∂f/∂x|, so log p_X(x) = log p_Z(f(x)) + logDeterminant.
-public protocol Flow: AnyObject, LipschitzConstrained {
+public protocol Flow: AnyObject, LipschitzConstrained, ConcatenationWeighted {
   /// A name for diagnostics (`block3`).
   var name: String { get }
   /// z = f(x) and log|det ∂f/∂x| per sample.
@@ -59,14 +59,6 @@ public protocol Flow: AnyObject, LipschitzConstrained {
   func inverse(_ output: Tensor) throws -> Tensor
   /// The trainable parameters, in a fixed order.
   var parameters: [Parameter] { get }
-  /// Applies the learnable-concatenation schedule of any i-DenseNet branch inside (call after each
-  /// optimizer step with the 0-based iteration just finished).
-  func applyConcatenationSchedule(afterIteration iteration: Int)
-}
-
-extension Flow {
-  /// Flows without learnable concatenation have no schedule.
-  public func applyConcatenationSchedule(afterIteration iteration: Int) {}
 }
 
 /// Σ over all axes but the first: `[batch, ...] → [batch]`.

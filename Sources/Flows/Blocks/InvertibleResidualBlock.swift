@@ -36,9 +36,7 @@ public final class InvertibleResidualBlock: Flow {
   public var parameters: [Parameter] { branch.parameters }
   public var lipschitzLayers: [any LipschitzLayer] { branch.lipschitzLayers }
 
-  public func applyConcatenationSchedule(afterIteration iteration: Int) {
-    branch.applyConcatenationSchedule(afterIteration: iteration)
-  }
+  public var concatenationLayers: [any ConcatenationLayer] { branch.concatenationLayers }
 
   /// y = x + g(x) and the estimate of log det(I + J_g(x)) per sample.
   public func forward(_ input: Variable, context: inout FlowContext) -> FlowOutput {
@@ -47,7 +45,7 @@ public final class InvertibleResidualBlock: Flow {
     let estimator = context.mode == .training ? trainingEstimator : evaluationEstimator
     let logDeterminant = LogDeterminant.estimate(
       input: x, residual: residual, estimator: estimator,
-      gradient: context.mode == .training ? gradient : nil, random: &context.random)
+      use: context.mode == .training ? .training(gradient) : .evaluation, random: &context.random)
     return FlowOutput(value: x + residual, logDeterminant: logDeterminant)
   }
 
@@ -65,112 +63,5 @@ public final class InvertibleResidualBlock: Flow {
     }
     let mismatch = (x + residual(x) - y).maximumAbsolute()
     throw FlowError.inverseDidNotConverge(block: name, iterations: inverseIterationLimit, residual: mismatch)
-  }
-}
-
-/// The log-determinant estimators of a residual block.
-enum LogDeterminant {
-  /// Estimates log det(I + J_g(x)) per sample, `[batch]`, for g(x) = `residual`.
-  ///
-  /// - Parameter gradient: nil in evaluation (a constant is returned).
-  static func estimate(
-    input x: Variable, residual: Variable, estimator: LogDeterminantEstimator,
-    gradient: LogDeterminantGradient?, random: inout RandomStream
-  ) -> Variable {
-    let mode: BackwardMode = gradient == .backpropagation ? .differentiable : .firstOrder
-    func product(_ seed: Variable, _ mode: BackwardMode) -> Variable {
-      Gradients.of(residual, withRespectTo: [x], seed: seed, mode: mode)[0]
-    }
-    switch estimator {
-    case .exactTwoByTwo:
-      precondition(x.shape.count == 2 && x.shape[1] == 2, "exactTwoByTwo needs [batch, 2] inputs, got \(x.shape)")
-      let batch = x.shape[0]
-      func basis(_ column: Int) -> Variable {
-        Variable(Tensor(shape: [batch, 2], scalars: (0..<batch).flatMap { _ in column == 0 ? [1, 0] : [0, 1] as [Float] }))
-      }
-      let rowMode: BackwardMode = gradient == nil ? .firstOrder : .differentiable
-      let first = product(basis(0), rowMode)
-      let second = product(basis(1), rowMode)
-      let (j00, j01) = (first.slicingLastAxis(0..<1), first.slicingLastAxis(1..<2))
-      let (j10, j11) = (second.slicingLastAxis(0..<1), second.slicingLastAxis(1..<2))
-      let determinant = (j00 + 1) * (j11 + 1) - j01 * j10
-      let result = determinant.log().reshaped([batch])
-      return gradient == nil ? result.detached : result
-    case .exactJacobian:
-      return Variable(exactLogDeterminant(input: x, residual: residual))
-    case .powerSeries, .russianRoulette:
-      let weights = estimator.seriesWeights(&random)
-      let probe = Variable(Tensor.randomNormal(shape: x.shape, stream: &random))
-      switch gradient {
-      case .backpropagation?:
-        var w = probe
-        var total: Variable? = nil
-        for (index, weight) in weights.enumerated() {
-          let k = index + 1
-          w = product(w, .differentiable)
-          let term = sumPerSample(w * probe) * Float((k % 2 == 1 ? 1.0 : -1.0) / Double(k) * weight)
-          total = total.map { $0 + term } ?? term
-        }
-        return total ?? Variable(Tensor.zeros([x.shape[0]]))
-      case .neumannSeries?, nil:
-        // The series without a graph; for Neumann gradients also w = Σ_{j<K} (−1)^j c(j+1)·vᵀJ^j.
-        var w = probe.value
-        var estimate = Tensor.zeros([x.shape[0]])
-        var neumann = probe.value * Float(weights.first ?? 0)
-        for (index, weight) in weights.enumerated() {
-          let k = index + 1
-          w = product(Variable(w), .firstOrder).value
-          estimate.addProduct(sumPerSample(Variable(w * probe.value)).value, scale: Float((k % 2 == 1 ? 1.0 : -1.0) / Double(k) * weight))
-          if k < weights.count {
-            neumann.addProduct(w, scale: Float((k % 2 == 0 ? 1.0 : -1.0) * weights[k]))
-          }
-        }
-        guard gradient == .neumannSeries else { return Variable(estimate) }
-        let surrogate = sumPerSample(product(Variable(neumann), .differentiable) * probe)
-        return surrogate + Variable(estimate - surrogate.value)
-      }
-    }
-  }
-
-  /// log|det(I + J)| per sample from the full Jacobian (d products, LU in double precision).
-  static func exactLogDeterminant(input x: Variable, residual: Variable) -> Tensor {
-    let batch = x.shape[0]
-    let dimension = x.value.count / batch
-    var jacobian = [Double](repeating: 0, count: batch * dimension * dimension)
-    for row in 0..<dimension {
-      var seed = Tensor.zeros(x.shape)
-      for sample in 0..<batch { seed[flat: sample * dimension + row] = 1 }
-      let gradient = Gradients.of(residual, withRespectTo: [x], seed: Variable(seed))[0].value
-      for sample in 0..<batch {
-        for column in 0..<dimension {
-          jacobian[(sample * dimension + row) * dimension + column] = Double(gradient[flat: sample * dimension + column])
-        }
-      }
-    }
-    var result = Tensor.zeros([batch])
-    for sample in 0..<batch {
-      var matrix = Array(jacobian[(sample * dimension * dimension)..<((sample + 1) * dimension * dimension)])
-      for i in 0..<dimension { matrix[i * dimension + i] += 1 }
-      result[flat: sample] = Float(logAbsoluteDeterminant(&matrix, dimension))
-    }
-    return result
-  }
-
-  /// log|det A| by LU with partial pivoting (A is overwritten).
-  static func logAbsoluteDeterminant(_ a: inout [Double], _ n: Int) -> Double {
-    var total = 0.0
-    for column in 0..<n {
-      var pivot = column
-      for row in column..<n where abs(a[row * n + column]) > abs(a[pivot * n + column]) { pivot = row }
-      if pivot != column { for k in 0..<n { a.swapAt(column * n + k, pivot * n + k) } }
-      let diagonal = a[column * n + column]
-      if diagonal == 0 { return -.infinity }
-      total += Foundation.log(abs(diagonal))
-      for row in (column + 1)..<n {
-        let factor = a[row * n + column] / diagonal
-        for k in column..<n { a[row * n + k] -= factor * a[column * n + k] }
-      }
-    }
-    return total
   }
 }

@@ -15,6 +15,7 @@ public final class SequentialFlow: Flow {
 
   public var parameters: [Parameter] { flows.flatMap(\.parameters) }
   public var lipschitzLayers: [any LipschitzLayer] { flows.flatMap(\.lipschitzLayers) }
+  public var concatenationLayers: [any ConcatenationLayer] { flows.flatMap(\.concatenationLayers) }
 
   public func forward(_ input: Variable, context: inout FlowContext) -> FlowOutput {
     var value = input
@@ -33,9 +34,6 @@ public final class SequentialFlow: Flow {
     return value
   }
 
-  public func applyConcatenationSchedule(afterIteration iteration: Int) {
-    for flow in flows { flow.applyConcatenationSchedule(afterIteration: iteration) }
-  }
 
   /// `count` samples x = f⁻¹(z), z ~ N(0, I) of shape `[count] + latentShape`.
   /// - Throws: ``FlowError/inverseDidNotConverge(block:iterations:residual:)``.
@@ -47,19 +45,5 @@ public final class SequentialFlow: Flow {
   public func logLikelihood(_ input: Variable, context: inout FlowContext) -> Variable {
     let output = forward(input, context: &context)
     return StandardNormal.logDensity(output.value) + output.logDeterminant
-  }
-}
-
-/// The standard normal base distribution N(0, I).
-public enum StandardNormal {
-  /// log N(z; 0, I) per sample: −½‖z‖² − (d/2)·log 2π, `[batch]`.
-  public static func logDensity(_ z: Variable) -> Variable {
-    let dimension = Float(z.value.count / max(z.shape[0], 1))
-    return sumPerSample(z.squared()) * -0.5 - dimension * 0.5 * Float(Foundation.log(2 * Double.pi))
-  }
-
-  /// Samples `[count, shape…]`.
-  public static func sample(count: Int, shape: [Int], random: inout RandomStream) -> Tensor {
-    Tensor.randomNormal(shape: [count] + shape, stream: &random)
   }
 }

@@ -1,34 +1,5 @@
 import FlowCore
 
-/// How power iteration refines the estimate of a weight's spectral norm.
-public enum PowerIteration: Sendable, Equatable {
-  /// Exactly this many iterations (toy reference: 5 after each optimizer step, 200 before
-  /// evaluation and at construction).
-  case iterations(Int)
-  /// Iterate until both vectors change by less than `absolute + relative·max|·|` per element
-  /// (root-mean-square), at most `maximumIterations` times (image reference: 1e-3, 1e-3, 200).
-  case tolerance(absolute: Float, relative: Float, maximumIterations: Int)
-}
-
-extension PowerIteration {
-  /// Runs power iteration from (u, v) according to the schedule; `step` maps (u, v) to the next
-  /// pair. With a tolerance, stops once both vectors change by less than it.
-  func run(from start: (Tensor, Tensor), step: (Tensor, Tensor) -> (Tensor, Tensor)) -> (Tensor, Tensor) {
-    var (u, v) = start
-    switch self {
-    case .iterations(let count):
-      for _ in 0..<count { (u, v) = step(u, v) }
-    case .tolerance(let absolute, let relative, let maximum):
-      for _ in 0..<maximum {
-        let (oldU, oldV) = (u, v)
-        (u, v) = step(u, v)
-        if converged(u, oldU, absolute: absolute, relative: relative) && converged(v, oldV, absolute: absolute, relative: relative) { break }
-      }
-    }
-    return (u, v)
-  }
-}
-
 /// A layer whose weight is rescaled to a spectral norm of at most `coefficient`.
 ///
 /// The weight used is W / max(1, σ/coefficient) with σ = uᵀWv, where u and v are persistent,
@@ -48,30 +19,6 @@ public protocol LipschitzLayer: AnyObject {
   /// Puts back state read from ``singularVectors``.
   /// - Throws: ``LipschitzStateError`` when the count or shapes do not fit this layer.
   func restoreSingularVectors(_ vectors: [Tensor]) throws
-}
-
-/// Saved power-iteration state that does not fit the layer it is restored into.
-public struct LipschitzStateError: Error, CustomStringConvertible {
-  /// What does not fit.
-  public let description: String
-
-  /// Creates the error.
-  public init(description: String) {
-    self.description = description
-  }
-}
-
-/// Things that contain Lipschitz layers, to be updated together.
-public protocol LipschitzConstrained {
-  /// Every Lipschitz layer inside, in a fixed order.
-  var lipschitzLayers: [any LipschitzLayer] { get }
-}
-
-extension LipschitzConstrained {
-  /// Runs power iteration on every Lipschitz layer inside.
-  public func updateSpectralNorms(_ schedule: PowerIteration) {
-    for layer in lipschitzLayers { layer.updateSpectralNorm(schedule) }
-  }
 }
 
 /// A unit vector in the direction of `tensor` (a zero tensor stays zero).

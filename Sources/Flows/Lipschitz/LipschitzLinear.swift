@@ -16,16 +16,16 @@ public final class LipschitzLinear: LipschitzLayer, LipschitzConstrained {
   public private(set) var rightVector: Tensor
 
   /// Creates the layer with PyTorch's default initialisation, U(±1/√in) for W and b (W divided
-  /// by 1000 when `nearZero`, as the last layer of the toy Residual Flow), random u and v, and
-  /// 200 power iterations.
+  /// by 1000 when `initialization` is ``LastLayerInitialization/nearZero``, as the last layer of
+  /// the toy Residual Flow), random u and v, and 200 power iterations.
   public init(
-    name: String, inputSize: Int, outputSize: Int, coefficient: Float, nearZero: Bool = false,
+    name: String, inputSize: Int, outputSize: Int, coefficient: Float, initialization: LastLayerInitialization = .standard,
     random: inout RandomStream
   ) {
     precondition(coefficient > 0, "Lipschitz coefficient must be positive, got \(coefficient)")
     let bound = 1 / Float(inputSize).squareRoot()
     var initial = Tensor.randomUniform(shape: [outputSize, inputSize], lower: -bound, upper: bound, stream: &random)
-    if nearZero { initial = initial * 1e-3 }
+    if initialization == .nearZero { initial = initial * 1e-3 }
     weight = Parameter(name: name + ".weight", value: initial)
     bias = Parameter(name: name + ".bias", value: Tensor.randomUniform(shape: [outputSize], lower: -bound, upper: bound, stream: &random))
     self.coefficient = coefficient

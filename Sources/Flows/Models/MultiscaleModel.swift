@@ -36,7 +36,7 @@ public enum MultiscaleModel {
         case .residualFlow(let hidden, _):
           residual = ConvolutionalBranch(
             name: name, channels: c, hidden: hidden, activation: activation, coefficient: coefficient,
-            leadingActivation: !(scale == 0 && index == 0), random: &random)
+            leadingActivation: scale == 0 && index == 0 ? .omitted : .included, random: &random)
         case .denseNet(let depth, let growth, let concatenation):
           residual = DenseConvolutionalBranch(
             name: name, channels: c, depth: depth, growth: growth, activation: activation, coefficient: coefficient,

@@ -17,31 +17,57 @@ public enum ActivationKind: String, Sendable, CaseIterable {
 /// An activation layer: LipSwish and CLipSwish own a raw slope β̃ (β = softplus(β̃), β̃
 /// initialised at 0.5).
 public final class Activation {
-  /// Which function.
-  public let kind: ActivationKind
-  /// β̃ for LipSwish, nil otherwise.
-  public let rawSlope: Parameter?
+  /// The function with the parameters it owns.
+  enum Function {
+    /// LipSwish with its raw slope β̃, `[]`.
+    case lipSwish(rawSlope: Parameter)
+    /// CLipSwish with its raw slope β̃, `[]`.
+    case concatenatedLipSwish(rawSlope: Parameter)
+    /// ELU.
+    case elu
+  }
+
+  /// The function and its parameters.
+  let function: Function
 
   /// Creates the activation with the reference initialisation.
   public init(_ kind: ActivationKind, name: String) {
-    self.kind = kind
     switch kind {
-    case .lipSwish, .concatenatedLipSwish: rawSlope = Parameter(name: name + ".rawSlope", value: Tensor(LipSwish.initialRawSlope))
-    case .elu: rawSlope = nil
+    case .lipSwish: function = .lipSwish(rawSlope: Parameter(name: name + ".rawSlope", value: Tensor(LipSwish.initialRawSlope)))
+    case .concatenatedLipSwish:
+      function = .concatenatedLipSwish(rawSlope: Parameter(name: name + ".rawSlope", value: Tensor(LipSwish.initialRawSlope)))
+    case .elu: function = .elu
+    }
+  }
+
+  /// Which function.
+  public var kind: ActivationKind {
+    switch function {
+    case .lipSwish: return .lipSwish
+    case .concatenatedLipSwish: return .concatenatedLipSwish
+    case .elu: return .elu
+    }
+  }
+
+  /// β̃ for LipSwish and CLipSwish, nil for ELU.
+  public var rawSlope: Parameter? {
+    switch function {
+    case .lipSwish(let rawSlope), .concatenatedLipSwish(let rawSlope): return rawSlope
+    case .elu: return nil
     }
   }
 
   /// β̃ when present.
   public var parameters: [Parameter] { rawSlope.map { [$0] } ?? [] }
 
-  /// Applies the function elementwise.
+  /// Applies the function elementwise: `[..., c] → [..., c]` (CLipSwish: `[..., 2c]`).
   public func callAsFunction(_ input: Variable) -> Variable {
-    switch kind {
-    case .lipSwish:
-      return input.lipSwish(rawSlope: rawSlope!.variable)
-    case .concatenatedLipSwish:
+    switch function {
+    case .lipSwish(let rawSlope):
+      return input.lipSwish(rawSlope: rawSlope.variable)
+    case .concatenatedLipSwish(let rawSlope):
       let doubled = Variable.concatenatingLastAxis([input, input], scaledBy: Variable(Tensor(shape: [2], scalars: [1, -1])))
-      return Variable.swish(order: 0, doubled, slope: rawSlope!.variable.softplus(), scale: LipSwish.scale / 1.004)
+      return Variable.swish(order: 0, doubled, slope: rawSlope.variable.softplus(), scale: LipSwish.scale / 1.004)
     case .elu:
       return input.elu()
     }

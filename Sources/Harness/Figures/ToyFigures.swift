@@ -58,18 +58,7 @@ public enum ToyFigures {
   /// The learned concatenation weights of every dense layer: `[block][layer] = (η̂₁, η̂₂)`; empty
   /// for models without dense branches.
   public static func concatenationWeights(of model: SequentialFlow) -> [[(Float, Float)]] {
-    model.flows.compactMap { flow -> [(Float, Float)]? in
-      guard let block = flow as? InvertibleResidualBlock else { return nil }
-      let branch = (block.branch as? FlattenedBranch)?.branch ?? block.branch
-      if let dense = branch as? DenseBranch { return dense.layers.map(\.concatenationWeightValues) }
-      if let dense = branch as? DenseConvolutionalBranch {
-        return dense.convolutions.indices.map { index in
-          let values = dense.normalizedConcatenationWeights(index).value
-          return (values[flat: 0], values[flat: 1])
-        }
-      }
-      return nil
-    }
+    model.flows.map(\.concatenationWeightValues).filter { !$0.isEmpty }
   }
 
   /// Two heatmaps side by side, η̂₁ (left) and η̂₂ (right): one row per dense layer, one column

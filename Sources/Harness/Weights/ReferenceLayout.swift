@@ -274,9 +274,9 @@ enum ReferenceLayout {
         (index, order) = (1, nil)
       }
       for layer in branch.layers {
-        let width = layer.linear.weight.value.shape[1]
+        let width = layer.map.weight.value.shape[1]
         let layerOrder = order.map { Builder.leading($0, total: width) }
-        linear(layer.linear, prefix: "\(prefix).\(index).network.0", inputOrder: layerOrder, outputOrder: nil)
+        linear(layer.map, prefix: "\(prefix).\(index).network.0", inputOrder: layerOrder, outputOrder: nil)
         try activation(layer.activation, prefix: "\(prefix).\(index).network.1")
         concatenationWeights(layer.concatenationWeights, prefix: "\(prefix).\(index)")
         index += 1
@@ -301,17 +301,17 @@ enum ReferenceLayout {
     }
 
     mutating func denseConvolutional(_ branch: DenseConvolutionalBranch, prefix: String, height: Int, width: Int, channelOrder: [Int]) throws {
-      for (index, convolution) in branch.convolutions.enumerated() {
-        let shape = convolution.weight.value.shape
+      for (index, layer) in branch.layers.enumerated() {
+        let shape = layer.map.weight.value.shape
         self.convolution(
-          convolution, prefix: "\(prefix).\(index).network.0", height: height, width: width,
+          layer.map, prefix: "\(prefix).\(index).network.0", height: height, width: width,
           inputOrder: Builder.leading(channelOrder, total: shape[3]), outputOrder: Array(0..<shape[0]))
-        try activation(branch.activations[index], prefix: "\(prefix).\(index).network.1")
-        concatenationWeights(branch.concatenationWeights[index], prefix: "\(prefix).\(index)")
+        try activation(layer.activation, prefix: "\(prefix).\(index).network.1")
+        concatenationWeights(layer.concatenationWeights, prefix: "\(prefix).\(index)")
       }
       let shape = branch.output.weight.value.shape
       convolution(
-        branch.output, prefix: "\(prefix).\(branch.convolutions.count)", height: height, width: width,
+        branch.output, prefix: "\(prefix).\(branch.layers.count)", height: height, width: width,
         inputOrder: Builder.leading(channelOrder, total: shape[3]), outputOrder: channelOrder)
     }
   }

@@ -19,10 +19,13 @@ extension Variable {
       let w: Variable? = context.inputs.count == 3 ? context.inputs[2] : nil
       switch context.mode {
       case .firstOrder:
+        var selection: SwishGradientSelection = []
+        if context.needs(0) { selection.insert(.input) }
+        if context.needs(1) { selection.insert(.slope) }
+        if w != nil && context.needs(2) { selection.insert(.multiplier) }
         let gradients = SwishKernels.gradients(
           order: order, input: x.value, slope: b.value.scalar, scale: scale, multiplier: w?.value,
-          upstream: g.value, wantsMultiplier: w != nil && context.needs(2),
-          wantsInput: context.needs(0), wantsSlope: context.needs(1))
+          upstream: g.value, selection: selection)
         var result: [Variable?] = [
           gradients.input.map { Variable($0) },
           gradients.slope.map { Variable(Tensor(shape: b.shape, scalars: [$0])) },

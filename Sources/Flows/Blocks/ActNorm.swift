@@ -25,6 +25,7 @@ public final class ActNorm: Flow {
 
   public var parameters: [Parameter] { [shift, logScale] }
   public var lipschitzLayers: [any LipschitzLayer] { [] }
+  public var concatenationLayers: [any ConcatenationLayer] { [] }
 
   /// Sets b and w from a batch (called by the first forward pass).
   public func initialize(from batch: Tensor) {
@@ -49,51 +50,5 @@ public final class ActNorm: Flow {
 
   public func inverse(_ output: Tensor) throws -> Tensor {
     output * (-logScale.value).exp() - shift.value
-  }
-}
-
-/// Space-to-depth as a flow: `[N, H, W, C] → [N, H/2, W/2, 4C]`, log-det 0.
-public final class SqueezeFlow: Flow {
-  public let name: String
-  /// Creates the layer.
-  public init(name: String) { self.name = name }
-  public var parameters: [Parameter] { [] }
-  public var lipschitzLayers: [any LipschitzLayer] { [] }
-
-  public func forward(_ input: Variable, context: inout FlowContext) -> FlowOutput {
-    FlowOutput(value: input.squeezed(), logDeterminant: Variable(Tensor.zeros([input.shape[0]])))
-  }
-
-  public func inverse(_ output: Tensor) throws -> Tensor { output.unsqueezed() }
-}
-
-/// The logit transform of dequantised pixels in [0, 1] (Dinh et al. 2017; residual-flows
-/// `LogitTransform`): s = α + (1 − 2α)x, y = log s − log(1 − s), with
-/// log-det = Σ [log(1 − 2α) − log(s − s²)]. α = 1e-6 for MNIST, 0.05 for CIFAR10.
-public final class LogitTransform: Flow {
-  public let name: String
-  /// α.
-  public let alpha: Float
-
-  /// Creates the transform.
-  public init(name: String, alpha: Float) {
-    precondition(alpha >= 0 && alpha < 0.5, "Logit α must be in [0, 0.5), got \(alpha)")
-    self.name = name
-    self.alpha = alpha
-  }
-
-  public var parameters: [Parameter] { [] }
-  public var lipschitzLayers: [any LipschitzLayer] { [] }
-
-  public func forward(_ input: Variable, context: inout FlowContext) -> FlowOutput {
-    let s = input * (1 - 2 * alpha) + alpha
-    let oneMinus = 1 - s
-    let output = s.log() - oneMinus.log()
-    let perElement = (s * oneMinus).log() * -1 + Float(Foundation.log(Double(1 - 2 * alpha)))
-    return FlowOutput(value: output, logDeterminant: sumPerSample(perElement))
-  }
-
-  public func inverse(_ output: Tensor) throws -> Tensor {
-    (output.sigmoid() - alpha) * (1 / (1 - 2 * alpha))
   }
 }

@@ -1,0 +1,233 @@
+import Dispatch
+import FlowCore
+import Flows
+import Foundation
+
+/// The figures of the numerical core: the FMA peak, GEMM rates on both backends, 3×3
+/// convolutions at MNIST sizes and the toy MLP (first and second order).
+struct CoreBenchmarks {
+  let threads: Int
+
+  // MARK: - FMA peak
+
+  /// Floating-point rate of a loop of independent 8-lane FMAs (12 accumulators), per thread.
+  @inline(never)
+  func fmaLoop(iterations: Int) -> Float {
+    var accumulators = [Vector8](repeating: Vector8(repeating: 1), count: 12)
+    let a = Vector8(repeating: 0.999_999)
+    let b = Vector8(repeating: 1e-7)
+    var (c0, c1, c2, c3, c4, c5) = (accumulators[0], accumulators[1], accumulators[2], accumulators[3], accumulators[4], accumulators[5])
+    var (c6, c7, c8, c9, c10, c11) = (accumulators[6], accumulators[7], accumulators[8], accumulators[9], accumulators[10], accumulators[11])
+    for _ in 0..<iterations {
+      c0 = c0.addingProduct(a, b)
+      c1 = c1.addingProduct(a, b)
+      c2 = c2.addingProduct(a, b)
+      c3 = c3.addingProduct(a, b)
+      c4 = c4.addingProduct(a, b)
+      c5 = c5.addingProduct(a, b)
+      c6 = c6.addingProduct(a, b)
+      c7 = c7.addingProduct(a, b)
+      c8 = c8.addingProduct(a, b)
+      c9 = c9.addingProduct(a, b)
+      c10 = c10.addingProduct(a, b)
+      c11 = c11.addingProduct(a, b)
+    }
+    accumulators = [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11]
+    return accumulators.reduce(Vector8(), +).sum()
+  }
+
+  func fmaPeak(threadCount: Int) -> Double {
+    let iterations = 20_000_000
+    var sink: Float = 0
+    let time = BenchReport.medianTime(repetitions: 5, warmup: 1) {
+      if threadCount == 1 {
+        sink += fmaLoop(iterations: iterations)
+      } else {
+        DispatchQueue.concurrentPerform(iterations: threadCount) { _ in _ = fmaLoop(iterations: iterations) }
+      }
+    }
+    if sink == .infinity { print(sink) }
+    return Double(threadCount * iterations * 12 * 8 * 2) / time / 1e9
+  }
+
+  // MARK: - GEMM
+
+  func gemmRate(m: Int, n: Int, k: Int, transposeA: Transposition, transposeB: Transposition, backend: GemmBackend) -> Double {
+    let a = Tensor(repeating: 0.5, shape: transposeA == .none ? [m, k] : [k, m])
+    let b = Tensor(repeating: 0.25, shape: transposeB == .none ? [k, n] : [n, k])
+    let flops = 2.0 * Double(m * n * k)
+    let repetitions = max(5, min(200, Int(3e9 / flops)))
+    let time = BenchReport.medianTime(repetitions: repetitions) {
+      _ = Tensor.matrixProduct(a, b, transposeA: transposeA, transposeB: transposeB, backend: backend)
+    }
+    return flops / time / 1e9
+  }
+
+  /// The FMA peak, the GEMM shapes of the toy and image models on both backends and 1 and
+  /// ``threads`` threads, and the 3×3 convolutions (forward, input and weight gradients).
+  func runPeakGemmAndConvolution() {
+    let peakOne = fmaPeak(threadCount: 1)
+    let peakAll = fmaPeak(threadCount: threads)
+    BenchReport.report("fma_peak_1thread", peakOne, "GFLOP/s")
+    BenchReport.report("fma_peak_\(threads)threads", peakAll, "GFLOP/s")
+
+    let gemmShapes: [(name: String, m: Int, n: Int, k: Int, a: Transposition, b: Transposition)] = [
+      ("sgemm_500x128x128", 500, 128, 128, .none, .transposed),
+      ("sgemm_500x128x128_backward_input", 500, 128, 128, .none, .none),
+      ("sgemm_128x128x500_backward_weight", 128, 128, 500, .transposed, .none),
+      ("sgemm_conv3x3_forward_50176x64x576", 50176, 64, 576, .none, .transposed),
+      ("sgemm_conv3x3_weight_64x576x50176", 64, 576, 50176, .transposed, .none),
+    ]
+    for shape in gemmShapes {
+      for threadCount in Set([1, threads]).sorted() {
+        for backend in GemmBackend.allCases {
+          let rate = Parallelism.withThreads(threadCount) {
+            gemmRate(m: shape.m, n: shape.n, k: shape.k, transposeA: shape.a, transposeB: shape.b, backend: backend)
+          }
+          let suffix = (backend == .simd ? "" : "_openblas") + (threadCount == threads ? "" : "_\(threadCount)thread")
+          BenchReport.report(
+            shape.name + suffix, rate, "GFLOP/s", String(format: "%.0f%% of the %d-thread FMA peak", 100 * rate / (threadCount == 1 ? peakOne : peakAll), threadCount))
+        }
+      }
+    }
+
+    // MARK: - Convolution
+
+    Parallelism.withThreads(threads) {
+      var stream = RandomStream(seed: 1)
+      let input = Tensor.randomNormal(shape: [64, 28, 28, 64], stream: &stream)
+      let weight = Tensor.randomNormal(shape: [64, 3, 3, 64], stream: &stream)
+      let flops = 2.0 * 64 * 28 * 28 * 64 * 576
+      let forward = BenchReport.medianTime(repetitions: 5) { _ = Convolution.forward(input, weight: weight, padding: 1) }
+      BenchReport.report("conv3x3_64x28x28x64_forward", flops / forward / 1e9, "GFLOP/s", "im2col + GEMM, whole batch")
+      let transposed = BenchReport.medianTime(repetitions: 5) { _ = Convolution.transposed(input, weight: weight, padding: 1) }
+      BenchReport.report("conv3x3_64x28x28x64_input_gradient", flops / transposed / 1e9, "GFLOP/s")
+      let weightGradient = BenchReport.medianTime(repetitions: 5) {
+        _ = Convolution.weightGradient(input: input, outputGradient: input, kernelHeight: 3, kernelWidth: 3, padding: 1)
+      }
+      BenchReport.report("conv3x3_64x28x28x64_weight_gradient", flops / weightGradient / 1e9, "GFLOP/s")
+      // The widest 3×3 convolution of the paper-width MNIST i-DenseNet: scale 0, third dense layer,
+      // 1 + 2·108 = 217 channels in, 108 out, batch 64.
+      let denseInput = Tensor.randomNormal(shape: [64, 28, 28, 217], stream: &stream)
+      let denseWeight = Tensor.randomNormal(shape: [108, 3, 3, 217], stream: &stream)
+      let denseOutput = Tensor.randomNormal(shape: [64, 28, 28, 108], stream: &stream)
+      let denseFlops = 2.0 * 64 * 28 * 28 * 108 * 9 * 217
+      for (name, time) in [
+        ("forward", BenchReport.medianTime(repetitions: 3) { _ = Convolution.forward(denseInput, weight: denseWeight, padding: 1) }),
+        ("input_gradient", BenchReport.medianTime(repetitions: 3) { _ = Convolution.transposed(denseOutput, weight: denseWeight, padding: 1) }),
+        (
+          "weight_gradient",
+          BenchReport.medianTime(repetitions: 3) {
+            _ = Convolution.weightGradient(input: denseInput, outputGradient: denseOutput, kernelHeight: 3, kernelWidth: 3, padding: 1)
+          }
+        ),
+      ] {
+        let rate = denseFlops / time / 1e9
+        BenchReport.report(
+          "conv3x3_64x28x28_217to108_\(name)", rate, "GFLOP/s", String(format: "%.0f%% of the %d-thread FMA peak (issue 5 asks ≥ 50%%)", 100 * rate / peakAll, threads))
+      }
+    }
+
+  }
+
+  /// The toy MLP: forward and backward, the same matrix products alone, and the second-order
+  /// pass of the log-determinant gradient; `withBreakdown` adds the figures of its parts (pool
+  /// round trip, elementwise maps, swish, affine, forward and backward apart).
+  func runMultilayerPerceptron(withBreakdown: Bool) {
+    Parallelism.withThreads(threads) {
+      var stream = RandomStream(seed: 2)
+      let network = MultilayerPerceptron(stream: &stream)
+      let batch = Tensor.randomNormal(shape: [500, 2], stream: &stream)
+      let probe = Tensor.randomNormal(shape: [500, 2], stream: &stream)
+
+      let firstOrder = BenchReport.medianTime(repetitions: 301, warmup: 20) {
+        let x = Variable(batch)
+        let loss = network(x).squared().sum()
+        _ = Gradients.of(loss, withRespectTo: network.parameters)
+      }
+      // The same matrix products alone, on tensors of the same shapes: forward x·Wᵀ for 5 layers,
+      // backward gᵀ·x for 5 and g·W for 4 (the input gradient of the first layer is not needed).
+      let layerShapes = zip(network.widths.dropLast(), network.widths.dropFirst()).map { ($0, $1) }
+      let activations = layerShapes.map { Tensor(repeating: 0.1, shape: [500, $0.0]) }
+      let upstreams = layerShapes.map { Tensor(repeating: 0.1, shape: [500, $0.1]) }
+      let weights = network.weights.map(\.value)
+      let gemmOnly = BenchReport.medianTime(repetitions: 301, warmup: 20) {
+        for layer in layerShapes.indices {
+          _ = Tensor.matrixProduct(activations[layer], weights[layer], transposeB: .transposed)
+          _ = Tensor.matrixProduct(upstreams[layer], activations[layer], transposeA: .transposed)
+          if layer > 0 { _ = Tensor.matrixProduct(upstreams[layer], weights[layer]) }
+        }
+      }
+      let secondOrder = BenchReport.medianTime(repetitions: 101, warmup: 10) {
+        let x = Variable(batch, requiresGradient: true)
+        let y = network(x)
+        let w = Gradients.of(y, withRespectTo: [x], seed: Variable(probe), mode: .differentiable)[0]
+        let quadraticForm = (w * Variable(probe)).sum()
+        _ = Gradients.of(quadraticForm, withRespectTo: network.parameters + [x])
+      }
+      if withBreakdown {
+        let roundTrip = BenchReport.medianTime(repetitions: 20_000, warmup: 100) {
+          Parallelism.forEachChunk(count: 1 << 15) { _ in }
+        }
+        BenchReport.report("pool_round_trip", roundTrip * 1e6, "us")
+        let small = Tensor(repeating: 0.5, shape: [500, 128])
+        let mapTime = BenchReport.medianTime(repetitions: 2000, warmup: 100) { _ = small.exp() }
+        BenchReport.report("exp_500x128", mapTime * 1e6, "us")
+        let scaleTime = BenchReport.medianTime(repetitions: 2000, warmup: 100) { _ = small * 2 }
+        BenchReport.report("scale_500x128", scaleTime * 1e6, "us")
+        let manualTime = BenchReport.medianTime(repetitions: 2000, warmup: 100) {
+          var result = Tensor(uninitializedShape: [500, 128])
+          small.withUnsafeBufferPointer { source in
+            result.withUnsafeMutableBufferPointer { target in
+              for index in 0..<source.count { target[index] = source[index] * 2 }
+            }
+          }
+        }
+        BenchReport.report("scale_manual_500x128", manualTime * 1e6, "us")
+        let computeOnly = BenchReport.medianTime(repetitions: 200, warmup: 10) {
+          Parallelism.forEachChunk(count: 1 << 20) { range in
+            var accumulator = Vector8(repeating: 1)
+            for _ in stride(from: range.lowerBound, to: range.upperBound, by: 8) {
+              accumulator = accumulator.addingProduct(accumulator, Vector8(repeating: 0.999_999))
+            }
+            if accumulator.sum() == .infinity { print("") }
+          }
+        }
+        BenchReport.report("pool_compute_only_1M", computeOnly * 1e6, "us")
+        let large = Tensor(repeating: 0.5, shape: [5000, 128])
+        BenchReport.report("exp_5000x128", BenchReport.medianTime(repetitions: 300, warmup: 10) { _ = large.exp() } * 1e6, "us")
+        let swishTime = BenchReport.medianTime(repetitions: 2000, warmup: 100) {
+          _ = SwishKernels.derivative(order: 0, input: small, slope: 0.97, scale: 0.9, multiplier: nil)
+        }
+        BenchReport.report("swish_500x128", swishTime * 1e6, "us")
+        let hidden = Variable(Tensor(repeating: 0.3, shape: [500, 128]))
+        let swishOnly = BenchReport.medianTime(repetitions: 500, warmup: 20) {
+          for layer in 1..<5 { _ = hidden.lipSwish(rawSlope: network.rawSlopes[layer]) }
+        }
+        BenchReport.report("mlp_swish_layers_only", swishOnly * 1e6, "us")
+        let affineOnly = BenchReport.medianTime(repetitions: 500, warmup: 20) {
+          for layer in 1..<4 { _ = Variable.affine(hidden, weight: network.weights[layer], bias: network.biases[layer]) }
+        }
+        BenchReport.report("mlp_affine_layers_only", affineOnly * 1e6, "us")
+        var forwardTimes: [Double] = []
+        var backwardTimes: [Double] = []
+        for _ in 0..<200 {
+          let start = BenchReport.seconds()
+          let loss = network(Variable(batch)).squared().sum()
+          let middle = BenchReport.seconds()
+          _ = Gradients.of(loss, withRespectTo: network.parameters)
+          let end = BenchReport.seconds()
+          forwardTimes.append(middle - start)
+          backwardTimes.append(end - middle)
+        }
+        BenchReport.report("mlp_forward_only", forwardTimes.sorted()[100] * 1e3, "ms")
+        BenchReport.report("mlp_backward_only", backwardTimes.sorted()[100] * 1e3, "ms")
+      }
+      BenchReport.report("mlp_2_128x4_2_forward_backward", firstOrder * 1e3, "ms", "batch 500, LipSwish, gradients of all parameters")
+      BenchReport.report("mlp_2_128x4_2_gemm_only", gemmOnly * 1e3, "ms", "the same 14 matrix products alone")
+      BenchReport.report("mlp_forward_backward_over_gemm", firstOrder / gemmOnly, "x", "target ≤ 1.5")
+      BenchReport.report("mlp_2_128x4_2_second_order", secondOrder * 1e3, "ms", "forward, vᵀJv by a differentiable VJP, gradient of it w.r.t. parameters and x")
+    }
+
+  }
+}

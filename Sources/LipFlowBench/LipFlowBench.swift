@@ -1,0 +1,80 @@
+import ArgumentParser
+import FlowCore
+import Foundation
+
+/// `lipflow-bench`: speed figures of the numerical core and of one training step of the Table 1
+/// models. Besides the human-readable lines, every figure is printed as
+/// `bench <name> <value> <unit>` (``BenchReport/report(_:_:_:_:)``).
+@main
+struct LipFlowBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "lipflow-bench",
+    abstract: "Speed figures of the numerical core and of one training step of the Table 1 models.")
+
+  @Option(help: "Threads of the worker pool where a figure does not state its own count.")
+  var threads: Int = 2
+
+  @Flag(name: .customLong("only-mlp"), help: "Only the toy MLP figures, with a breakdown of its parts.")
+  var onlyMultilayerPerceptron = false
+
+  @Flag(name: .customLong("only-toy"), help: "Only the toy training steps (each in a child process).")
+  var onlyToy = false
+
+  @Flag(name: .customLong("only-images"), help: "Only the MNIST training steps (each in a child process).")
+  var onlyImages = false
+
+  @Option(name: .customLong("toy-case"), help: "Run one toy training case in this process (internal).")
+  var toyCase: String?
+
+  @Option(name: .customLong("image-case"), help: "Run one MNIST training case in this process (internal).")
+  var imageCase: String?
+
+  @Option(help: "A loop for profilers (perf record): exp, resflow or idensenet.")
+  var profile: String?
+
+  func validate() throws {
+    guard threads >= 1 else { throw ValidationError("--threads must be at least 1, not \(threads)") }
+  }
+
+  func run() throws {
+    let cases = TrainingStepCases(threads: threads)
+    if let profile {
+      try profileLoop(profile, cases: cases)
+    } else if let toyCase {
+      try cases.runInThisProcess(toyCase, among: cases.toy)
+    } else if let imageCase {
+      try cases.runInThisProcess(imageCase, among: cases.images)
+    } else if onlyImages {
+      cases.runEachInChildProcess(cases.images)
+    } else if onlyToy {
+      cases.runEachInChildProcess(cases.toy)
+    } else {
+      print("LipFlow core benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores visible, \(threads) threads)")
+      let benchmarks = CoreBenchmarks(threads: threads)
+      if !onlyMultilayerPerceptron {
+        benchmarks.runPeakGemmAndConvolution()
+      }
+      benchmarks.runMultilayerPerceptron(withBreakdown: onlyMultilayerPerceptron)
+      if !onlyMultilayerPerceptron {
+        cases.runEachInChildProcess(cases.toy)
+        cases.runEachInChildProcess(cases.images)
+      }
+    }
+  }
+
+  /// Loops for profilers: 3,000 `exp` of a 5000×128 tensor, or 40 timed toy training steps.
+  func profileLoop(_ name: String, cases: TrainingStepCases) throws {
+    try Parallelism.withThreads(threads) {
+      switch name {
+      case "exp":
+        let large = Tensor(repeating: 0.5, shape: [5000, 128])
+        for _ in 0..<3000 { _ = large.exp() }
+      case "resflow", "idensenet":
+        _ = try cases.secondsPerStep(cases.toyCase(named: "toy_\(name)_step"), repetitions: 40)
+      default:
+        print("unknown profile \(name)")
+        throw ExitCode(2)
+      }
+    }
+  }
+}

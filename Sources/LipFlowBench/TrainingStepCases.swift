@@ -1,0 +1,198 @@
+import ArgumentParser
+import FlowCore
+import Foundation
+import Harness
+
+/// One timed training step of `make bench`: a run of ``TrainingStepCases/toySpec`` or
+/// ``TrainingStepCases/imageSpec`` (its model name is the case's name) and the reference it is
+/// compared with.
+struct TrainingStepCase {
+  /// The figure's name, also the model's name in the bench spec.
+  let name: String
+  /// The run timed: model, data, optimiser, clipping, EMA and power iteration as in training.
+  let run: RunSpec
+  /// The note printed after the figure.
+  let note: String
+  /// Repetitions of the median (image runs: one timed step after one warm-up, whatever is asked;
+  /// see ``RunTrainer/secondsPerIteration(of:threads:repetitions:)``).
+  let repetitions: Int
+  /// Image cases print images/s and the time of an MNIST epoch too.
+  let isImageCase: Bool
+}
+
+/// The training steps of `make bench`, timed by ``RunTrainer/secondsPerIteration(of:threads:repetitions:)``:
+/// the same step as `lipflow run` (batch, loss, gradients, clipping, Adam at the scheduled rate,
+/// concatenation schedule, power iteration, EMA), on fresh toy samples or random pixels.
+struct TrainingStepCases {
+  let threads: Int
+
+  /// The toy models of Table 1 at the reference settings (batch 500, Adam 1e-3, 5 power
+  /// iterations after each step, no clipping, no EMA): 10 blocks of 2-128-128-128-128-2 LipSwish
+  /// perceptrons (coefficient 0.9), or dense branches of depth 4 and growth 90 with learnable
+  /// concatenation (0.98) from the first step; Russian roulette (geometric 0.5, 2 exact terms) or
+  /// exact 2×2 log-determinants, backpropagated or Neumann-series gradients.
+  static var toySpec: String {
+    let roulette = "{kind: russian_roulette, distribution: geometric, parameter: 0.5, exact_terms: 2, samples: 1}"
+    let resflow = "family: resflow, blocks: 10, hidden: [128, 128, 128, 128]"
+    let idensenet = "family: idensenet, blocks: 10, depth: 4, growth: 90, concatenation: {coefficient: 0.98, learnable: true, start: 0}"
+    let common = "activation: lipswish, coefficient: 0.9, power_iterations: {training: 5, evaluation: 200}"
+    let models: [(name: String, architecture: String, estimator: String, gradient: String)] = [
+      ("toy_resflow_step", resflow, roulette, "backpropagation"),
+      ("toy_idensenet_step", idensenet, roulette, "backpropagation"),
+      ("toy_resflow_step_exact2d", resflow, "{kind: exact}", "backpropagation"),
+      ("toy_resflow_step_neumann", resflow, roulette, "neumann"),
+      ("toy_idensenet_step_neumann", idensenet, roulette, "neumann"),
+    ]
+    return """
+      experiment: {name: bench-toy, description: toy training steps of lipflow-bench}
+      seed: 7
+      models:
+      \(models.map { "  \($0.name): {\($0.architecture), \(common), estimator: \($0.estimator), gradient: \($0.gradient)}" }.joined(separator: "\n"))
+      datasets:
+        moons: {kind: toy, distribution: 2moons}
+      training:
+        iterations: 100
+        batch_size: 500
+        optimizer: {name: adam, learning_rate: 1.0e-3, betas: [0.9, 0.999], epsilon: 1.0e-8}
+        warmup_iterations: 0
+        gradient_clipping: none
+        ema: none
+        checkpoint_every: 100
+        log_every: 100
+      evaluation: {every: 100, test_samples: 1000, final_test_samples: 1000, test_seed: 1}
+      table: {rows: [\(models.map(\.name).joined(separator: ", "))], columns: [moons]}
+      """
+  }
+
+  /// The MNIST models of Table 1 (3 scales × 4 blocks + 4 FC blocks, coefficient 0.98, Poisson(2)
+  /// Russian roulette with 2 exact terms, Neumann gradients, power iteration to 1e-3) at the
+  /// widths of the `paper` and `quick` profiles of experiments/table1.yaml; batch 64, clipping 1,
+  /// EMA 0.999.
+  static var imageSpec: String {
+    let fixed = "concatenation: {coefficient: 0.98, learnable: false}"
+    let learnable = "concatenation: {coefficient: 0.98, learnable: true, start: 0}"
+    let common =
+      "blocks: 4, scales: 3, fc_blocks: 4, activation: lipswish, coefficient: 0.98, gradient: neumann, "
+      + "estimator: {kind: russian_roulette, distribution: poisson, parameter: 2, exact_terms: 2, samples: 1}, "
+      + "power_iterations: {training: {tolerance: 1.0e-3, maximum: 200}, evaluation: {tolerance: 1.0e-3, maximum: 200}}"
+    let models: [(name: String, architecture: String)] = [
+      ("mnist_resflow_paper", "family: resflow, hidden: [512, 512], fc_hidden: [128, 128]"),
+      ("mnist_idensenet_paper", "family: idensenet, depth: 3, growth: 108, \(fixed)"),
+      ("mnist_idensenet_lc_paper", "family: idensenet, depth: 3, growth: 108, \(learnable)"),
+      ("mnist_resflow_quick", "family: resflow, hidden: [32, 32], fc_hidden: [128, 128]"),
+      ("mnist_idensenet_quick", "family: idensenet, depth: 3, growth: 21, \(fixed)"),
+      ("mnist_idensenet_lc_quick", "family: idensenet, depth: 3, growth: 21, \(learnable)"),
+    ]
+    return """
+      experiment: {name: bench-images, description: MNIST training steps of lipflow-bench}
+      seed: 11
+      models:
+      \(models.map { "  \($0.name): {\($0.architecture), \(common)}" }.joined(separator: "\n"))
+      datasets:
+        mnist: {kind: mnist, path: data/mnist, logit_alpha: 1.0e-6}
+      training:
+        iterations: 100
+        batch_size: 64
+        optimizer: {name: adam, learning_rate: 1.0e-3, betas: [0.9, 0.99], epsilon: 1.0e-8}
+        warmup_iterations: 0
+        gradient_clipping: 1.0
+        ema: 0.999
+        checkpoint_every: 100
+        log_every: 100
+      evaluation: {every: 100, test_samples: 100, final_test_samples: 100, test_seed: 1}
+      table: {rows: [\(models.map(\.name).joined(separator: ", "))], columns: [mnist]}
+      """
+  }
+
+  /// The toy cases, in the order they are printed.
+  var toy: [TrainingStepCase] {
+    let notes = [
+      "toy_resflow_step": "Russian roulette, backprop; PyTorch reference 0.436 s, 1.5-1.8 GB",
+      "toy_idensenet_step": "PyTorch reference 0.596 s (LC 0.636 s)",
+      "toy_resflow_step_exact2d": "exact 2×2 log det in training",
+      "toy_resflow_step_neumann": "Neumann gradient series",
+      "toy_idensenet_step_neumann": "Neumann gradient series",
+    ]
+    return Self.cases(of: Self.toySpec, file: "<bench toy spec>") { run in
+      TrainingStepCase(name: run.modelName, run: run, note: notes[run.modelName] ?? "", repetitions: 21, isImageCase: false)
+    }
+  }
+
+  /// The MNIST cases, in the order they are printed.
+  var images: [TrainingStepCase] {
+    let notes = [
+      "mnist_resflow_paper": "hidden 512, 4.81M parameters",
+      "mnist_idensenet_paper": "depth 3, growth 108, 4.81M",
+      "mnist_idensenet_lc_paper": "learnable concatenation",
+      "mnist_resflow_quick": "hidden 32, 0.94M parameters",
+      "mnist_idensenet_quick": "growth 21, 0.95M",
+      "mnist_idensenet_lc_quick": "learnable concatenation",
+    ]
+    return Self.cases(of: Self.imageSpec, file: "<bench image spec>") { run in
+      TrainingStepCase(name: run.modelName, run: run, note: notes[run.modelName] ?? "", repetitions: 1, isImageCase: true)
+    }
+  }
+
+  /// The runs of a bench spec, one case each, in table-row order. The specs are constants of this
+  /// program, so an error in them is a programming error.
+  static func cases(of spec: String, file: String, _ makeCase: (RunSpec) -> TrainingStepCase) -> [TrainingStepCase] {
+    do {
+      return try ExperimentPlan.parse(spec, file: file).runs.map(makeCase)
+    } catch {
+      fatalError("\(file): \(error)")
+    }
+  }
+
+  /// The toy case called `name`.
+  func toyCase(named name: String) throws -> TrainingStepCase {
+    try Self.named(name, among: toy)
+  }
+
+  static func named(_ name: String, among cases: [TrainingStepCase]) throws -> TrainingStepCase {
+    guard let found = cases.first(where: { $0.name == name }) else {
+      print("unknown case \(name); known: \(cases.map(\.name).joined(separator: ", "))")
+      throw ExitCode(2)
+    }
+    return found
+  }
+
+  /// Median seconds of one training step of `trainingCase` with ``threads`` threads.
+  func secondsPerStep(_ trainingCase: TrainingStepCase, repetitions: Int? = nil) -> Double {
+    RunTrainer.secondsPerIteration(of: trainingCase.run, threads: threads, repetitions: repetitions ?? trainingCase.repetitions)
+  }
+
+  /// Runs the case called `name` in this process and prints its step time and this process's
+  /// peak memory (image cases: images/s and the time of an MNIST epoch too).
+  func runInThisProcess(_ name: String, among cases: [TrainingStepCase]) throws {
+    let trainingCase = try Self.named(name, among: cases)
+    let time = secondsPerStep(trainingCase)
+    let memoryNote = "peak resident memory of a process running only this case"
+    if trainingCase.isImageCase {
+      let batch = trainingCase.run.training.batchSize
+      BenchReport.report(name + "_step", time, "s", trainingCase.note + ", batch \(batch)")
+      BenchReport.report(
+        name + "_images_per_second", Double(batch) / time, "images/s", String(format: "an MNIST epoch (937 steps) in %.1f h", 937 * time / 3600))
+      BenchReport.report(name + "_rss", BenchReport.peakResidentMegabytes(), "MB", memoryNote)
+    } else {
+      BenchReport.report(name, time, "s", trainingCase.note)
+      BenchReport.report(name.replacingOccurrences(of: "_step", with: "_rss"), BenchReport.peakResidentMegabytes(), "MB", memoryNote)
+    }
+  }
+
+  /// Runs each case in a child process of its own (`--toy-case` or `--image-case`), so that its
+  /// peak memory is its own, and waits for each.
+  func runEachInChildProcess(_ cases: [TrainingStepCase]) {
+    for trainingCase in cases {
+      let flag = trainingCase.isImageCase ? "--image-case" : "--toy-case"
+      let child = Process()
+      child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+      child.arguments = ["--threads", String(threads), flag, trainingCase.name]
+      do {
+        try child.run()
+        child.waitUntilExit()
+      } catch {
+        print("could not run \(flag) \(trainingCase.name): \(error)")
+      }
+    }
+  }
+}
