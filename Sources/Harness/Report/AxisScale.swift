@@ -12,8 +12,9 @@ struct AxisScale {
   let step: Double
 
   /// An axis covering `values` (at least one finite value, else 0...1) with about `tickCount`
-  /// ticks at 1, 2, 2.5 or 5 times a power of ten, the range widened to the nearest ticks.
-  init(covering values: [Double], from start: Double, to end: Double, tickCount: Int = 6, includingZero: Bool = false) {
+  /// ticks at 1, 2, 2.5 or 5 times a power of ten, the range widened by `padding` (a fraction of
+  /// it) on each side, so that no mark sits on the frame, and then to the nearest ticks.
+  init(covering values: [Double], from start: Double, to end: Double, tickCount: Int = 6, includingZero: Bool = false, padding: Double = 0) {
     var finite = values.filter(\.isFinite)
     if includingZero { finite.append(0) }
     var low = finite.min() ?? 0, high = finite.max() ?? 1
@@ -21,6 +22,8 @@ struct AxisScale {
       let pad = max(abs(high) * 0.01, 0.01)
       (low, high) = (low - pad, high + pad)
     }
+    let margin = (high - low) * padding
+    (low, high) = (includingZero && low == 0 ? 0 : low - margin, high + margin)
     let step = AxisScale.niceStep((high - low) / Double(max(tickCount - 1, 1)))
     let lower = (low / step).rounded(.down) * step, upper = (high / step).rounded(.up) * step
     let count = Int(((upper - lower) / step).rounded())

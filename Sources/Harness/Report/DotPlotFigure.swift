@@ -35,7 +35,7 @@ struct DotPlotFigure {
   let panels: [Panel]
 
   static let width = 760.0
-  static let (labelRight, plotLeft, plotRight) = (228.0, 240.0, 730.0)
+  static let (labelRight, plotLeft, plotRight) = (262.0, 274.0, 730.0)
   static let (rowHeight, panelHead, panelFoot, gap) = (24.0, 26.0, 40.0, 18.0)
   static let top = 96.0
 
@@ -59,7 +59,7 @@ struct DotPlotFigure {
 
   /// The legend: ours, the paper's, the entropy, and what the intervals are.
   func drawLegend(_ canvas: inout SVGCanvas, y: Double) {
-    let x = DotPlotFigure.plotLeft - 200
+    let x = 40.0
     canvas.line(x, y, x + 24, y, colour: SVGCanvas.colour(0), width: 2)
     canvas.circle(x + 12, y, radius: 4.5, fill: SVGCanvas.colour(0))
     canvas.text("ours: " + intervalNote, x + 32, y + 4, size: 12)
@@ -78,7 +78,7 @@ struct DotPlotFigure {
     for row in panel.rows {
       values += [row.value, row.paper, row.interval?.lowerBound, row.interval?.upperBound].compactMap { $0 }
     }
-    let axis = AxisScale(covering: values, from: DotPlotFigure.plotLeft, to: DotPlotFigure.plotRight, tickCount: 6)
+    let axis = AxisScale(covering: values, from: DotPlotFigure.plotLeft, to: DotPlotFigure.plotRight, tickCount: 6, padding: 0.04)
     canvas.text("\(panel.title) (\(panel.unit))", DotPlotFigure.plotLeft, top + 16, size: 13, bold: true)
     for tick in axis.ticks {
       let x = axis.position(tick)
@@ -95,17 +95,13 @@ struct DotPlotFigure {
     for (index, row) in panel.rows.enumerated() {
       let y = rowsTop + DotPlotFigure.rowHeight * (Double(index) + 0.5)
       let colour = SVGCanvas.colour(index)
-      canvas.text(row.label, DotPlotFigure.labelRight, y + 4, size: 12, anchor: "end")
+      canvas.text(row.value == nil ? row.label + " (no result yet)" : row.label, DotPlotFigure.labelRight, y + 4, size: 12, anchor: "end", colour: row.value == nil ? "#777777" : "#222222")
       if let interval = row.interval {
         canvas.line(axis.position(interval.lowerBound), y, axis.position(interval.upperBound), y, colour: colour, width: 2)
         for end in [interval.lowerBound, interval.upperBound] { canvas.line(axis.position(end), y - 4, axis.position(end), y + 4, colour: colour, width: 2) }
       }
       if let paper = row.paper { canvas.diamond(axis.position(paper), y, size: 5.5, colour: "#222222") }
-      if let value = row.value {
-        canvas.circle(axis.position(value), y, radius: 4.5, fill: colour)
-      } else {
-        canvas.text("no result yet", DotPlotFigure.plotRight - 4, y + 4, size: 11, anchor: "end", colour: "#777777")
-      }
+      if let value = row.value { canvas.circle(axis.position(value), y, radius: 4.5, fill: colour) }
     }
   }
 }

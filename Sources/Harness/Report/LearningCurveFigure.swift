@@ -39,7 +39,7 @@ struct LearningCurveFigure {
     let lastIteration = max(iterations, points.map(\.iteration).max() ?? 0, 1)
     let xAxis = AxisScale(covering: [0, Double(lastIteration)], from: left, to: right, tickCount: 6)
     let yValues = points.map(\.value) + rows.compactMap(\.paper) + (entropy.map { [$0] } ?? [])
-    let yAxis = AxisScale(covering: yValues, from: bottom, to: top, tickCount: 7)
+    let yAxis = AxisScale(covering: yValues, from: bottom, to: top, tickCount: 7, padding: 0.03)
 
     canvas.text("\(title): test NLL during training", (left + right) / 2, 24, size: 15, anchor: "middle", bold: true)
     LearningCurveFigure.drawAxes(&canvas, x: xAxis, y: yAxis, box: (left, right, top, bottom))

@@ -1,5 +1,5 @@
 /// Quantiles of Student's t distribution for two-sided 95 % intervals.
-enum StudentT {
+public enum StudentT {
   /// t₀.₉₇₅ for 1 to 30 degrees of freedom (the standard table, to 4 decimals; Abramowitz and
   /// Stegun, Table 26.10).
   static let table975: [Double] = [
@@ -13,7 +13,7 @@ enum StudentT {
 
   /// The 0.975 quantile of t with `degreesOfFreedom` (≥ 1) degrees of freedom: from the table up
   /// to 30, beyond it the Cornish-Fisher expansion in 1/ν (within 1e-4 of the exact value there).
-  static func quantile975(degreesOfFreedom: Int) -> Double {
+  public static func quantile975(degreesOfFreedom: Int) -> Double {
     precondition(degreesOfFreedom >= 1, "A t quantile needs at least one degree of freedom")
     if degreesOfFreedom <= table975.count { return table975[degreesOfFreedom - 1] }
     let z = normal975
