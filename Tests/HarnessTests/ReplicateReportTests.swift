@@ -182,7 +182,7 @@ struct ReplicateReportTests {
     #expect(markdown.contains("| Residual Flow | 2 moons | 2.900 ± 0.050 sd (n = 3) | 2.880 ± 0.050 sd (n = 3) | 20, 20, 20 |"))
     let records = CSVReader.records(report.csv(cells: cells))
     let header = try #require(records.first)
-    #expect(header.suffix(4) == ["run", "seed", "best_value", "best_iteration"])
+    #expect(header.suffix(4) == ["seed", "best_value", "best_iteration", "run"])
     #expect(records.count == 1 + plan.runs.count)
     let row = try #require(records.first { $0.contains("idensenet-moons-seed=1") })
     let field = { (name: String) in row[header.firstIndex(of: name)!] }

@@ -74,12 +74,12 @@ struct ReportFolder {
     }
   }
 
-  /// Throws unless `file` is absent or a file a report wrote: one that holds `signature`.
-  static func checkReplaceable(file: String, signature: String) throws(HarnessError) {
+  /// Throws unless `file` is absent or a file a report wrote: one that holds one of `signatures`.
+  static func checkReplaceable(file: String, signatures: [String]) throws(HarnessError) {
     switch FileOperations.kind(of: file) {
     case .missing: return
     case .file:
-      guard let text = try? String(contentsOfFile: file, encoding: .utf8), text.contains(signature) else {
+      guard let text = try? String(contentsOfFile: file, encoding: .utf8), signatures.contains(where: { text.contains($0) }) else {
         throw HarnessError.io(path: file, reason: "not replaced: it was not written by lipflow report; move it away or use another --results-dir")
       }
     case .directory, .link, .special:
