@@ -12,6 +12,21 @@ public struct ReportCell: Sendable {
   public var reference: Double?
   /// Why the run's numbers are not reported (another configuration, an unreadable file), if so.
   public var problem: ReportCellProblem? = nil
+  /// The rows of `metrics.csv` that hold a test evaluation, in iteration order (empty when the
+  /// run is not reported or has not been evaluated yet).
+  public var evaluations: [MetricRow] = []
+  /// The run's seed.
+  public var seed: UInt64? = nil
+
+  /// The evaluation with the lowest finite test NLL (the earliest of equal ones): the "best"
+  /// checkpoint a reference implementation would keep, chosen on the test set.
+  public var best: MetricRow? {
+    evaluations.reduce(nil) { best, row in
+      guard let value = row.testNLL, value.isFinite else { return best }
+      guard let current = best?.testNLL else { return row }
+      return value < current ? row : best
+    }
+  }
 
   /// Whether the run's own files are shown and copied: it has a manifest and no problem.
   public var isReported: Bool { manifest != nil && problem == nil }

@@ -10,8 +10,8 @@ import Glibc
 /// The folder is built as `.<experiment>.staging-<pid>` beside it and swapped in (the old folder
 /// renamed to `.<experiment>.replaced-<pid>`, the new one renamed into place, the old one removed).
 /// An existing folder is replaced only when it is recognisably a report's: every entry is the
-/// marker file `.lipflow-report` naming this experiment, `resolved-spec.yaml`, or a run folder
-/// holding only files a report copies; and the marker or `resolved-spec.yaml` is there (folders
+/// marker file `.lipflow-report` naming this experiment, `resolved-spec.yaml`, a figure
+/// (`curves-<dataset>.svg`, `dot-plot.svg`), or a run folder holding only files a report copies; and the marker or `resolved-spec.yaml` is there (folders
 /// of earlier versions have no marker).
 struct ReportFolder {
   /// The marker file a report writes into its folder.
@@ -74,12 +74,12 @@ struct ReportFolder {
     }
   }
 
-  /// Throws unless `file` is absent or a file a report wrote: one that holds `signature`.
-  static func checkReplaceable(file: String, signature: String) throws(HarnessError) {
+  /// Throws unless `file` is absent or a file a report wrote: one that holds one of `signatures`.
+  static func checkReplaceable(file: String, signatures: [String]) throws(HarnessError) {
     switch FileOperations.kind(of: file) {
     case .missing: return
     case .file:
-      guard let text = try? String(contentsOfFile: file, encoding: .utf8), text.contains(signature) else {
+      guard let text = try? String(contentsOfFile: file, encoding: .utf8), signatures.contains(where: { text.contains($0) }) else {
         throw HarnessError.io(path: file, reason: "not replaced: it was not written by lipflow report; move it away or use another --results-dir")
       }
     case .directory, .link, .special:
@@ -169,6 +169,7 @@ struct ReportFolder {
     if name == ReportFolder.resolvedSpecName || ReportFolder.isTemporary(name, of: ReportFolder.resolvedSpecName) || ReportFolder.isTemporary(name, of: ReportFolder.markerName) {
       return kind == .file ? nil : "\(name) is not a file"
     }
+    if ReportFolder.isFigure(name) { return kind == .file ? nil : "\(name) is not a file" }
     guard kind == .directory, !name.hasPrefix(".") else { return "\(name) was not written by lipflow report" }
     guard let files = try? FileOperations.contents(ofDirectory: entry) else { return "\(name) cannot be listed" }
     for file in files {
@@ -178,6 +179,18 @@ struct ReportFolder {
       }
     }
     return nil
+  }
+
+  /// Whether `name` is one of the report's figures (`curves-<dataset>.svg`, `dot-plot.svg`), or an
+  /// interrupted write of one. (No run identifier has this form: identifiers hold no `.` outside
+  /// sweep values, which always hold a `=`.)
+  static func isFigure(_ name: String) -> Bool {
+    var name = Substring(name)
+    if name.hasPrefix("."), let range = name.range(of: ".tmp-", options: .backwards), Int(name[range.upperBound...]) != nil {
+      name = name[name.index(after: name.startIndex)..<range.lowerBound]
+    }
+    guard name.hasSuffix(".svg"), !name.contains("/"), !name.contains("=") else { return false }
+    return name == ReportSections.dotPlotName || (name.hasPrefix(ReportSections.curvesPrefix) && name.count > ReportSections.curvesPrefix.count + 4)
   }
 
   /// Whether `name` is an interrupted ``AtomicFile`` write of `file` (`.<file>.tmp-<pid>`).

@@ -25,8 +25,11 @@ public struct ExperimentPlan {
   public let datasets: [DatasetSpec]
   /// The report layout.
   public let table: TableSpec
-  /// The sweep axes, in declared order.
+  /// The sweep axes, in declared order (without the replicate seeds).
   public let sweep: [SweepAxis]
+  /// The seeds each cell is replicated with (`seeds`), in declared order; empty without them.
+  /// Each run's last assignment is then `seed=<its seed>`.
+  public let seeds: [Int]
   /// Every run: rows × columns × sweep points, in that nesting order.
   public let runs: [RunSpec]
   /// The whole spec after overrides, as YAML.
@@ -34,7 +37,7 @@ public struct ExperimentPlan {
 
   /// Top-level keys of a spec file.
   public static let keys = [
-    "experiment", "seed", "models", "datasets", "training", "evaluation", "profiles", "default_profile", "table", "sweep",
+    "experiment", "seed", "models", "datasets", "training", "evaluation", "profiles", "default_profile", "table", "sweep", "seeds",
   ]
 
   /// Loads and resolves the spec at `path`.
@@ -94,9 +97,12 @@ public struct ExperimentPlan {
     let tableNode = try mapping.required("table")
     table = try TableSpec(node: tableNode, models: modelNames, datasets: datasetNames)
 
-    let sweepReader = try SweepReader(mapping.optional("sweep"))
+    let declaredSweep = try SweepReader(mapping.optional("sweep"))
+    let replicates = try ReplicateSeeds(mapping.optional("seeds"), sweep: declaredSweep)
+    let sweepReader = declaredSweep.appending(replicates)
     try sweepReader.checkRunCount(rows: table.rows.count, columns: table.columns.count, table: tableNode)
-    sweep = sweepReader.axes
+    sweep = declaredSweep.axes
+    seeds = replicates.seeds
     let definitions = RunExpansion.Definitions(
       seed: seedNode?.node ?? Node("0"), training: try mapping.required("training").node, evaluation: try mapping.required("evaluation").node,
       models: modelMapping, datasets: datasetMapping, datasetSpecs: Dictionary(uniqueKeysWithValues: datasets.map { ($0.name, $0) }),

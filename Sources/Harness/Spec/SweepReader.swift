@@ -25,6 +25,16 @@ struct SweepReader {
     (self.axes, self.axisNodes) = (axes, axisNodes)
   }
 
+  private init(axes: [SweepAxis], axisNodes: [SpecNode], node: SpecNode?) {
+    (self.axes, self.axisNodes, self.node) = (axes, axisNodes, node)
+  }
+
+  /// This sweep with the replicate seeds as its last (fastest-varying) axis, located at `seeds`.
+  func appending(_ replicates: ReplicateSeeds) -> SweepReader {
+    guard let axis = replicates.axis, let located = replicates.node else { return self }
+    return SweepReader(axes: axes + [axis], axisNodes: axisNodes + [located], node: node ?? located)
+  }
+
   /// The key path of an axis, which must start with a key of a run.
   static func path(_ text: String, at located: SpecNode) throws -> [String] {
     let path = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
