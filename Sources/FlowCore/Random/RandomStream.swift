@@ -81,12 +81,6 @@ public struct RandomStream: Sendable, Equatable {
   /// A uniform Double in (0, 1].
   mutating func nextPositiveUniform() -> Double { 1 - nextUniform() }
 
-  /// A standard normal Double (Box–Muller).
-  public mutating func nextNormal() -> Double {
-    let radius = (-2 * Foundation.log(nextPositiveUniform())).squareRoot()
-    return radius * Foundation.cos(2 * Double.pi * nextUniform())
-  }
-
   /// True with probability `probability`.
   public mutating func nextBernoulli(_ probability: Double) -> Bool {
     precondition(probability >= 0 && probability <= 1, "Bernoulli probability must be in [0, 1], got \(probability)")
