@@ -28,6 +28,12 @@ struct RunCommand: ParsableCommand {
   @Option(name: .customLong("only"), help: "Train only the runs with this identifier or matching this glob, e.g. 'idensenet-*' (repeatable).")
   var only: [String] = []
 
+  @Option(help: "Train only the runs of these rows (model names, comma-separated or repeated); the report still shows the whole table.")
+  var rows: [String] = []
+
+  @Option(help: "Train only the runs of these columns (dataset names, comma-separated or repeated); the report still shows the whole table.")
+  var columns: [String] = []
+
   @Option(help: "Progress display: auto, bar, lines, none.")
   var progress: ProgressStyle = .auto
 
@@ -55,7 +61,7 @@ struct RunCommand: ParsableCommand {
 
   func run() throws {
     let plan = try options.plan()
-    let selection = try RunSelection(plan: plan, patterns: only)
+    let selection = try RunSelection(plan: plan, patterns: only, rows: rows.flatMap(RunCommand.names), columns: columns.flatMap(RunCommand.names))
     let directory = options.runsDirectory(of: plan)
     let states = selection.runs.map { RunDirectoryState.inspect($0, directory: directory + "/" + $0.identifier) }
     if dryRun && launcher == .local {
@@ -75,10 +81,13 @@ struct RunCommand: ParsableCommand {
         outcomes[run.identifier] = .error(reason)
       }
     }
-    let pending = zip(selection.runs, states).filter { $1.isPending }.map(\.0)
+    var pending = zip(selection.runs, states).filter { $1.isPending }.map(\.0)
     Interruption.install(secondSignal: .exits)
     try RunsDirectory.preflight(directory, needed: pending.reduce(0) { $0 + RunsDirectory.bytesNeeded(by: $1) })
-    if estimate && !pending.isEmpty { printEstimate(pending, directory: directory) }
+    if estimate && !pending.isEmpty {
+      let remaining = printEstimate(pending, directory: directory)
+      pending = TrainingOrder.cheapestFirst(remaining).map { pending[$0] }
+    }
     say("run: \(pending.count) of \(selection.runs.count) runs to train under \(directory) (\(jobs) job\(jobs == 1 ? "" : "s"), \(threadCount) thread\(threadCount == 1 ? "" : "s") each)")
     outcomes.merge(try train(pending, plan: plan, directory: directory)) { $1 }
     try writeReport(plan, selection: selection, directory: directory)
@@ -173,15 +182,29 @@ struct RunCommand: ParsableCommand {
     }
   }
 
-  /// Measures one step of each distinct model and prints the expected wall time.
-  func printEstimate(_ runs: [RunSpec], directory: String) {
+  /// Measures one step of each distinct model, prints the expected wall time per column and in
+  /// all, and returns each run's estimated remaining seconds (nil for runs whose data is missing).
+  func printEstimate(_ runs: [RunSpec], directory: String) -> [Double?] {
     var timer = StepTimer(threads: threadCount)
-    var total = 0.0
-    for run in runs where run.data.missingData == nil {
-      let perIteration = timer.secondsPerIteration(of: run)
+    let remaining: [Double?] = runs.map { run in
+      guard run.data.missingData == nil else { return nil }
       let done = (try? RunManifest.read(directory: directory + "/" + run.identifier))??.iterationsCompleted ?? 0
-      total += perIteration * Double(run.training.iterations - done)
+      return timer.secondsPerIteration(of: run) * Double(run.training.iterations - done)
     }
-    say("estimate: \(TableReport.duration(total / Double(min(jobs, max(runs.count, 1))))) for \(runs.count) runs with \(jobs) job(s) at \(threadCount) thread(s) each (measured step times; evaluation adds a little)")
+    var columns: [String] = []
+    for run in runs where !columns.contains(run.datasetName) { columns.append(run.datasetName) }
+    let parallel = Double(min(jobs, max(runs.count, 1)))
+    for column in columns {
+      let seconds = zip(runs, remaining).filter { $0.0.datasetName == column }.compactMap(\.1).reduce(0, +)
+      say("estimate: \(column): \(TableReport.duration(seconds)) of training (\(TableReport.duration(seconds / parallel)) with \(jobs) job(s))")
+    }
+    let total = remaining.compactMap { $0 }.reduce(0, +)
+    say("estimate: \(TableReport.duration(total / parallel)) for \(runs.count) runs with \(jobs) job(s) at \(threadCount) thread(s) each, cheapest first (measured step times; evaluation adds a little)")
+    return remaining
+  }
+
+  /// `a,b` or `a` as names.
+  static func names(_ text: String) -> [String] {
+    text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
   }
 }

@@ -14,8 +14,8 @@ struct SpecOptions: ParsableArguments {
   @Option(name: .customLong("set"), help: ArgumentHelp("Override a key of the spec: --set training.iterations=1000 (repeatable).", valueName: "key.path=value"))
   var overrides: [String] = []
 
-  @Option(help: "Root folder of run directories.")
-  var runsDir = "runs"
+  @Option(help: "Root folder of run directories (default: $LIPFLOW_RUNS_DIR, else runs); may live outside the work tree.")
+  var runsDir = ProcessInfo.processInfo.environment["LIPFLOW_RUNS_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "runs"
 
   @Option(help: "Folder the report tables are written to.")
   var resultsDir = "results"

@@ -205,3 +205,25 @@ extension RunCommandTests {
     #expect(!FileManager.default.fileExists(atPath: directory + "/runs/tiny/default/slurm/submissions.json"))
   }
 }
+
+extension RunCommandTests {
+  @Test("--rows and --columns train part of the table and still write the whole report; unknown names are usage errors")
+  func rowsAndColumnsSelectPartOfTheTable() throws {
+    let text = tinySpec.replacingOccurrences(of: "columns: [moons]", with: "columns: [moons, mnist]")
+    let directory = try workspace("columns", text: text)
+    let result = lipflow(arguments(directory, ["--rows", "idensenet", "--columns", "moons"]))
+    #expect(result.status == 0, "\(result)")
+    #expect(try RunManifest.read(directory: directory + "/runs/tiny/default/idensenet-moons")?.status == .completed)
+    #expect(try RunManifest.read(directory: directory + "/runs/tiny/default/resflow-moons") == nil)
+    #expect(try RunManifest.read(directory: directory + "/runs/tiny/default/idensenet-mnist") == nil)
+    #expect(FileManager.default.fileExists(atPath: directory + "/results/tiny.md"))
+    let unknown = lipflow(arguments(directory, ["--columns", "cifar"]))
+    #expect(unknown.status == 2 && unknown.errors.first?.hasPrefix("error: --columns cifar: not a column of") == true, "\(unknown)")
+  }
+
+  @Test("Runs train cheapest first by estimated remaining time; runs without an estimate first; ties keep plan order")
+  func cheapestRunsTrainFirst() {
+    #expect(TrainingOrder.cheapestFirst([30, 5, nil, 5, 1_000]) == [2, 1, 3, 0, 4])
+    #expect(TrainingOrder.cheapestFirst([]) == [])
+  }
+}
