@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Code generation for the numerical targets. Swift emits SSE2 only unless told the CPU; without
-/// `-target-cpu` a SIMD `addingProduct` becomes a libm `fmaf` call (design.md §6). The flag is
+/// `-target-cpu` a SIMD `addingProduct` becomes a libm `fmaf` call (README.md, 'Build flags'). The flag is
 /// scoped to release builds on x86-64. `LIPFLOW_TARGET_CPU` overrides it (`native`, `znver1`, ...),
 /// and `LIPFLOW_TARGET_CPU=none` turns it off for CPUs without AVX2 and FMA.
 let targetCPU: String? = {
@@ -17,9 +17,10 @@ let targetCPU: String? = {
 let numericSettings: [SwiftSetting] =
   targetCPU.map { [.unsafeFlags(["-target-cpu", $0], .when(configuration: .release))] } ?? []
 
+/// Linux only: the code calls Glibc (`write`, `flock`, signals), reads `/proc/self/exe` and
+/// `/proc/self/status`, and links Debian's OpenBLAS; no Apple platform is claimed or tested.
 let package = Package(
   name: "LipFlow",
-  platforms: [.macOS(.v15)],
   products: [
     .library(name: "FlowCore", targets: ["FlowCore"]),
     .library(name: "Flows", targets: ["Flows"]),
@@ -105,5 +106,5 @@ let package = Package(
       swiftSettings: numericSettings
     ),
   ],
-  swiftLanguageModes: [.v5]
+  swiftLanguageModes: [.v6]
 )

@@ -15,13 +15,10 @@ public struct Console: Sendable {
     self.error = error
   }
 
-  /// The process's standard output (line-buffered, so worker and parent lines interleave whole)
-  /// and standard error.
+  /// The process's standard output and standard error, one `write` per line, so that the lines
+  /// of workers and their parent interleave whole.
   public static let standard = Console(
-    output: { line in
-      print(line)
-      fflush(stdout)
-    },
+    output: { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) },
     error: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
 
   /// The console of the running command.

@@ -53,7 +53,7 @@ struct EvaluateCommand: ParsableCommand {
     var lines = [geometry == nil ? "index,log_density" : "index,log_density,bits_per_dim"]
     for (index, value) in values.enumerated() {
       var line = "\(index),\(value)"
-      if let geometry { line += ",\(ImageBatches.bitsPerDimension(logLikelihood: value, dimension: geometry.dimension))" }
+      if let geometry { line += ",\(BitsPerDimension.of(logLikelihood: value, dimension: geometry.dimension))" }
       lines.append(line)
     }
     if let output {

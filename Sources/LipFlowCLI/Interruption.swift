@@ -1,11 +1,14 @@
 import Foundation
+import Synchronization
 
 /// SIGINT / SIGTERM turn into a request to stop after the current iteration (with a checkpoint);
-/// the counter is the only process-wide state the command keeps, as signal handlers allow
-/// nothing else. In a parent (not a worker) a second SIGINT (Ctrl-C) exits at once with status 130.
+/// the two lock-free atomics are the only process-wide state the command keeps, as signal
+/// handlers allow nothing else (a lock-free atomic is async-signal-safe). In a parent (not a worker) a second SIGINT (Ctrl-C) exits at once with status 130.
 enum Interruption {
-  nonisolated(unsafe) static var requested: sig_atomic_t = 0
-  nonisolated(unsafe) static var exitsOnSecondSignal: sig_atomic_t = 1
+  /// Signals received so far.
+  static let signalCount = Atomic<Int>(0)
+  /// Whether a second SIGINT exits at once (a ``SecondSignal`` as the handler can read it).
+  static let exitsOnSecondSignal = Atomic<Bool>(true)
 
   /// How a second signal is treated.
   enum SecondSignal {
@@ -25,18 +28,20 @@ enum Interruption {
     sigaddset(&signals, SIGINT)
     sigaddset(&signals, SIGTERM)
     pthread_sigmask(SIG_UNBLOCK, &signals, nil)
-    exitsOnSecondSignal = secondSignal == .exits ? 1 : 0
+    exitsOnSecondSignal.store(secondSignal == .exits, ordering: .sequentiallyConsistent)
     let interrupt: @convention(c) (Int32) -> Void = { _ in
-      if Interruption.requested != 0 && Interruption.exitsOnSecondSignal != 0 { _exit(130) }
-      Interruption.requested = 1
+      let earlier = Interruption.signalCount.add(1, ordering: .sequentiallyConsistent).oldValue
+      if earlier > 0 && Interruption.exitsOnSecondSignal.load(ordering: .sequentiallyConsistent) { _exit(130) }
     }
     // SIGTERM comes from schedulers, often twice (the job's processes and a forwarding batch
     // shell): it always asks for a checkpoint, never an immediate exit.
-    let terminate: @convention(c) (Int32) -> Void = { _ in Interruption.requested = 1 }
+    let terminate: @convention(c) (Int32) -> Void = { _ in
+      Interruption.signalCount.add(1, ordering: .sequentiallyConsistent)
+    }
     signal(SIGINT, interrupt)
     signal(SIGTERM, terminate)
   }
 
   /// Whether a stop was asked for.
-  static var isRequested: Bool { requested != 0 }
+  static var isRequested: Bool { signalCount.load(ordering: .sequentiallyConsistent) > 0 }
 }

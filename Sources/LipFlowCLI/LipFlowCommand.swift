@@ -18,7 +18,6 @@ public struct LipFlowCommand: ParsableCommand {
 
   /// Runs the command line of this process and exits with its status.
   public static func main() {
-    setvbuf(stdout, nil, _IOLBF, 0)
     Foundation.exit(run(arguments: Array(CommandLine.arguments.dropFirst())))
   }
 

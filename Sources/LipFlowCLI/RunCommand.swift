@@ -89,7 +89,9 @@ struct RunCommand: ParsableCommand {
       pending = TrainingOrder.cheapestFirst(remaining).map { pending[$0] }
     }
     say("run: \(pending.count) of \(selection.runs.count) runs to train under \(directory) (\(jobs) job\(jobs == 1 ? "" : "s"), \(threadCount) thread\(threadCount == 1 ? "" : "s") each)")
-    outcomes.merge(try train(pending, plan: plan, directory: directory)) { $1 }
+    let progressiveReport = ProgressiveReport(
+      plan: plan, runsRoot: options.runsDir, resultsDirectory: options.resultsDir, isEnabled: report && !selection.isPartial, runCount: pending.count)
+    outcomes.merge(try train(pending, plan: plan, directory: directory, finished: progressiveReport.runFinished)) { $1 }
     try writeReport(plan, selection: selection, directory: directory)
     try conclude(outcomes, pending: pending, selection: selection)
   }
@@ -106,8 +108,10 @@ struct RunCommand: ParsableCommand {
     try launcher.launch(submit, dryRun: dryRun)
   }
 
-  /// Trains `pending` in this process or in workers.
-  func train(_ pending: [RunSpec], plan: ExperimentPlan, directory: String) throws -> [String: RunOutcome] {
+  /// Trains `pending` in this process or in workers; `finished` hears of each run as it ends.
+  func train(
+    _ pending: [RunSpec], plan: ExperimentPlan, directory: String, finished: (String, RunOutcome) -> Void = { _, _ in }
+  ) throws -> [String: RunOutcome] {
     let provenance = (commit: BuildInfo.commit, host: Provenance.host)
     let orders = pending.map { run in
       RunOrder(
@@ -116,15 +120,17 @@ struct RunCommand: ParsableCommand {
     }
     if jobs > 1 && pending.count > 1 {
       let executable = URL(fileURLWithPath: workerExecutable ?? "/proc/self/exe").resolvingSymlinksInPath()
-      return try WorkerLauncher(executable: executable, jobs: jobs, threads: threadCount, progress: progress).train(orders)
+      return try WorkerLauncher(executable: executable, jobs: jobs, threads: threadCount, progress: progress).train(orders, finished: finished)
     }
     var outcomes: [String: RunOutcome] = [:]
     for (index, (run, order)) in zip(pending, orders).enumerated() where !Interruption.isRequested {
       let trainer = RunTrainer(
         run: run, directory: order.directory, specFile: order.specFile, experiment: order.experiment, profile: order.profile,
         overrides: order.overrides, commit: order.commit, host: order.host, threads: threadCount, figures: .draw)
-      outcomes[run.identifier] = RunOutcome.train(
+      let outcome = RunOutcome.train(
         run, with: trainer, position: "\(index + 1)/\(pending.count)", progress: progress, shouldStop: { Interruption.isRequested })
+      outcomes[run.identifier] = outcome
+      finished(run.identifier, outcome)
     }
     return outcomes
   }

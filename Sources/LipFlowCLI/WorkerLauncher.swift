@@ -14,8 +14,9 @@ struct WorkerLauncher {
   /// Workers print plain lines (or nothing).
   let progress: ProgressStyle
 
-  /// Runs every order; returns each run's outcome by identifier.
-  func train(_ orders: [RunOrder]) throws -> [String: RunOutcome] {
+  /// Runs every order; returns each run's outcome by identifier, and tells `finished` of each
+  /// as its worker ends.
+  func train(_ orders: [RunOrder], finished runFinished: (String, RunOutcome) -> Void = { _, _ in }) throws -> [String: RunOutcome] {
     var queue = orders
     var active: [(order: RunOrder, process: Process)] = []
     var outcomes: [String: RunOutcome] = [:]
@@ -36,7 +37,9 @@ struct WorkerLauncher {
       }
       _ = finished.wait(timeout: .now() + 1)
       for (order, process) in active where !process.isRunning {
-        outcomes[order.run] = outcome(of: process, order: order)
+        let outcome = outcome(of: process, order: order)
+        outcomes[order.run] = outcome
+        runFinished(order.run, outcome)
       }
       active.removeAll { !$0.process.isRunning }
     }

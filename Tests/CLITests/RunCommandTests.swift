@@ -156,6 +156,20 @@ struct RunCommandTests {
     #expect(try RunManifest.read(directory: directory + "/runs/tiny/default/resflow-moons") == nil)
   }
 
+  @Test("The report is rewritten as each run completes while others are still to train, and not for an --only selection")
+  func reportsAreRewrittenAsRunsComplete() throws {
+    let directory = try workspace("progressive")
+    let whole = lipflow(arguments(directory))
+    #expect(whole.status == 0, "\(whole)")
+    let updates = whole.output.filter { $0.hasPrefix("report: updated") }
+    #expect(updates == ["report: updated \(directory)/results/tiny.md after resflow-moons (1 of 2 runs done)"], "\(whole.output)")
+    #expect(whole.output.last?.hasPrefix("report: wrote") == true)
+    let selected = try workspace("progressive-only")
+    let only = lipflow(arguments(selected, ["--only", "*-moons"]))
+    #expect(only.status == 0, "\(only)")
+    #expect(!only.output.contains { $0.hasPrefix("report: updated") })
+  }
+
   @Test("A stop that arrives after every run completed is no interruption; runs left unfinished by one are")
   func interruptionsAreReportedOnlyWhenTheyLeftWork() {
     let done = RunConclusion(outcomes: ["a": .completed, "b": .completed], pending: ["a", "b"], interruptionRequested: true, isPartial: false)

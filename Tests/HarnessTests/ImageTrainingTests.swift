@@ -118,8 +118,8 @@ struct ImageTrainingTests {
 
   @Test("A density of 1 on the unit cube is 8 bits per dimension, and each nat per image adds 1/(D ln 2)")
   func bitsPerDimension() {
-    #expect(ImageBatches.bitsPerDimension(logLikelihood: 0, dimension: 784) == 8)
-    let shifted = ImageBatches.bitsPerDimension(logLikelihood: -784 * log(2.0), dimension: 784)
+    #expect(BitsPerDimension.of(logLikelihood: 0, dimension: 784) == 8)
+    let shifted = BitsPerDimension.of(logLikelihood: -784 * log(2.0), dimension: 784)
     #expect(abs(shifted - 9) < 1e-12)
   }
 

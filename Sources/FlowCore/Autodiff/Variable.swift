@@ -5,7 +5,7 @@
 /// runs on constants builds no graph. Backward rules are written with these same operations;
 /// with ``BackwardMode/differentiable`` the backward pass is itself recorded and can be
 /// differentiated again (the Jacobian-vector products inside log-determinant estimators need
-/// this: design.md §3).
+/// this: README.md, 'Autodiff').
 public final class Variable {
   /// The value computed in the forward pass.
   public let value: Tensor

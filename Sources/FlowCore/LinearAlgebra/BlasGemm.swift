@@ -1,15 +1,16 @@
 import COpenBLAS
+import Synchronization
 
 /// The OpenBLAS backend of ``Gemm``.
 enum BlasGemm {
-  nonisolated(unsafe) private static var configuredThreads = -1
+  /// The thread count last given to OpenBLAS (−1: none yet). OpenBLAS's setting is process-wide.
+  private static let configuredThreads = Atomic<Int>(-1)
 
   /// Tells OpenBLAS the caller's ``Parallelism/threadCount`` when it changed since the last call.
   static func synchronizeThreadCount() {
     let wanted = Parallelism.threadCount
-    if wanted != configuredThreads {
+    if configuredThreads.exchange(wanted, ordering: .sequentiallyConsistent) != wanted {
       openblas_set_num_threads(Int32(wanted))
-      configuredThreads = wanted
     }
   }
 

@@ -14,8 +14,10 @@ final class BufferCache: @unchecked Sendable {
   static let minimumCachedBytes = 16 << 10
   static let maximumCachedBytes = 2 << 30
 
+  /// Free buffers by size, as addresses: a raw pointer is not `Sendable`, an address is, and
+  /// the buffers themselves are owned by no one while they are listed here.
   private struct State {
-    var free: [Int: [UnsafeMutableRawPointer]] = [:]
+    var free: [Int: [UInt]] = [:]
     var cachedBytes = 0
   }
   private let state = Mutex(State())
@@ -28,12 +30,12 @@ final class BufferCache: @unchecked Sendable {
   func allocate(bytes: Int) -> UnsafeMutableRawPointer {
     let size = BufferCache.roundedSize(bytes)
     if size >= BufferCache.minimumCachedBytes {
-      let reused = state.withLock { state -> UnsafeMutableRawPointer? in
-        guard let pointer = state.free[size]?.popLast() else { return nil }
+      let reused = state.withLock { state -> UInt? in
+        guard let address = state.free[size]?.popLast() else { return nil }
         state.cachedBytes -= size
-        return pointer
+        return address
       }
-      if let reused { return reused }
+      if let reused, let pointer = UnsafeMutableRawPointer(bitPattern: reused) { return pointer }
     }
     return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
   }
@@ -41,9 +43,10 @@ final class BufferCache: @unchecked Sendable {
   func release(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
     let size = BufferCache.roundedSize(bytes)
     if size >= BufferCache.minimumCachedBytes {
+      let address = UInt(bitPattern: pointer)
       let kept = state.withLock { state -> Bool in
         guard state.cachedBytes + size <= BufferCache.maximumCachedBytes else { return false }
-        state.free[size, default: []].append(pointer)
+        state.free[size, default: []].append(address)
         state.cachedBytes += size
         return true
       }

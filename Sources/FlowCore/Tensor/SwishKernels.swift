@@ -22,9 +22,10 @@ public enum SwishKernels {
   /// s = σ(β·x), computed once per input storage and β and then reused (see
   /// `TensorStorage.sigmoidCache`).
   static func sigmoidValues(of input: Tensor, slope: Float) -> Tensor {
-    if let cache = input.storage.sigmoidCache, cache.slopeBits == slope.bitPattern { return cache.values }
+    let cached = input.storage.sigmoidCache.withLock { cache in cache?.slopeBits == slope.bitPattern ? cache?.values : nil }
+    if let cached { return cached }
     let values = input.map(ScaledSigmoid(slope: Vector8(repeating: slope)))
-    input.storage.sigmoidCache = (slope.bitPattern, values)
+    input.storage.sigmoidCache.withLock { $0 = TensorStorage.SigmoidCache(slopeBits: slope.bitPattern, values: values) }
     return values
   }
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A dense, contiguous, row-major array of `Float` with an explicit shape.
 ///
 /// Layout convention of the whole package (channels last):
@@ -9,7 +11,7 @@
 ///
 /// `Tensor` is a value type with copy-on-write storage. It carries no gradient information; see
 /// ``Variable`` for differentiable computation.
-public struct Tensor: @unchecked Sendable {
+public struct Tensor: Sendable {
   /// The extent of each axis, outermost first. A scalar has shape `[]`.
   public let shape: [Int]
   @usableFromInline var storage: TensorStorage
@@ -126,7 +128,7 @@ public struct Tensor: @unchecked Sendable {
     if !isKnownUniquelyReferenced(&storage) {
       storage = storage.copy()
     } else {
-      storage.sigmoidCache = nil
+      storage.sigmoidCache.withLock { $0 = nil }
     }
   }
 

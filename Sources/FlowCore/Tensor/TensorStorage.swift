@@ -1,16 +1,23 @@
+import Synchronization
+
 /// Reference-counted, 64-byte aligned Float32 buffer behind a ``Tensor``, drawn from and
 /// returned to `BufferCache`.
 ///
 /// Tensors share storage until one of them is mutated (copy on write, checked with
 /// `isKnownUniquelyReferenced`). The buffer is never resized.
+///
+/// Sendable because nothing shared is ever written: the buffer is written only through a
+/// uniquely referenced storage (or, inside a kernel, by the threads of the one call that owns the
+/// result before it is returned), and the one mutable property, ``sigmoidCache``, is behind a
+/// mutex, since the swish kernels fill it from whichever thread differentiates first.
 @usableFromInline
-final class TensorStorage {
+final class TensorStorage: @unchecked Sendable {
   @usableFromInline let pointer: UnsafeMutablePointer<Float>
   @usableFromInline let count: Int
   /// σ(β·x) of these values for one β (its bit pattern), kept by the swish kernels because the
   /// same activation input is differentiated many times in one step. Cleared before any in-place
   /// write (`Tensor.makeUnique`), and released with the storage, so it cannot go stale.
-  @usableFromInline var sigmoidCache: (slopeBits: UInt32, values: Tensor)? = nil
+  @usableFromInline let sigmoidCache = Mutex<SigmoidCache?>(nil)
 
   /// Allocates `count` uninitialised floats.
   @usableFromInline
@@ -34,6 +41,13 @@ final class TensorStorage {
     let result = TensorStorage(uninitializedCount: count)
     result.pointer.update(from: pointer, count: count)
     return result
+  }
+
+  /// σ(β·x) of a storage's values for the β with bit pattern `slopeBits`.
+  @usableFromInline
+  struct SigmoidCache: Sendable {
+    let slopeBits: UInt32
+    let values: Tensor
   }
 
   deinit {

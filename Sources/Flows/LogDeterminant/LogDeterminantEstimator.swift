@@ -1,7 +1,7 @@
 import FlowCore
 import Foundation
 
-/// How a residual block estimates log det(I + J_g) (design.md §3).
+/// How a residual block estimates log det(I + J_g) (i-ResNet eq. 6 and the Residual Flows estimator; README.md, 'Flows').
 public enum LogDeterminantEstimator: Sendable, Equatable {
   /// The exact 2×2 determinant from the Jacobian of g (2-D data only; the toy evaluation path).
   case exactTwoByTwo

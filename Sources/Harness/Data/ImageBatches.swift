@@ -94,12 +94,6 @@ public final class ImageBatches {
     return Tensor(shape: [indices.count, dataset.height, width, channels], scalars: scalars)
   }
 
-  /// Bits per dimension of dequantised images from their model log-density (nats):
-  /// −(log p(x) − D·ln 256)/(D·ln 2), per image.
-  public static func bitsPerDimension(logLikelihood: Double, dimension: Int) -> Double {
-    -(logLikelihood - Double(dimension) * log(256.0)) / (Double(dimension) * log(2.0))
-  }
-
   /// Test bits/dim over the first `count` test images (all of them when `count` is larger), one
   /// dequantisation per image from `testSeed`, the model in evaluation mode, in chunks of `chunk`.
   public func testBitsPerDimension(of model: SequentialFlow, count: Int, testSeed: UInt64, chunk: Int = 200) -> NegativeLogLikelihood {
@@ -114,8 +108,7 @@ public final class ImageBatches {
     let total = min(count, test.count)
     var noise = RandomStream(seed: testSeed)
     var probes = noise.split()
-    var sum = 0.0
-    var sumOfSquares = 0.0
+    var accumulator = NegativeLogLikelihood.Accumulator()
     let dimension = test.imageSize
     for start in stride(from: 0, to: total, by: chunk) {
       if shouldStop() { return nil }
@@ -123,13 +116,9 @@ public final class ImageBatches {
       let batch = ImageBatches.dequantised(test, indices: indices, mirrored: indices.map { _ in false }, noise: &noise)
       var context = FlowContext(mode: .evaluation, random: probes.split())
       for value in model.logLikelihood(Variable(batch), context: &context).value.scalars {
-        let bits = ImageBatches.bitsPerDimension(logLikelihood: Double(value), dimension: dimension)
-        sum += bits
-        sumOfSquares += bits * bits
+        accumulator.add(BitsPerDimension.of(logLikelihood: Double(value), dimension: dimension))
       }
     }
-    let mean = sum / Double(total)
-    let variance = max(sumOfSquares / Double(total) - mean * mean, 0) * Double(total) / Double(max(total - 1, 1))
-    return NegativeLogLikelihood(mean: mean, standardError: (variance / Double(total)).squareRoot(), samples: total, unit: "bits/dim")
+    return accumulator.result(unit: "bits/dim")
   }
 }

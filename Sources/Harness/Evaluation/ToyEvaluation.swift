@@ -2,23 +2,6 @@ import FlowCore
 import Flows
 import Foundation
 
-/// A test negative log-likelihood with its Monte-Carlo standard error, in nats (toy) or bits/dim (images).
-public struct NegativeLogLikelihood: Sendable, Equatable, CustomStringConvertible {
-  /// The mean over the test samples.
-  public var mean: Double
-  /// The standard error of that mean.
-  public var standardError: Double
-  /// The number of test samples.
-  public var samples: Int
-  /// `nats` or `bits/dim`.
-  public var unit: String = "nats"
-
-  /// `3.4412 ± 0.0125 nats (n = 10000)`.
-  public var description: String {
-    String(format: "%.4f ± %.4f ", mean, standardError) + "\(unit) (n = \(samples))"
-  }
-}
-
 /// The toy test protocol of the reference (`train_toy.py`): fresh samples from a fixed test seed,
 /// the model in evaluation mode (exact 2×2 log-determinants), processed in chunks.
 public enum ToyEvaluation {
@@ -41,16 +24,10 @@ public enum ToyEvaluation {
     var data = RandomStream(seed: testSeed)
     let points = distribution.sample(count: samples, random: &data)
     var probes = data.split()
-    var sum = 0.0
-    var sumOfSquares = 0.0
     guard let values = logLikelihoods(of: model, at: points, chunk: chunk, random: &probes, shouldStop: shouldStop) else { return nil }
-    for value in values {
-      sum -= value
-      sumOfSquares += value * value
-    }
-    let mean = sum / Double(samples)
-    let variance = max(sumOfSquares / Double(samples) - mean * mean, 0) * Double(samples) / Double(samples - 1)
-    return NegativeLogLikelihood(mean: mean, standardError: (variance / Double(samples)).squareRoot(), samples: samples)
+    var accumulator = NegativeLogLikelihood.Accumulator()
+    for value in values { accumulator.add(-value) }
+    return accumulator.result(unit: "nats")
   }
 
   /// log p(x) per point of `points` `[n, 2]`, in evaluation mode, in chunks of `chunk`; each
