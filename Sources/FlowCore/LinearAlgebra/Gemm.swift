@@ -16,7 +16,8 @@ public enum GemmBackend: Sendable, CaseIterable {
   case openBLAS
 }
 
-/// Row-major single-precision matrix products C = α·op(A)·op(B) + β·C.
+/// Row-major single-precision matrix products C = α·op(A)·op(B) + β·C, counted by
+/// ``FlopCounter`` when one is bound.
 ///
 /// Operand shapes: op(A) is `[m, k]`, op(B) is `[k, n]`, C is `[m, n]`. A matrix stored as
 /// `[rows, leadingDimension]` row-major is passed with its leading dimension (the distance
@@ -38,6 +39,7 @@ public enum Gemm {
   ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "Negative GEMM size m=\(m) n=\(n) k=\(k)")
     if m == 0 || n == 0 { return }
+    FlopCounter.current?.add(2 * m * n * k)
     let matrixA = MatrixOperand(pointer: a, leadingDimension: lda, transposition: transposeA)
     let matrixB = MatrixOperand(pointer: b, leadingDimension: ldb, transposition: transposeB)
     switch backend ?? defaultBackend {
