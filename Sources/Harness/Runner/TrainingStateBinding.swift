@@ -6,9 +6,9 @@ import Flows
 /// only the weights are loaded). Every part is matched by name, so a model whose layers are
 /// listed in another order still gets each layer's own state; names are checked to be present
 /// and unique when the binding is made.
-struct TrainingStateBinding {
+public struct TrainingStateBinding {
   /// Where restored parameter values come from.
-  enum WeightSource {
+  public enum WeightSource: Sendable {
     /// The trained values.
     case trained
     /// The exponential moving averages.
@@ -23,15 +23,15 @@ struct TrainingStateBinding {
 
   /// Binds `model` (its parameters must be those `optimizer` and `average` update).
   /// - Throws: ``TrainingStateError`` for an empty or duplicate name.
-  init(model: SequentialFlow, optimizer: Adam?, average: ExponentialMovingAverage?) throws(TrainingStateError) {
+  public init(model: SequentialFlow, optimizer: Adam?, average: ExponentialMovingAverage?) throws(TrainingStateError) {
     parameters = model.parameters
     self.optimizer = optimizer
     self.average = average
     layers = model.lipschitzLayers
     normalizations = model.flows.compactMap { $0 as? ActNorm }
-    try Self.checkNames(parameters.map(\.name), .parameter)
     try Self.checkNames(layers.map(\.name), .lipschitzLayer)
     try Self.checkNames(normalizations.map(\.name), .actNorm)
+    try Self.checkNames(parameters.map(\.name), .parameter)
   }
 
   static func checkNames(_ names: [String], _ part: TrainingStateError.Part) throws(TrainingStateError) {
@@ -45,7 +45,7 @@ struct TrainingStateBinding {
   // MARK: Capture
 
   /// Every parameter with its moments and average.
-  func parameterStates() -> [ParameterState] {
+  public func parameterStates() -> [ParameterState] {
     let averages = average?.averages ?? []
     return parameters.indices.map { index in
       ParameterState(
@@ -57,12 +57,12 @@ struct TrainingStateBinding {
   }
 
   /// Every Lipschitz layer's vectors.
-  func powerIterationStates() -> [PowerIterationState] {
+  public func powerIterationStates() -> [PowerIterationState] {
     layers.map { PowerIterationState(layer: $0.name, vectors: $0.singularVectors) }
   }
 
   /// Every ActNorm layer's initialisation.
-  func actNormStates() -> [ActNormState] {
+  public func actNormStates() -> [ActNormState] {
     normalizations.map { ActNormState(layer: $0.name, initialization: $0.isInitialized ? .done : .pending) }
   }
 
@@ -72,7 +72,7 @@ struct TrainingStateBinding {
   /// bound, all or nothing: everything is checked first, and when a layer refuses its vectors
   /// the layers are put back and the error thrown.
   /// - Throws: ``TrainingStateError`` naming the first part that is missing, unknown or does not fit.
-  func restore(_ state: TrainingState, weights source: WeightSource) throws {
+  public func restore(_ state: TrainingState, weights source: WeightSource) throws {
     let matched = try Self.match(state.parameters, to: parameters.map(\.name), .parameter, name: \.name)
     let values = try zip(parameters, matched).map { parameter, saved in try Self.checked(saved, fitting: parameter, source: source) }
     let averages = try restoredAverages(matched)
