@@ -124,9 +124,7 @@ struct RunCommand: ParsableCommand {
     }
     var outcomes: [String: RunOutcome] = [:]
     for (index, (run, order)) in zip(pending, orders).enumerated() where !Interruption.isRequested {
-      let trainer = RunTrainer(
-        run: run, directory: order.directory, specFile: order.specFile, experiment: order.experiment, profile: order.profile,
-        overrides: order.overrides, commit: order.commit, host: order.host, threads: threadCount, figures: .draw)
+      let trainer = RunTrainer(run, order: order, threads: threadCount, figures: .draw)
       let outcome = RunOutcome.train(
         run, with: trainer, position: "\(index + 1)/\(pending.count)", progress: progress, shouldStop: { Interruption.isRequested })
       outcomes[run.identifier] = outcome

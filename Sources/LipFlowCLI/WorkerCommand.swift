@@ -31,9 +31,7 @@ struct WorkerCommand: ParsableCommand {
     Interruption.install(secondSignal: .isIgnored)
     let order = try RunOrder.decode(FileHandle.standardInput.readDataToEndOfFile(), source: "<standard input of lipflow worker>")
     let run = try order.runSpec()
-    let trainer = RunTrainer(
-      run: run, directory: order.directory, specFile: order.specFile, experiment: order.experiment, profile: order.profile,
-      overrides: order.overrides, commit: order.commit, host: order.host, threads: threads, figures: .draw)
+    let trainer = RunTrainer(run, order: order, threads: threads, figures: .draw)
     let parent = self.parent
     let outcome = RunOutcome.train(run, with: trainer, position: position, progress: progress) {
       Interruption.isRequested || (parent.map { getppid() != $0 } ?? false)

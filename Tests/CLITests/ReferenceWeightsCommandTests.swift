@@ -30,9 +30,10 @@ struct ReferenceWeightsCommandTests {
     let file = try SafeTensorsFile.read(path: output)
     let runDirectory = try #require(try FileManager.default.contentsOfDirectory(atPath: directory + "/runs/tiny").first)
     let checkpointPath = directory + "/runs/tiny/\(runDirectory)/resflow-moons/checkpoint.bin"
-    let checkpoint = try Checkpoint(decoding: try Data(contentsOf: URL(fileURLWithPath: checkpointPath)), path: checkpointPath)
-    let average = try #require(checkpoint.tensors.first { $0.name == "ema/block1.linear2.weight" }?.tensor)
-    let raw = try #require(checkpoint.tensors.first { $0.name == "parameter/block1.linear2.weight" }?.tensor)
+    let checkpoint = try TrainingState(decoding: try Data(contentsOf: URL(fileURLWithPath: checkpointPath)), path: checkpointPath)
+    let parameter = try #require(checkpoint.parameters.first { $0.name == "block1.linear2.weight" })
+    let average = try #require(parameter.average)
+    let raw = parameter.value
     #expect(file.tensor(named: "chain.1.nnet.5.weight")?.scalars == average.scalars)
     #expect(average != raw)
     try "x,y\n0.5,0.25\n-1,2\n".write(toFile: directory + "/points.csv", atomically: true, encoding: .utf8)

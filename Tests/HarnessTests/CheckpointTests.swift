@@ -5,31 +5,36 @@ import Testing
 
 @Suite("Checkpoints and atomic files")
 struct CheckpointTests {
-  func sample() -> Checkpoint {
+  func sample() -> TrainingState {
     var random = RandomStream(seed: 5)
-    var checkpoint = Checkpoint(iteration: 42)
-    checkpoint.integers = ["adamStep": 42]
-    checkpoint.streams = ["data": random.split()]
-    checkpoint.tensors = [("a", Tensor.randomNormal(shape: [3, 4], stream: &random)), ("b", Tensor.randomNormal(shape: [5], stream: &random))]
-    return checkpoint
+    let parameter = { (name: String, shape: [Int]) in
+      ParameterState(
+        name: name, value: Tensor.randomNormal(shape: shape, stream: &random), firstMoment: Tensor.randomNormal(shape: shape, stream: &random),
+        secondMoment: Tensor.randomNormal(shape: shape, stream: &random), average: nil)
+    }
+    let streams = TrainingState.Streams(data: random.split(), estimator: random.split())
+    return TrainingState(
+      owner: CheckpointOwner(run: "sample", specHash: "0123"), iteration: 42, parameters: [parameter("a", [3, 4]), parameter("b", [5])],
+      adamStep: 42, streams: streams, powerIterations: [], actNorms: [], lossWindow: .init(sum: 0.1 + 0.2, count: 3), elapsedSeconds: 1.0 / 3,
+      row: .made, metricRows: 2)
   }
 
   @Test("A checkpoint reads back equal to what was written")
   func roundTrip() throws {
     let data = try sample().encoded()
-    #expect(try Checkpoint(decoding: data, path: "c") == sample())
+    #expect(try TrainingState(decoding: data, path: "c") == sample())
   }
 
   @Test("Truncated, altered and foreign files are rejected with the reason")
   func corruptionIsDetected() throws {
     let data = try sample().encoded()
     #expect(throws: HarnessError.corruptCheckpoint(path: "c", reason: "missing end marker (truncated write?)")) {
-      try Checkpoint(decoding: data.prefix(data.count - 9), path: "c")
+      try TrainingState(decoding: data.prefix(data.count - 9), path: "c")
     }
     var altered = data
     altered[altered.count / 2] ^= 0x40
-    #expect { try Checkpoint(decoding: altered, path: "c") } throws: { "\($0)".contains("CRC-32 mismatch") }
-    #expect { try Checkpoint(decoding: Data("hello, world, this is not a checkpoint".utf8), path: "c") } throws: { "\($0)".contains("wrong magic") }
+    #expect { try TrainingState(decoding: altered, path: "c") } throws: { "\($0)".contains("CRC-32 mismatch") }
+    #expect { try TrainingState(decoding: Data("hello, world, this is not a checkpoint".utf8), path: "c") } throws: { "\($0)".contains("wrong magic") }
   }
 
   @Test("When the newest checkpoint is torn, the store falls back to the previous one")

@@ -9,6 +9,8 @@ import FlowCore
 /// resolution is taken from the first input; u and v are created then, with a tolerance-based
 /// power iteration.
 public final class LipschitzConvolution: LipschitzLayer, LipschitzConstrained {
+  /// The name given at construction; the parameters are `<name>.weight` and `<name>.bias`.
+  public let name: String
   /// W, `[O, k, k, C]`.
   public let weight: Parameter
   /// b, `[O]`.
@@ -30,6 +32,7 @@ public final class LipschitzConvolution: LipschitzLayer, LipschitzConstrained {
   ) {
     precondition(kernelSize % 2 == 1, "Kernel size must be odd for 'same' padding, got \(kernelSize)")
     let bound = 1 / Float(inputChannels * kernelSize * kernelSize).squareRoot()
+    self.name = name
     weight = Parameter(
       name: name + ".weight",
       value: Tensor.randomUniform(shape: [outputChannels, kernelSize, kernelSize, inputChannels], lower: -bound, upper: bound, stream: &random))

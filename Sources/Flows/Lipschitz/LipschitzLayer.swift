@@ -7,6 +7,9 @@ import FlowCore
 /// Power iteration never runs inside the forward pass; call ``updateSpectralNorm(_:)`` after
 /// each optimizer step. Gradients flow through σ (u and v are constants).
 public protocol LipschitzLayer: AnyObject {
+  /// The layer's name, unique within a model (`block1.linear2`, the prefix of its weight's
+  /// parameter name); checkpoints key the power-iteration vectors by it.
+  var name: String { get }
   /// The bound on the spectral norm of the weight actually used.
   var coefficient: Float { get }
   /// Runs power iteration on the current weight and stores the new u, v and σ.

@@ -4,6 +4,8 @@ import FlowCore
 /// y = x·Ŵᵀ + b with Ŵ = W / max(1, σ/coefficient) (residual-flows `InducedNormLinear` with
 /// domain = codomain = 2).
 public final class LipschitzLinear: LipschitzLayer, LipschitzConstrained {
+  /// The name given at construction; the parameters are `<name>.weight` and `<name>.bias`.
+  public let name: String
   /// W, `[out, in]`.
   public let weight: Parameter
   /// b, `[out]`.
@@ -26,6 +28,7 @@ public final class LipschitzLinear: LipschitzLayer, LipschitzConstrained {
     let bound = 1 / Float(inputSize).squareRoot()
     var initial = Tensor.randomUniform(shape: [outputSize, inputSize], lower: -bound, upper: bound, stream: &random)
     if initialization == .nearZero { initial = initial * 1e-3 }
+    self.name = name
     weight = Parameter(name: name + ".weight", value: initial)
     bias = Parameter(name: name + ".bias", value: Tensor.randomUniform(shape: [outputSize], lower: -bound, upper: bound, stream: &random))
     self.coefficient = coefficient

@@ -91,27 +91,6 @@ public enum Provenance {
     return "\(name) (\(cpu), \(ProcessInfo.processInfo.activeProcessorCount) logical CPUs), \(ProcessInfo.processInfo.operatingSystemVersionString)"
   }
 
-  /// The commit of the source tree at `directory` (`unknown` outside git), `-dirty` if modified.
-  public static func commit(directory: String = FileManager.default.currentDirectoryPath) -> String {
-    guard let head = run(["git", "-C", directory, "rev-parse", "HEAD"]) else { return "unknown (not a git checkout)" }
-    let status = run(["git", "-C", directory, "status", "--porcelain", "--untracked-files=no"]) ?? ""
-    return head + (status.isEmpty ? "" : "-dirty")
-  }
-
-  static func run(_ arguments: [String]) -> String? {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    do { try process.run() } catch { return nil }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { return nil }
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-  }
-
   /// Now, ISO 8601 UTC.
   public static var now: String { ISO8601DateFormatter().string(from: Date()) }
 

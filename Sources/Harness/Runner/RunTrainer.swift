@@ -2,43 +2,6 @@ import FlowCore
 import Flows
 import Foundation
 
-/// What a training session reports while it runs.
-public struct TrainingProgress: Sendable {
-  /// The run.
-  public var run: String
-  /// Iterations completed and asked for.
-  public var iteration: Int
-  public var iterations: Int
-  /// The mean loss of the last logging window.
-  public var loss: Double
-  /// Iterations per second in this session.
-  public var iterationsPerSecond: Double
-  /// A test NLL evaluated at this iteration.
-  public var testNLL: Double?
-}
-
-/// Whether figures are drawn at the end of a run.
-public enum FigureOutput: Sendable {
-  /// Density and sample panels, and the η̂ heatmap of learnable-concatenation models.
-  case draw
-  /// None (tests, CI regression).
-  case skip
-}
-
-/// How a session ended.
-public enum TrainingOutcome: Equatable, Sendable {
-  /// Finished now, or already finished before (nothing was redone).
-  case completed(RunEvaluation)
-  /// Stopped on request after saving a checkpoint at this iteration.
-  case interrupted(iteration: Int)
-  /// Failed, with the reason (also recorded in the manifest).
-  case failed(String)
-  /// Not trainable by this version, with the reason.
-  case notRun(String)
-  /// Not touched: another process owns the run directory (see ``RunLock``).
-  case busy(RunLock.Holder)
-}
-
 /// Trains one run in its directory, resuming from its newest checkpoint if there is one.
 ///
 /// Toy runs follow the reference's `train_toy.py`: a fresh batch from the generator every step,
@@ -75,6 +38,14 @@ public struct RunTrainer {
     self.figures = figures
   }
 
+  /// A trainer for `run` as `order` (resolved for it by ``RunOrder/init(run:directory:specFile:experiment:profile:overrides:commit:host:)``
+  /// or read back with ``RunOrder/runSpec()``) describes it: its directory and provenance.
+  public init(_ run: RunSpec, order: RunOrder, threads: Int, figures: FigureOutput) {
+    self.init(
+      run: run, directory: order.directory, specFile: order.specFile, experiment: order.experiment, profile: order.profile,
+      overrides: order.overrides, commit: order.commit, host: order.host, threads: threads, figures: figures)
+  }
+
   /// Trains until done or until `shouldStop()` returns true (checked after every iteration and
   /// between the chunks of an evaluation), holding the run directory's ``RunLock`` throughout;
   /// returns ``TrainingOutcome/busy(_:)`` without touching anything when another process holds it.
@@ -88,16 +59,42 @@ public struct RunTrainer {
     return try withExtendedLifetime(lock) { try trainOwned(shouldStop: shouldStop, progress: progress, log: log) }
   }
 
+  /// Sets the run up (manifest, `spec.yaml`, data) and trains it, unless it completed before.
   func trainOwned(shouldStop: () -> Bool, progress: (TrainingProgress) -> Void, log: (String) -> Void) throws -> TrainingOutcome {
     let specHash = Provenance.hash(run.resolvedYAML)
-    var manifest: RunManifest
-    if let existing = try RunManifest.read(directory: directory) {
-      guard existing.specHash == specHash else {
-        throw HarnessError.runDirectoryConflict(
-          path: directory,
-          reason: "holds a run of another configuration (spec hash \(existing.specHash), now \(specHash)); remove the directory or use another --runs-dir")
-      }
+    let existing = try RunManifest.read(directory: directory)
+    if let existing {
+      try checkConfiguration(of: existing, specHash: specHash)
       if existing.status == .completed, let evaluation = try RunEvaluation.read(directory: directory) { return .completed(evaluation) }
+    }
+    var manifest = RunManifestWriter(startedManifest(continuing: existing, specHash: specHash), directory: directory)
+    try AtomicFile.write("# \(run.identifier): resolved configuration (profile \(provenance.profile))\n" + run.resolvedYAML, to: directory + "/spec.yaml")
+    let data: TrainingData
+    switch try loadData(&manifest) {
+    case .loaded(let loaded): data = loaded
+    case .ended(let outcome): return outcome
+    }
+    try manifest.running()
+    return try Parallelism.withThreads(threads) {
+      try RunLoop(run: run, directory: directory, figures: figures)
+        .train(manifest: &manifest, data: data, shouldStop: shouldStop, progress: progress, log: log)
+    }
+  }
+
+  /// Refuses a run directory holding a run of another configuration.
+  func checkConfiguration(of existing: RunManifest, specHash: String) throws {
+    guard existing.specHash == specHash else {
+      throw HarnessError.runDirectoryConflict(
+        path: directory,
+        reason: "holds a run of another configuration (spec hash \(existing.specHash), now \(specHash)); remove the directory or use another --runs-dir")
+    }
+  }
+
+  /// The manifest of this session: `existing` with one more session, or a new one; with this
+  /// process's commit, host and threads.
+  func startedManifest(continuing existing: RunManifest?, specHash: String) -> RunManifest {
+    var manifest: RunManifest
+    if let existing {
       manifest = existing
       manifest.sessions += 1
     } else {
@@ -110,146 +107,30 @@ public struct RunTrainer {
     manifest.commit = provenance.commit
     manifest.threads = threads
     manifest.host = provenance.host
-    try AtomicFile.write("# \(run.identifier): resolved configuration (profile \(provenance.profile))\n" + run.resolvedYAML, to: directory + "/spec.yaml")
-    let data: TrainingData
+    return manifest
+  }
+
+  /// The run's data, or how the run ended without it.
+  enum DataLoad {
+    case loaded(TrainingData)
+    case ended(TrainingOutcome)
+  }
+
+  /// Loads the run's data; a missing dataset makes the run not-run, another problem fails it.
+  func loadData(_ manifest: inout RunManifestWriter) throws -> DataLoad {
     do {
-      data = try TrainingData.load(run)
+      return .loaded(try TrainingData.load(run))
     } catch let error as ImageDataError {
+      guard case .missing(let missingPath, let what) = error else {
+        return .ended(try manifest.failed("\(run.data.label): \(error)", seconds: manifest.manifest.wallSeconds))
+      }
       let path = run.data.resolvedPath()
-      if case .missing(let missingPath, let what) = error {
-        let environment = run.data.kind.environmentVariable.map { "; set \($0) or the dataset's path" } ?? ""
-        let reason = missingPath == path
-          ? "\(run.data.label) not found at \(path) (\(what)\(environment))"
-          : "\(run.data.label) not found at \(path): \(missingPath) is missing (\(what))"
-        manifest.status = .notRun
-        manifest.error = reason
-        manifest.ended = Provenance.now
-        try manifest.write(directory: directory)
-        return .notRun(reason)
-      }
-      return try fail(&manifest, "\(run.data.label): \(error)", seconds: manifest.wallSeconds)
+      let environment = run.data.kind.environmentVariable.map { "; set \($0) or the dataset's path" } ?? ""
+      let reason = missingPath == path
+        ? "\(run.data.label) not found at \(path) (\(what)\(environment))"
+        : "\(run.data.label) not found at \(path): \(missingPath) is missing (\(what))"
+      return .ended(try manifest.notRun(reason))
     }
-    manifest.status = .running
-    manifest.error = nil
-    try manifest.write(directory: directory)
-    return try Parallelism.withThreads(threads) {
-      try session(manifest: manifest, data: data, shouldStop: shouldStop, progress: progress, log: log)
-    }
-  }
-
-  /// Trains in the open session until done, stopped or failed.
-  func session(
-    manifest initial: RunManifest, data task: TrainingData, shouldStop: () -> Bool, progress: (TrainingProgress) -> Void,
-    log: (String) -> Void
-  ) throws -> TrainingOutcome {
-    var manifest = initial
-    let training = run.training
-    let session = TrainingSession(run: run, task: task, directory: directory, specHash: manifest.specHash, elapsedBefore: manifest.wallSeconds)
-    if session.restoreNewest(log: log) { log("\(run.identifier): resuming at iteration \(session.iteration) of \(training.iterations)") }
-    if session.rowPending, let outcome = try completeRow(session, manifest: &manifest, shouldStop: shouldStop, progress: progress) {
-      return outcome
-    }
-    while session.iteration < training.iterations {
-      let loss = session.step()
-      guard loss.isFinite else {
-        return try fail(&manifest, "non-finite training loss (\(loss)) at iteration \(session.iteration + 1)", seconds: session.seconds)
-      }
-      let iteration = session.iteration
-      let isLast = iteration == training.iterations
-      let evaluationDue = iteration % run.evaluation.every == 0 || isLast
-      let rowDue = evaluationDue || iteration % training.logEvery == 0
-      let stopping = !isLast && shouldStop()
-      if evaluationDue || stopping || iteration % training.checkpointEvery == 0 {
-        try session.saveCheckpoint(rowPending: rowDue)
-        manifest.iterationsCompleted = iteration
-        manifest.wallSeconds = session.seconds
-        try manifest.write(directory: directory)
-      }
-      if stopping { return try interrupted(&manifest, at: iteration) }
-      if rowDue, let outcome = try completeRow(session, manifest: &manifest, shouldStop: shouldStop, progress: progress) { return outcome }
-    }
-    return try finish(session, manifest: &manifest)
-  }
-
-  /// Makes the pending metrics row of the session's iteration; returns an outcome when the run
-  /// ends here (stopped during the evaluation, or a non-finite test NLL).
-  func completeRow(
-    _ session: TrainingSession, manifest: inout RunManifest, shouldStop: () -> Bool, progress: (TrainingProgress) -> Void
-  ) throws -> TrainingOutcome? {
-    let iteration = session.iteration
-    let isLast = iteration == run.training.iterations
-    let evaluationDue = iteration % run.evaluation.every == 0 || isLast
-    guard let row = session.makeRow(evaluationDue: evaluationDue, isLast: isLast, shouldStop: shouldStop) else {
-      return try interrupted(&manifest, at: iteration)
-    }
-    if evaluationDue, !(row.testNLL ?? .nan).isFinite {
-      return try fail(&manifest, "non-finite test NLL at iteration \(iteration)", seconds: session.seconds)
-    }
-    progress(TrainingProgress(
-      run: run.identifier, iteration: iteration, iterations: run.training.iterations, loss: row.loss, iterationsPerSecond: session.rate,
-      testNLL: row.testNLL))
-    return nil
-  }
-
-  /// Records a stop on request (the newest checkpoint holds the state to resume from).
-  func interrupted(_ manifest: inout RunManifest, at iteration: Int) throws -> TrainingOutcome {
-    manifest.status = .interrupted
-    manifest.ended = Provenance.now
-    try manifest.write(directory: directory)
-    return .interrupted(iteration: iteration)
-  }
-
-  /// After the last iteration and its evaluation: figures, `metrics.csv`, `eval.json` and the
-  /// completed manifest.
-  func finish(_ session: TrainingSession, manifest: inout RunManifest) throws -> TrainingOutcome {
-    guard let nll = session.lastEvaluation else {
-      return try fail(&manifest, "internal: the final evaluation is missing", seconds: session.seconds)
-    }
-    let notes = try drawFigures(session)
-    let weights = ToyFigures.concatenationWeights(of: session.model)
-    var evaluation = RunEvaluation(
-      run: run.identifier, model: run.modelName, dataset: run.datasetName, iterations: session.iteration, testNLL: nll.mean,
-      testStandardError: nll.standardError, unit: run.data.unit, testSamples: nll.samples, testSeed: run.evaluation.testSeed,
-      entropy: session.task.entropy, concatenationWeights: weights.isEmpty ? nil : weights.map { $0.map { [Double($0.0), Double($0.1)] } },
-      parameters: session.parameters.reduce(0) { $0 + $1.count })
-    if let perEpoch = run.iterationsPerEpoch {
-      evaluation.epochs = Double(session.iteration) / Double(perEpoch)
-      evaluation.dataPath = run.data.resolvedPath()
-    }
-    try MetricRow.write(session.metrics, path: session.metricsPath)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try AtomicFile.write(try encoder.encode(evaluation), to: directory + "/eval.json")
-    manifest.status = .completed
-    manifest.error = notes.isEmpty ? nil : notes.joined(separator: "; ")
-    manifest.ended = Provenance.now
-    manifest.iterationsCompleted = session.iteration
-    manifest.wallSeconds = session.seconds
-    try manifest.write(directory: directory)
-    return .completed(evaluation)
-  }
-
-  /// The run's figures (when asked for); returns notes on figures that could not be drawn.
-  func drawFigures(_ session: TrainingSession) throws -> [String] {
-    guard figures == .draw else { return [] }
-    var notes: [String] = []
-    let seed = run.evaluation.testSeed &+ 1
-    do {
-      switch session.task {
-      case .toy(let distribution):
-        try ToyFigures.densityFigure(model: session.model, distribution: distribution, seed: seed).write(to: directory + "/density.png")
-      case .images(let batches):
-        let draw = { try ImageFigures.sampleGrid(model: session.model, geometry: batches.geometry, seed: seed) }
-        try (session.average.map { try $0.withAveragedParameters(draw) } ?? draw()).write(to: directory + "/samples.png")
-      }
-    } catch let error as FlowError {
-      notes.append("sample figure not drawn: \(error)")
-    }
-    let weights = ToyFigures.concatenationWeights(of: session.model)
-    if case .learnable = run.model.concatenation, let figure = ToyFigures.concatenationFigure(weights, coefficient: run.model.concatenationCoefficient) {
-      try figure.write(to: directory + "/concatenation.png")
-    }
-    return notes
   }
 
   /// One training iteration (0-based `iteration`): a batch (fresh toy samples, or the next
@@ -270,8 +151,7 @@ public struct RunTrainer {
     case .toy:
       loss = -logLikelihood
     case .images:
-      let dimension = Float(batch.count / batch.shape[0])
-      loss = (logLikelihood - dimension * Float(log(256.0))) * (-1 / (dimension * Float(log(2.0))))
+      loss = BitsPerDimension.loss(meanLogLikelihood: logLikelihood, dimension: batch.count / batch.shape[0])
     }
     let lossValue = Double(loss.value.scalar)
     guard lossValue.isFinite else { return lossValue }
@@ -306,14 +186,5 @@ public struct RunTrainer {
       }
       return times.dropFirst(warmups).sorted()[repetitions / 2]
     }
-  }
-
-  func fail(_ manifest: inout RunManifest, _ reason: String, seconds: Double) throws -> TrainingOutcome {
-    manifest.status = .failed
-    manifest.error = reason
-    manifest.ended = Provenance.now
-    manifest.wallSeconds = seconds
-    try manifest.write(directory: directory)
-    return .failed(reason)
   }
 }

@@ -24,8 +24,9 @@ public enum RunsDirectory {
   /// Creates `path`, writes and removes a probe file, and checks that `needed` bytes are free.
   /// - Throws: ``HarnessError/io(path:reason:)`` naming the directory and the problem.
   public static func preflight(_ path: String, needed: UInt64, available: (String) -> UInt64? = availableBytes) throws {
-    do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-      throw HarnessError.io(path: path, reason: "cannot create the runs directory (\(FileOperations.reason(for: error)))")
+    do { try FileOperations.createDirectory(path) } catch {
+      let detail = if case .io(let failing, let reason) = error, failing == path { reason } else { "\(error)" }
+      throw HarnessError.io(path: path, reason: "cannot create the runs directory (\(detail))")
     }
     let probe = path + "/.lipflow-write-probe"
     do { try AtomicFile.write("probe\n", to: probe) } catch {

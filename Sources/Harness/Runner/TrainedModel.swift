@@ -20,39 +20,19 @@ public enum TrainedModel {
   /// average and `averaged` is true, else the raw ones, the power-iteration vectors and the
   /// ActNorm state. Checkpoints of another run or configuration are skipped, as when resuming;
   /// `warn` hears why. Returns the checkpoint's iteration.
-  /// - Throws: ``HarnessError/io(path:reason:)`` when the directory holds no usable checkpoint.
+  /// - Throws: ``HarnessError/io(path:reason:)`` when the directory holds no usable checkpoint,
+  ///   ``TrainingStateError`` when two layers of `model` share a name.
   @discardableResult
   public static func load(
     _ run: RunSpec, directory: String, into model: SequentialFlow, averaged: Bool = true, warn: (String) -> Void = { _ in }
   ) throws -> Int {
     let owner = CheckpointOwner(run: run.identifier, specHash: Provenance.hash(run.resolvedYAML))
-    let parameters = model.parameters
-    let layers = model.lipschitzLayers
-    let useAverage = averaged && run.training.averageDecay != nil
+    let binding = try TrainingStateBinding(model: model, optimizer: nil, average: nil)
+    let source: TrainingStateBinding.WeightSource = averaged && run.training.averageDecay != nil ? .averaged : .trained
     let checkpoint = CheckpointStore(directory: directory).loadNewest(
-      accepting: { checkpoint in
-        guard checkpoint.owner == owner else {
-          throw LipschitzStateError(description: "it belongs to \(checkpoint.owner.map(\.description) ?? "no run"), not to \(owner)")
-        }
-        var byName: [String: Tensor] = [:]
-        for (name, tensor) in checkpoint.tensors { byName[name] = tensor }
-        let prefix = useAverage ? "ema/" : "parameter/"
-        let values = try parameters.map { parameter -> Tensor in
-          guard let value = byName[prefix + parameter.name], value.shape == parameter.value.shape else {
-            throw LipschitzStateError(description: "\(prefix)\(parameter.name) is missing or has another shape than \(parameter.value.shape)")
-          }
-          return value
-        }
-        let before = layers.map(\.singularVectors)
-        do {
-          for (index, layer) in layers.enumerated() { try layer.restoreSingularVectors(checkpoint.tensors(withPrefix: "power/\(index)/")) }
-        } catch {
-          for (layer, vectors) in zip(layers, before) { try? layer.restoreSingularVectors(vectors) }
-          throw error
-        }
-        for (parameter, value) in zip(parameters, values) { parameter.value = value }
-        let initialized = (checkpoint.integers["actnormInitialized"] ?? 0) != 0
-        for case let normalization as ActNorm in model.flows { normalization.isInitialized = initialized }
+      accepting: { state in
+        try state.check(owner: owner)
+        try binding.restore(state, weights: source)
       }, warn: warn)
     guard let checkpoint else {
       throw HarnessError.io(path: directory, reason: "no usable checkpoint of run \(run.identifier) (train it first with lipflow run … --only \(run.identifier))")

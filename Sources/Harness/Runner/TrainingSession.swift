@@ -7,7 +7,7 @@ import Foundation
 ///
 /// A checkpoint is taken before every evaluation (and every `checkpoint_every` iterations, and on
 /// a stop request); when the iteration's metrics row is still to be made it says so
-/// (`rowPending`), and a resumed process makes that row first. The state an evaluation starts from
+/// (``TrainingState/RowStatus/pending``), and a resumed process makes that row first. The state an evaluation starts from
 /// (power-iteration vectors included, which the evaluation advances) is therefore always on disk,
 /// and a process that dies anywhere between the last step and `eval.json` resumes to the same
 /// numbers.
@@ -19,43 +19,41 @@ final class TrainingSession {
   let parameters: [Parameter]
   let adam: Adam
   let average: ExponentialMovingAverage?
-  let layers: [any LipschitzLayer]
-  let normalizations: [ActNorm]
+  let binding: TrainingStateBinding
   let store: CheckpointStore
   let metricsPath: String
 
-  var data: RandomStream
-  var estimator: RandomStream
+  var streams: TrainingState.Streams
   var iteration = 0
-  var windowLoss = 0.0
-  var windowCount = 0
+  var lossWindow = TrainingState.LossWindow()
   var elapsedBefore: Double
   var metrics: [MetricRow] = []
   /// Whether the metrics row of `iteration` (and its evaluation, when due) is still to be made.
-  var rowPending = false
+  var row = TrainingState.RowStatus.made
   /// The latest test evaluation made by this process.
   var lastEvaluation: NegativeLogLikelihood?
   let sessionStart = Date()
   var sessionStartIteration = 0
 
-  init(run: RunSpec, task: TrainingData, directory: String, specHash: String, elapsedBefore: Double) {
+  /// Builds the run's model, optimizer and average from its seed.
+  /// - Throws: ``TrainingStateError`` when two layers of the model share a name.
+  init(run: RunSpec, task: TrainingData, directory: String, specHash: String, elapsedBefore: Double) throws {
     self.run = run
     self.task = task
     owner = CheckpointOwner(run: run.identifier, specHash: specHash)
     var root = RandomStream(seed: run.seed)
     var initialization = root.split()
-    data = root.split()
-    estimator = root.split()
+    let data = root.split()
+    streams = TrainingState.Streams(data: data, estimator: root.split())
     model = task.buildModel(run, random: &initialization)
-    parameters = model.parameters
+    let parameters = model.parameters
+    self.parameters = parameters
     let training = run.training
     adam = Adam(
       parameters: parameters, betas: (Float(training.betas[0]), Float(training.betas[1])), epsilon: Float(training.epsilon),
       weightDecay: training.weightDecay)
-    let parameters = self.parameters
     average = training.averageDecay.map { ExponentialMovingAverage(parameters: parameters, decay: Float($0)) }
-    layers = model.lipschitzLayers
-    normalizations = model.flows.compactMap { $0 as? ActNorm }
+    binding = try TrainingStateBinding(model: model, optimizer: adam, average: average)
     store = CheckpointStore(directory: directory)
     metricsPath = directory + "/metrics.csv"
     self.elapsedBefore = elapsedBefore
@@ -73,98 +71,52 @@ final class TrainingSession {
   /// of another format or that do not fit the model are skipped with a warning (the state is
   /// left untouched by a file that does not fit). Returns whether one was restored.
   func restoreNewest(log: (String) -> Void) -> Bool {
-    guard let checkpoint = store.loadNewest(accepting: { try restore($0) }, warn: log) else { return false }
-    iteration = checkpoint.iteration
+    let owner = self.owner
+    let binding = self.binding
+    let accept = { (state: TrainingState) throws in
+      try state.check(owner: owner)
+      try binding.restore(state, weights: .trained)
+    }
+    guard let state = store.loadNewest(accepting: accept, warn: log) else { return false }
+    iteration = state.iteration
     sessionStartIteration = iteration
-    data = checkpoint.streams["data"] ?? data
-    estimator = checkpoint.streams["estimator"] ?? estimator
-    for normalization in normalizations { normalization.isInitialized = (checkpoint.integers["actnormInitialized"] ?? 0) != 0 }
-    windowCount = checkpoint.integers["windowCount"] ?? 0
-    windowLoss = Double(bitPattern: UInt64(UInt(bitPattern: checkpoint.integers["windowLossBits"] ?? 0)))
-    elapsedBefore = Double(bitPattern: UInt64(UInt(bitPattern: checkpoint.integers["secondsBits"] ?? 0)))
-    rowPending = (checkpoint.integers["rowPending"] ?? 0) != 0
-    let rows = MetricRow.read(path: metricsPath)
-    let kept = checkpoint.integers["metricRows"] ?? rows.count
-    metrics = Array(rows.prefix(kept)).filter { $0.iteration <= iteration }
+    streams = state.streams
+    lossWindow = state.lossWindow
+    elapsedBefore = state.elapsedSeconds
+    row = state.row
+    metrics = Array(MetricRow.read(path: metricsPath).prefix(state.metricRows)).filter { $0.iteration <= iteration }
     return true
   }
 
-  /// Saves the state after `iteration`; `rowPending` says whether that iteration's row is still
-  /// to be made. The metrics rows made so far are written first.
-  func saveCheckpoint(rowPending pending: Bool) throws {
+  /// The state after `iteration`; `row` says whether that iteration's metrics row is still to be
+  /// made.
+  func capture(row: TrainingState.RowStatus) -> TrainingState {
+    TrainingState(
+      owner: owner, iteration: iteration, parameters: binding.parameterStates(), adamStep: adam.step, streams: streams,
+      powerIterations: binding.powerIterationStates(), actNorms: binding.actNormStates(), lossWindow: lossWindow, elapsedSeconds: seconds,
+      row: row, metricRows: metrics.count)
+  }
+
+  /// Saves the state after `iteration` (see ``capture(row:)``); the metrics rows made so far are
+  /// written first.
+  func saveCheckpoint(row: TrainingState.RowStatus) throws {
     try MetricRow.write(metrics, path: metricsPath)
-    var checkpoint = Checkpoint(iteration: iteration)
-    checkpoint.owner = owner
-    checkpoint.integers = [
-      "adamStep": adam.step, "windowCount": windowCount, "windowLossBits": Int(bitPattern: UInt(windowLoss.bitPattern)),
-      "secondsBits": Int(bitPattern: UInt(seconds.bitPattern)), "actnormInitialized": normalizations.allSatisfy(\.isInitialized) ? 1 : 0,
-      "rowPending": pending ? 1 : 0, "metricRows": metrics.count,
-    ]
-    checkpoint.streams = ["data": data, "estimator": estimator]
-    checkpoint.tensors = parameters.map { ("parameter/" + $0.name, $0.value) }
-    checkpoint.tensors += zip(parameters, adam.firstMoments).map { ("adam.m/" + $0.name, $1) }
-    checkpoint.tensors += zip(parameters, adam.secondMoments).map { ("adam.v/" + $0.name, $1) }
-    if let average { checkpoint.tensors += zip(parameters, average.averages).map { ("ema/" + $0.name, $1) } }
-    for (index, layer) in layers.enumerated() {
-      checkpoint.tensors += layer.singularVectors.enumerated().map { ("power/\(index)/\($0)", $1) }
-    }
-    try store.save(checkpoint)
-  }
-
-  /// Puts a checkpoint's tensors into the model, optimizer and average, all or nothing: when
-  /// anything does not fit, the state from before the call is put back and the error thrown.
-  func restore(_ checkpoint: Checkpoint) throws {
-    guard checkpoint.owner == owner else {
-      throw LipschitzStateError(description: "it belongs to \(checkpoint.owner.map(\.description) ?? "no run"), not to \(owner)")
-    }
-    let before = (parameters.map(\.value), adam.step, adam.firstMoments, adam.secondMoments, average?.averages, layers.map(\.singularVectors))
-    do {
-      try restoreTensors(checkpoint)
-    } catch {
-      for (parameter, value) in zip(parameters, before.0) { parameter.value = value }
-      adam.restore(step: before.1, firstMoments: before.2, secondMoments: before.3)
-      if let averages = before.4 { average?.restore(averages: averages) }
-      for (layer, vectors) in zip(layers, before.5) { try? layer.restoreSingularVectors(vectors) }
-      throw error
-    }
-  }
-
-  func restoreTensors(_ checkpoint: Checkpoint) throws {
-    var byName: [String: Tensor] = [:]
-    for (name, tensor) in checkpoint.tensors { byName[name] = tensor }
-    func tensor(_ name: String, like expected: Tensor) throws -> Tensor {
-      guard let found = byName[name] else { throw LipschitzStateError(description: "missing \(name)") }
-      guard found.shape == expected.shape else { throw LipschitzStateError(description: "\(name) has shape \(found.shape), expected \(expected.shape)") }
-      return found
-    }
-    let values = try parameters.map { try tensor("parameter/" + $0.name, like: $0.value) }
-    let first = try parameters.map { try tensor("adam.m/" + $0.name, like: $0.value) }
-    let second = try parameters.map { try tensor("adam.v/" + $0.name, like: $0.value) }
-    let averages = try average.map { _ in try parameters.map { try tensor("ema/" + $0.name, like: $0.value) } }
-    let powerNames = Set(checkpoint.tensors.map(\.name).filter { $0.hasPrefix("power/") })
-    let expectedPowerNames = layers.indices.flatMap { index in ["power/\(index)/0", "power/\(index)/1"] }
-    guard powerNames.isSubset(of: expectedPowerNames) else {
-      throw LipschitzStateError(description: "power-iteration state for \(powerNames.subtracting(expectedPowerNames).sorted().first ?? "") does not fit this model")
-    }
-    for (parameter, value) in zip(parameters, values) { parameter.value = value }
-    adam.restore(step: checkpoint.integers["adamStep"] ?? 0, firstMoments: first, secondMoments: second)
-    if let averages { average?.restore(averages: averages) }
-    for (index, layer) in layers.enumerated() {
-      try layer.restoreSingularVectors(checkpoint.tensors(withPrefix: "power/\(index)/"))
-    }
+    try store.save(capture(row: row))
   }
 
   // MARK: Training and evaluation
 
   /// One training step; returns the loss (not finite: nothing was updated).
   func step() -> Double {
+    var (data, estimator) = (streams.data, streams.estimator)
     let loss = RunTrainer.step(
       run: run, task: task, model: model, parameters: parameters, adam: adam, average: average, iteration: iteration, data: &data,
       estimator: &estimator)
+    streams = TrainingState.Streams(data: data, estimator: estimator)
     guard loss.isFinite else { return loss }
     iteration += 1
-    windowLoss += loss
-    windowCount += 1
+    lossWindow.sum += loss
+    lossWindow.count += 1
     return loss
   }
 
@@ -186,7 +138,7 @@ final class TrainingSession {
   /// Makes the metrics row of the current iteration (with a test evaluation when due; the final
   /// one on the final test samples) and appends it. Returns nil when stopped during the evaluation.
   func makeRow(evaluationDue: Bool, isLast: Bool, shouldStop: () -> Bool) -> MetricRow? {
-    var row = MetricRow(iteration: iteration, loss: windowLoss / Double(max(windowCount, 1)), testNLL: nil, testStandardError: nil, seconds: 0)
+    var row = MetricRow(iteration: iteration, loss: lossWindow.mean, testNLL: nil, testStandardError: nil, seconds: 0)
     if evaluationDue {
       let samples = isLast ? run.evaluation.finalTestSamples : run.evaluation.testSamples
       guard let nll = evaluate(samples: samples, shouldStop: shouldStop) else { return nil }
@@ -196,9 +148,8 @@ final class TrainingSession {
     }
     row.seconds = seconds
     metrics.append(row)
-    windowLoss = 0
-    windowCount = 0
-    rowPending = false
+    lossWindow = TrainingState.LossWindow()
+    self.row = .made
     return row
   }
 }

@@ -1,0 +1,66 @@
+/// A run's `manifest.json` while a process works on the run: each change of where the run stands
+/// is recorded and written at once, and the matching ``TrainingOutcome`` returned.
+struct RunManifestWriter {
+  /// The manifest as last written.
+  private(set) var manifest: RunManifest
+  /// The run directory.
+  let directory: String
+
+  /// Starts from `manifest` (not written yet).
+  init(_ manifest: RunManifest, directory: String) {
+    self.manifest = manifest
+    self.directory = directory
+  }
+
+  /// The run is training.
+  mutating func running() throws {
+    manifest.status = .running
+    manifest.error = nil
+    try manifest.write(directory: directory)
+  }
+
+  /// A checkpoint after `iteration` was saved, `seconds` into the run.
+  mutating func checkpointed(at iteration: Int, seconds: Double) throws {
+    manifest.iterationsCompleted = iteration
+    manifest.wallSeconds = seconds
+    try manifest.write(directory: directory)
+  }
+
+  /// A stop on request (the newest checkpoint holds the state to resume from).
+  mutating func interrupted(at iteration: Int) throws -> TrainingOutcome {
+    manifest.status = .interrupted
+    manifest.ended = Provenance.now
+    try manifest.write(directory: directory)
+    return .interrupted(iteration: iteration)
+  }
+
+  /// A failure for `reason`, `seconds` into the run.
+  mutating func failed(_ reason: String, seconds: Double) throws -> TrainingOutcome {
+    manifest.status = .failed
+    manifest.error = reason
+    manifest.ended = Provenance.now
+    manifest.wallSeconds = seconds
+    try manifest.write(directory: directory)
+    return .failed(reason)
+  }
+
+  /// A run this version cannot train, for `reason`.
+  mutating func notRun(_ reason: String) throws -> TrainingOutcome {
+    manifest.status = .notRun
+    manifest.error = reason
+    manifest.ended = Provenance.now
+    try manifest.write(directory: directory)
+    return .notRun(reason)
+  }
+
+  /// The end of the run after `iterations`, `seconds` into it, with notes on what was not drawn.
+  mutating func completed(_ evaluation: RunEvaluation, iterations: Int, seconds: Double, notes: [String]) throws -> TrainingOutcome {
+    manifest.status = .completed
+    manifest.error = notes.isEmpty ? nil : notes.joined(separator: "; ")
+    manifest.ended = Provenance.now
+    manifest.iterationsCompleted = iterations
+    manifest.wallSeconds = seconds
+    try manifest.write(directory: directory)
+    return .completed(evaluation)
+  }
+}
