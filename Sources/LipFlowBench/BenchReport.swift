@@ -21,7 +21,22 @@ enum BenchReport {
   /// Prints `bench <name> <value> <unit>`, then `    # <note>` when there is a note.
   static func report(_ name: String, _ value: Double, _ unit: String, _ note: String = "") {
     let formatted = String(format: value >= 100 ? "%.1f" : "%.3f", value)
-    print("bench \(name) \(formatted) \(unit)\(note.isEmpty ? "" : "    # \(note)")")
+    say("bench \(name) \(formatted) \(unit)\(note.isEmpty ? "" : "    # \(note)")")
+  }
+
+  /// Writes one line to standard output at once (unbuffered, so that the lines of this process
+  /// and of the child processes whose output it echoes stay in order).
+  static func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+  }
+
+  /// The value of the line `bench <name> <value> ...` in `output`, if there is one.
+  static func value(of name: String, in output: String) -> Double? {
+    for line in output.split(separator: "\n") {
+      let fields = line.split(separator: " ")
+      if fields.count >= 3, fields[0] == "bench", fields[1] == name { return Double(fields[2]) }
+    }
+    return nil
   }
 
   /// Peak resident memory of this process so far, in MB (Linux `VmHWM`).

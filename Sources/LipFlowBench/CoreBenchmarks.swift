@@ -46,7 +46,7 @@ struct CoreBenchmarks {
         DispatchQueue.concurrentPerform(iterations: threadCount) { _ in _ = fmaLoop(iterations: iterations) }
       }
     }
-    if sink == .infinity { print(sink) }
+    if sink == .infinity { BenchReport.say("\(sink)") }
     return Double(threadCount * iterations * 12 * 8 * 2) / time / 1e9
   }
 
@@ -190,7 +190,7 @@ struct CoreBenchmarks {
             for _ in stride(from: range.lowerBound, to: range.upperBound, by: 8) {
               accumulator = accumulator.addingProduct(accumulator, Vector8(repeating: 0.999_999))
             }
-            if accumulator.sum() == .infinity { print("") }
+            if accumulator.sum() == .infinity { BenchReport.say("") }
           }
         }
         BenchReport.report("pool_compute_only_1M", computeOnly * 1e6, "us")

@@ -29,6 +29,12 @@ struct LipFlowBench: ParsableCommand {
   @Option(name: .customLong("image-case"), help: "Run one MNIST training case in this process (internal).")
   var imageCase: String?
 
+  @Option(name: .customLong("figure-suffix"), help: ArgumentHelp("Appended to every figure name of a --toy-case or --image-case run (internal).", visibility: .hidden))
+  var figureSuffix = ""
+
+  @Flag(inversion: .prefixedNo, help: "Run every training step case again with one thread and print the 1 → N thread speedup.")
+  var speedups = true
+
   @Option(help: "A loop for profilers (perf record): exp, resflow or idensenet.")
   var profile: String?
 
@@ -41,23 +47,23 @@ struct LipFlowBench: ParsableCommand {
     if let profile {
       try profileLoop(profile, cases: cases)
     } else if let toyCase {
-      try cases.runInThisProcess(toyCase, among: cases.toy)
+      try cases.runInThisProcess(toyCase, among: cases.toy, suffix: figureSuffix)
     } else if let imageCase {
-      try cases.runInThisProcess(imageCase, among: cases.images)
+      try cases.runInThisProcess(imageCase, among: cases.images, suffix: figureSuffix)
     } else if onlyImages {
-      cases.runEachInChildProcess(cases.images)
+      cases.runEachInChildProcess(cases.images, speedups: speedups)
     } else if onlyToy {
-      cases.runEachInChildProcess(cases.toy)
+      cases.runEachInChildProcess(cases.toy, speedups: speedups)
     } else {
-      print("LipFlow core benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores visible, \(threads) threads)")
+      BenchReport.say("LipFlow core benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores visible, \(threads) threads)")
       let benchmarks = CoreBenchmarks(threads: threads)
       if !onlyMultilayerPerceptron {
         benchmarks.runPeakGemmAndConvolution()
       }
       benchmarks.runMultilayerPerceptron(withBreakdown: onlyMultilayerPerceptron)
       if !onlyMultilayerPerceptron {
-        cases.runEachInChildProcess(cases.toy)
-        cases.runEachInChildProcess(cases.images)
+        cases.runEachInChildProcess(cases.toy, speedups: speedups)
+        cases.runEachInChildProcess(cases.images, speedups: speedups)
       }
     }
   }
@@ -72,7 +78,7 @@ struct LipFlowBench: ParsableCommand {
       case "resflow", "idensenet":
         _ = try cases.secondsPerStep(cases.toyCase(named: "toy_\(name)_step"), repetitions: 40)
       default:
-        print("unknown profile \(name)")
+        BenchReport.say("unknown profile \(name)")
         throw ExitCode(2)
       }
     }

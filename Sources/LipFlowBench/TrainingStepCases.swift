@@ -13,14 +13,17 @@ struct TrainingStepCase {
   let run: RunSpec
   /// The note printed after the figure.
   let note: String
-  /// Repetitions of the median (image runs: one timed step after one warm-up, whatever is asked;
-  /// see ``RunTrainer/secondsPerIteration(of:threads:repetitions:)``).
+  /// Timed steps of the medians (after one warm-up for image cases, two for toy cases).
   let repetitions: Int
   /// Image cases print images/s and the time of an MNIST epoch too.
   let isImageCase: Bool
+
+  /// The name of its step-time figure: the case's name for toy cases (`toy_resflow_step`),
+  /// with `_step` appended for image cases (`mnist_resflow_paper_step`).
+  var figureName: String { isImageCase ? name + "_step" : name }
 }
 
-/// The training steps of `make bench`, timed by ``RunTrainer/secondsPerIteration(of:threads:repetitions:)``:
+/// The training steps of `make bench`, timed by ``StepMeasurement``:
 /// the same step as `lipflow run` (batch, loss, gradients, clipping, Adam at the scheduled rate,
 /// concatenation schedule, power iteration, EMA), on fresh toy samples or random pixels.
 struct TrainingStepCases {
@@ -129,7 +132,7 @@ struct TrainingStepCases {
       "mnist_idensenet_lc_quick": "learnable concatenation",
     ]
     return Self.cases(of: Self.imageSpec, file: "<bench image spec>") { run in
-      TrainingStepCase(name: run.modelName, run: run, note: notes[run.modelName] ?? "", repetitions: 1, isImageCase: true)
+      TrainingStepCase(name: run.modelName, run: run, note: notes[run.modelName] ?? "", repetitions: 5, isImageCase: true)
     }
   }
 
@@ -150,7 +153,7 @@ struct TrainingStepCases {
 
   static func named(_ name: String, among cases: [TrainingStepCase]) throws -> TrainingStepCase {
     guard let found = cases.first(where: { $0.name == name }) else {
-      print("unknown case \(name); known: \(cases.map(\.name).joined(separator: ", "))")
+      BenchReport.say("unknown case \(name); known: \(cases.map(\.name).joined(separator: ", "))")
       throw ExitCode(2)
     }
     return found
@@ -158,41 +161,90 @@ struct TrainingStepCases {
 
   /// Median seconds of one training step of `trainingCase` with ``threads`` threads.
   func secondsPerStep(_ trainingCase: TrainingStepCase, repetitions: Int? = nil) -> Double {
-    RunTrainer.secondsPerIteration(of: trainingCase.run, threads: threads, repetitions: repetitions ?? trainingCase.repetitions)
+    measure(trainingCase, repetitions: repetitions).medianSeconds
   }
 
-  /// Runs the case called `name` in this process and prints its step time and this process's
-  /// peak memory (image cases: images/s and the time of an MNIST epoch too).
-  func runInThisProcess(_ name: String, among cases: [TrainingStepCase]) throws {
+  /// Timed steps of `trainingCase` with ``threads`` threads (image cases after one warm-up, toy
+  /// cases after two), with the work each executed.
+  func measure(_ trainingCase: TrainingStepCase, repetitions: Int? = nil) -> StepMeasurement {
+    StepMeasurement.measure(
+      trainingCase.run, threads: threads, warmups: trainingCase.isImageCase ? 1 : 2, repetitions: repetitions ?? trainingCase.repetitions)
+  }
+
+  /// Runs the case called `name` in this process and prints its step time, the work per step its
+  /// products executed, the achieved rate and its share of the FMA peak measured in this process
+  /// with the same threads, and this process's peak memory (image cases: images/s and the time
+  /// of an MNIST epoch too). Every figure name gets `suffix` (`_1thread` for the speedup pass).
+  func runInThisProcess(_ name: String, among cases: [TrainingStepCase], suffix: String = "") throws {
     let trainingCase = try Self.named(name, among: cases)
-    let time = secondsPerStep(trainingCase)
+    let peak = CoreBenchmarks(threads: threads).fmaPeak(threadCount: threads)
+    let measurement = measure(trainingCase)
+    let figure = trainingCase.figureName + suffix
+    let seconds = measurement.samples.map(\.seconds)
+    let spread = String(format: "median of %d steps, min %.3f max %.3f s", seconds.count, seconds.min() ?? .nan, seconds.max() ?? .nan)
+    BenchReport.report(figure, measurement.medianSeconds, "s", [trainingCase.note, spread].filter { !$0.isEmpty }.joined(separator: "; "))
+    reportWork(of: measurement, figure: figure, peak: peak)
     let memoryNote = "peak resident memory of a process running only this case"
     if trainingCase.isImageCase {
       let batch = trainingCase.run.training.batchSize
-      BenchReport.report(name + "_step", time, "s", trainingCase.note + ", batch \(batch)")
+      let time = measurement.medianSeconds
       BenchReport.report(
-        name + "_images_per_second", Double(batch) / time, "images/s", String(format: "an MNIST epoch (937 steps) in %.1f h", 937 * time / 3600))
-      BenchReport.report(name + "_rss", BenchReport.peakResidentMegabytes(), "MB", memoryNote)
+        name + "_images_per_second" + suffix, Double(batch) / time, "images/s", String(format: "an MNIST epoch (937 steps) in %.1f h", 937 * time / 3600))
+      BenchReport.report(name + "_rss" + suffix, BenchReport.peakResidentMegabytes(), "MB", memoryNote)
     } else {
-      BenchReport.report(name, time, "s", trainingCase.note)
-      BenchReport.report(name.replacingOccurrences(of: "_step", with: "_rss"), BenchReport.peakResidentMegabytes(), "MB", memoryNote)
+      BenchReport.report(name.replacingOccurrences(of: "_step", with: "_rss") + suffix, BenchReport.peakResidentMegabytes(), "MB", memoryNote)
     }
   }
 
+  /// `<figure>_gflop`, `<figure>_gflops` and `<figure>_peak_percent`: the work per step and the
+  /// rate achieved, medians over the timed steps with their least and greatest values.
+  func reportWork(of measurement: StepMeasurement, figure: String, peak: Double) {
+    let operations = measurement.samples.map { Double($0.operations) / 1e9 }
+    let rate = measurement.gigaflopsPerSecond
+    BenchReport.report(
+      figure + "_gflop", measurement.medianOperations / 1e9, "GFLOP",
+      String(format: "matrix-product work per step counted by the kernels, min %.3f max %.3f", operations.min() ?? .nan, operations.max() ?? .nan))
+    BenchReport.report(figure + "_gflops", rate.median, "GFLOP/s", String(format: "min %.1f max %.1f over %d steps", rate.minimum, rate.maximum, operations.count))
+    BenchReport.report(
+      figure + "_peak_percent", 100 * rate.median / peak, "%",
+      String(format: "of the %d-thread FMA peak, %.1f GFLOP/s, measured in this process; min %.1f max %.1f", threads, peak,
+        100 * rate.minimum / peak, 100 * rate.maximum / peak))
+  }
+
   /// Runs each case in a child process of its own (`--toy-case` or `--image-case`), so that its
-  /// peak memory is its own, and waits for each.
-  func runEachInChildProcess(_ cases: [TrainingStepCase]) {
+  /// peak memory is its own, and waits for each; with more than one thread, each case runs again
+  /// with one thread and the speedup `<figure>_speedup` (one-thread time over ``threads``-thread
+  /// time) is printed.
+  func runEachInChildProcess(_ cases: [TrainingStepCase], speedups: Bool) {
     for trainingCase in cases {
       let flag = trainingCase.isImageCase ? "--image-case" : "--toy-case"
-      let child = Process()
-      child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-      child.arguments = ["--threads", String(threads), flag, trainingCase.name]
-      do {
-        try child.run()
-        child.waitUntilExit()
-      } catch {
-        print("could not run \(flag) \(trainingCase.name): \(error)")
+      let many = runChild(["--threads", String(threads), flag, trainingCase.name])
+      guard speedups, threads > 1 else { continue }
+      let one = runChild(["--threads", "1", flag, trainingCase.name, "--figure-suffix", "_1thread"])
+      let figure = trainingCase.figureName
+      if let manyThreads = BenchReport.value(of: figure, in: many), let oneThread = BenchReport.value(of: figure + "_1thread", in: one) {
+        BenchReport.report(figure + "_speedup", oneThread / manyThreads, "x", "1 → \(threads) threads, step time with one thread over with \(threads)")
       }
+    }
+  }
+
+  /// Runs this program with `arguments`, echoes what it prints and returns it.
+  func runChild(_ arguments: [String]) -> String {
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    child.arguments = arguments
+    let output = Pipe()
+    child.standardOutput = output
+    do {
+      try child.run()
+      let data = output.fileHandleForReading.readDataToEndOfFile()
+      child.waitUntilExit()
+      let text = String(decoding: data, as: UTF8.self)
+      FileHandle.standardOutput.write(data)
+      return text
+    } catch {
+      BenchReport.say("could not run \(arguments.joined(separator: " ")): \(error)")
+      return ""
     }
   }
 }

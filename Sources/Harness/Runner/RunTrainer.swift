@@ -164,27 +164,11 @@ public struct RunTrainer {
     return lossValue
   }
 
-  /// Median seconds of one training iteration of `run` (image runs: one timed iteration after one
-  /// warm-up, as their steps take seconds) (the same ``step(run:task:model:parameters:adam:average:iteration:data:estimator:)``
-  /// as training, after two warm-ups), measured in memory with nothing written: the basis of the
-  /// time estimates printed before a sweep. Image runs are timed on random pixels (no files read).
+  /// Median seconds of one training iteration of `run` (``StepMeasurement``; toy runs after two
+  /// warm-ups; image runs, whose steps take seconds, one timed iteration after one warm-up): the
+  /// basis of the time estimates printed before a sweep.
   public static func secondsPerIteration(of run: RunSpec, threads: Int, repetitions requested: Int = 5) -> Double {
     let (warmups, repetitions) = run.data.kind == .toy ? (2, requested) : (1, 1)
-    return Parallelism.withThreads(threads) {
-      let task = TrainingData.timing(run)
-      var random = RandomStream(seed: run.seed)
-      let model = task.buildModel(run, random: &random)
-      let parameters = model.parameters
-      let adam = Adam(parameters: parameters)
-      let average = run.training.averageDecay.map { ExponentialMovingAverage(parameters: parameters, decay: Float($0)) }
-      var estimator = random.split()
-      var times: [Double] = []
-      for iteration in 0..<(repetitions + warmups) {
-        let start = Date()
-        _ = step(run: run, task: task, model: model, parameters: parameters, adam: adam, average: average, iteration: iteration, data: &random, estimator: &estimator)
-        times.append(Date().timeIntervalSince(start))
-      }
-      return times.dropFirst(warmups).sorted()[repetitions / 2]
-    }
+    return StepMeasurement.measure(run, threads: threads, warmups: warmups, repetitions: repetitions).medianSeconds
   }
 }

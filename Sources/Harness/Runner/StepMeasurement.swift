@@ -1,0 +1,63 @@
+import FlowCore
+import Flows
+import Foundation
+
+/// Timed training iterations of one run, each with the floating-point work its matrix products
+/// executed (``FlopCounter``): the same ``RunTrainer`` step as training, in memory, nothing
+/// written, image runs on random pixels. The basis of the estimates printed before a sweep and of
+/// `lipflow-bench`'s rates.
+public struct StepMeasurement: Sendable {
+  /// One timed iteration.
+  public struct Sample: Sendable {
+    /// Wall seconds of the iteration.
+    public let seconds: Double
+    /// Operations its matrix products and convolutions executed (2 per multiply-add).
+    public let operations: Int
+
+    /// Achieved rate in GFLOP/s.
+    public var gigaflopsPerSecond: Double { Double(operations) / seconds / 1e9 }
+  }
+
+  /// The timed iterations, in the order they ran (warm-ups excluded).
+  public let samples: [Sample]
+
+  /// Times `repetitions` iterations of `run` after `warmups` untimed ones, with `threads` threads.
+  public static func measure(_ run: RunSpec, threads: Int, warmups: Int, repetitions: Int) -> StepMeasurement {
+    precondition(repetitions >= 1, "need at least one timed iteration")
+    return Parallelism.withThreads(threads) {
+      let task = TrainingData.timing(run)
+      var random = RandomStream(seed: run.seed)
+      let model = task.buildModel(run, random: &random)
+      let parameters = model.parameters
+      let adam = Adam(parameters: parameters)
+      let average = run.training.averageDecay.map { ExponentialMovingAverage(parameters: parameters, decay: Float($0)) }
+      var estimator = random.split()
+      var samples: [Sample] = []
+      for iteration in 0..<(warmups + repetitions) {
+        let start = Date()
+        let counted = FlopCounter.counting {
+          RunTrainer.step(
+            run: run, task: task, model: model, parameters: parameters, adam: adam, average: average, iteration: iteration, data: &random,
+            estimator: &estimator)
+        }
+        if iteration >= warmups { samples.append(Sample(seconds: Date().timeIntervalSince(start), operations: counted.operations)) }
+      }
+      return StepMeasurement(samples: samples)
+    }
+  }
+
+  /// The median of `values` (the upper one of an even count).
+  static func median(_ values: [Double]) -> Double {
+    values.sorted()[values.count / 2]
+  }
+
+  /// Median seconds per iteration.
+  public var medianSeconds: Double { StepMeasurement.median(samples.map(\.seconds)) }
+  /// Median operations per iteration (Russian roulette makes the work vary between iterations).
+  public var medianOperations: Double { StepMeasurement.median(samples.map { Double($0.operations) }) }
+  /// Median, least and greatest achieved rate in GFLOP/s.
+  public var gigaflopsPerSecond: (median: Double, minimum: Double, maximum: Double) {
+    let rates = samples.map(\.gigaflopsPerSecond)
+    return (StepMeasurement.median(rates), rates.min() ?? .nan, rates.max() ?? .nan)
+  }
+}
