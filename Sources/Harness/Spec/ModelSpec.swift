@@ -98,11 +98,15 @@ public struct ModelSpec: Equatable, Sendable {
   /// Power iteration before each evaluation.
   public var evaluationPowerIterations: PowerIteration
 
-  /// The keys allowed under `models.<name>`.
+  /// The keys allowed under `models.<name>` (`sweep` is the model's own sweep, read by ``SweepSpec``).
   public static let keys = [
     "label", "family", "blocks", "hidden", "depth", "growth", "activation", "coefficient", "concatenation", "last_layer",
-    "estimator", "gradient", "power_iterations", "scales", "fc_blocks", "fc_hidden", "image",
+    "estimator", "gradient", "power_iterations", "scales", "fc_blocks", "fc_hidden", "image", "sweep",
   ]
+
+  /// The keys allowed in a model overlay (`models.<name>.image`, `datasets.<name>.model`): those of
+  /// a model but `image` and `sweep`.
+  public static let overlayKeys = keys.filter { $0 != "image" && $0 != "sweep" }
 
   /// Reads a model definition strictly; family-specific keys are checked against the family.
   public init(name: String, node: SpecNode) throws {
@@ -114,7 +118,7 @@ public struct ModelSpec: Equatable, Sendable {
     scales = try mapping.optional("scales")?.integer(in: 1...5) ?? 3
     fullyConnectedBlocks = try mapping.optional("fc_blocks")?.integer(in: 0...1000) ?? 4
     fullyConnectedHidden = try mapping.optional("fc_hidden")?.sequence().map { try $0.integer(in: 1...65_536) } ?? [128, 128]
-    if let image = mapping.optional("image") { _ = try image.mapping(allowedKeys: ModelSpec.keys.filter { $0 != "image" }) }
+    if let image = mapping.optional("image") { _ = try image.mapping(allowedKeys: ModelSpec.overlayKeys) }
     let perceptronKeys = ["hidden", "last_layer"]
     let denseKeys = ["depth", "growth", "concatenation"]
     let foreign = family == .idensenet ? perceptronKeys : denseKeys
