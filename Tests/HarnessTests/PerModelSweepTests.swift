@@ -59,23 +59,23 @@ struct PerModelSweepTests {
   @Test("A global depth axis fails on the Residual Flow row; the same axis under the i-DenseNet does not")
   func globalDepthAxisFailsOnResidualFlow() {
     #expect(specError(mixedSweepSpec(globalSweep: "sweep: {model.depth: [2, 3]}", modelSweep: ""))
-      == "spec.yaml:18:23: model.depth: 'depth' does not apply to family resflow; its keys are hidden, last_layer")
+      == "spec.yaml:17:23: model.depth: 'depth' does not apply to family resflow; its keys are hidden, last_layer")
     #expect(specError(mixedSweepSpec(globalSweep: "")) == "no error")
   }
 
   @Test("A bad per-model sweep is refused with its file, line, column, key path and what is allowed")
   func badPerModelSweepsAreRefused() {
     #expect(specError(mixedSweepSpec(globalSweep: "", modelSweep: "sweep: {modle.depth: [2, 3]}"))
-      == "spec.yaml:10:13: models.idensenet.sweep.modle.depth: a sweep axis is a key path into a run (seed, model, data, training, evaluation), not 'modle'; did you mean 'model'?")
+      == "spec.yaml:11:13: models.idensenet.sweep.modle.depth: a sweep axis is a key path into a run (seed, model, data, training, evaluation), not 'modle'; did you mean 'model'?")
     #expect(specError(mixedSweepSpec(globalSweep: "", modelSweep: "sweep: {model.depth: []}"))
-      == "spec.yaml:10:26: models.idensenet.sweep.model.depth: expected a non-empty list of values")
+      == "spec.yaml:11:26: models.idensenet.sweep.model.depth: expected a non-empty list of values")
     #expect(specError(mixedSweepSpec(globalSweep: "", modelSweep: "sweep: [2, 3]"))
-      == "spec.yaml:10:12: models.idensenet.sweep: expected a mapping of key.path: [values]")
+      == "spec.yaml:11:12: models.idensenet.sweep: expected a mapping of key.path: [values]")
     #expect(specError(mixedSweepSpec(globalSweep: "sweep: {model.depth: [2, 3]}", modelSweep: "sweep: {model.depth: [4]}"))
-      == "spec.yaml:10:13: models.idensenet.sweep.model.depth: 'model.depth' is swept both here and by the global sweep (sweep.model.depth); "
+      == "spec.yaml:11:13: models.idensenet.sweep.model.depth: 'model.depth' is swept both here and by the global sweep (sweep.model.depth); "
       + "allowed: each key path in one of them (sweep: every row; models.<name>.sweep: that model's row)")
     #expect(specError(mixedSweepSpec(globalSweep: "seeds: [0, 1]", modelSweep: "sweep: {seed: [4, 5]}"))
-      == "spec.yaml:10:13: models.idensenet.sweep.seed: 'seed' is both swept and listed under 'seeds'; "
+      == "spec.yaml:11:13: models.idensenet.sweep.seed: 'seed' is both swept and listed under 'seeds'; "
       + "allowed: one of them (seeds: replicates of each cell; sweep: one row per seed)")
   }
 
@@ -96,6 +96,6 @@ struct PerModelSweepTests {
     ])
     let values = (0..<300).map(String.init).joined(separator: ", ")
     #expect(specError(mixedSweepSpec(globalSweep: "sweep: {training.iterations: [\(values)]}", modelSweep: "sweep: {model.growth: [\((1...200).map { String($0 * 2) }.joined(separator: ", "))]}"))
-      == "spec.yaml:19:1: sweep: 60300 runs (1 column × 60300 rows with their sweep points); allowed: at most 50000 runs")
+      == "spec.yaml:17:8: sweep: 60300 runs (1 column × 60300 rows with their sweep points); allowed: at most 50000 runs")
   }
 }
