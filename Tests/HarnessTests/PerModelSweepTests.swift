@@ -98,4 +98,19 @@ struct PerModelSweepTests {
     #expect(specError(mixedSweepSpec(globalSweep: "sweep: {training.iterations: [\(values)]}", modelSweep: "sweep: {model.growth: [\((1...200).map { String($0 * 2) }.joined(separator: ", "))]}"))
       == "spec.yaml:17:8: sweep: 60300 runs (1 column × 60300 rows with their sweep points); allowed: at most 50000 runs")
   }
+
+  @Test("The report has one row per model and sweep point, labelled with the point's assignments in axis order")
+  func reportRowsFollowTheSweepPoints() throws {
+    let plan = try ExperimentPlan.parse(mixedSweepSpec(), file: "spec.yaml")
+    let report = TableReport(plan: plan, runsDirectory: NSTemporaryDirectory() + "lipflow-no-runs-\(UUID().uuidString)")
+    let markdown = report.markdown(cells: report.cells())
+    let labels = [
+      "resflow [model.coefficient=0.9]", "resflow [model.coefficient=0.95]",
+      "idensenet [model.coefficient=0.9, model.depth=2]", "idensenet [model.coefficient=0.9, model.depth=3]",
+      "idensenet [model.coefficient=0.95, model.depth=2]", "idensenet [model.coefficient=0.95, model.depth=3]",
+    ]
+    let positions = labels.map { markdown.range(of: "| \($0) |")?.lowerBound }
+    #expect(positions.allSatisfy { $0 != nil }, "\(markdown)")
+    #expect(positions.compactMap { $0 } == positions.compactMap { $0 }.sorted())
+  }
 }
