@@ -8,6 +8,9 @@ import Testing
 struct ResolvedSpecStabilityTests {
   /// `spec profile identifier hash` for every run of every profile of the committed specs, and
   /// `spec profile (plan) hash` for the whole resolved file, recorded before the safety checks.
+  /// lipschitz-sweep's two (plan) hashes were recorded again when the file gained its `ci`
+  /// profile (the resolved file holds the profiles; every run's hash stayed as it was); its `ci`
+  /// runs and depth-sweep.yaml were recorded when they were added.
   static let recorded = """
     table1 paper (plan) b004ce0ed76a3c9f
     table1 paper resflow-circles 283ee3613a92e0b8
@@ -57,7 +60,7 @@ struct ResolvedSpecStabilityTests {
     table1 ci idensenet-lc-moons 82bc7bbd0ac8f54a
     table1 ci idensenet-lc-mnist 50dae11019cba204
     table1 ci idensenet-lc-cifar10 9d2b866e2830b64e
-    lipschitz-sweep paper (plan) af14d8b48ed8f130
+    lipschitz-sweep paper (plan) e52126f599830128
     lipschitz-sweep paper idensenet-moons-model.coefficient=0.93-model.depth=3-model.growth=64 29f4d2c46454c554
     lipschitz-sweep paper idensenet-moons-model.coefficient=0.93-model.depth=3-model.growth=90 8111ea84e57f74bb
     lipschitz-sweep paper idensenet-moons-model.coefficient=0.93-model.depth=4-model.growth=64 b8ad5fb7bbc9e7db
@@ -66,7 +69,7 @@ struct ResolvedSpecStabilityTests {
     lipschitz-sweep paper idensenet-moons-model.coefficient=0.98-model.depth=3-model.growth=90 97b0313b3e11a0d4
     lipschitz-sweep paper idensenet-moons-model.coefficient=0.98-model.depth=4-model.growth=64 a535e67e166a48f4
     lipschitz-sweep paper idensenet-moons-model.coefficient=0.98-model.depth=4-model.growth=90 7a69daddd967db33
-    lipschitz-sweep quick (plan) ce46ccb3f4c369f8
+    lipschitz-sweep quick (plan) 32db398bba24cb90
     lipschitz-sweep quick idensenet-moons-model.coefficient=0.93-model.depth=3-model.growth=64 302be95c8a5754cc
     lipschitz-sweep quick idensenet-moons-model.coefficient=0.93-model.depth=3-model.growth=90 1a6971d9e1decd23
     lipschitz-sweep quick idensenet-moons-model.coefficient=0.93-model.depth=4-model.growth=64 666e88eda81bdfc3
@@ -75,12 +78,35 @@ struct ResolvedSpecStabilityTests {
     lipschitz-sweep quick idensenet-moons-model.coefficient=0.98-model.depth=3-model.growth=90 9d046c013dd0444c
     lipschitz-sweep quick idensenet-moons-model.coefficient=0.98-model.depth=4-model.growth=64 392a60fcec725fec
     lipschitz-sweep quick idensenet-moons-model.coefficient=0.98-model.depth=4-model.growth=90 533f9be268e8133b
+    lipschitz-sweep ci (plan) 658831cd431c041d
+    lipschitz-sweep ci idensenet-moons-model.coefficient=0.93-model.depth=3-model.growth=64 7fb9afc1ef2c40ef
+    lipschitz-sweep ci idensenet-moons-model.coefficient=0.93-model.depth=3-model.growth=90 f453d3891d9a8ac8
+    lipschitz-sweep ci idensenet-moons-model.coefficient=0.93-model.depth=4-model.growth=64 57ead68e5de4fae0
+    lipschitz-sweep ci idensenet-moons-model.coefficient=0.93-model.depth=4-model.growth=90 9900bbc9f722234f
+    lipschitz-sweep ci idensenet-moons-model.coefficient=0.98-model.depth=3-model.growth=64 4b80af50371ee900
+    lipschitz-sweep ci idensenet-moons-model.coefficient=0.98-model.depth=3-model.growth=90 c935d04acda24dc7
+    lipschitz-sweep ci idensenet-moons-model.coefficient=0.98-model.depth=4-model.growth=64 8a5967b579a87e4f
+    lipschitz-sweep ci idensenet-moons-model.coefficient=0.98-model.depth=4-model.growth=90 66922aa2db5e9fe0
+    depth-sweep paper (plan) 8e0b3b5550a7bd0d
+    depth-sweep paper resflow-moons 6762f493b0af145f
+    depth-sweep paper idensenet-moons-model.depth=2 8c19836ecca5203b
+    depth-sweep paper idensenet-moons-model.depth=3 a655a73095bea72c
+    depth-sweep paper idensenet-moons-model.depth=4 e8b46e7d840861f5
+    depth-sweep quick (plan) eee9d81dae004438
+    depth-sweep quick resflow-moons 0fe0a79a87dffa4e
+    depth-sweep quick idensenet-moons-model.depth=2 035766d32c3a3202
+    depth-sweep quick idensenet-moons-model.depth=3 36dc89b5424060b5
+    depth-sweep quick idensenet-moons-model.depth=4 6adede251b405b5c
+    depth-sweep ci (plan) 52bec04761e76139
+    depth-sweep ci resflow-moons f992ae747f3da0a1
+    depth-sweep ci idensenet-moons-model.depth=1 29580d5089841954
+    depth-sweep ci idensenet-moons-model.depth=2 ea02791b1c617103
     """
 
   /// The lines of ``recorded`` as computed now.
   static func current() throws -> String {
     var lines: [String] = []
-    let profiles = [("table1", ["paper", "quick", "ci"]), ("lipschitz-sweep", ["paper", "quick"])]
+    let profiles = [("table1", ["paper", "quick", "ci"]), ("lipschitz-sweep", ["paper", "quick", "ci"]), ("depth-sweep", ["paper", "quick", "ci"])]
     for (spec, names) in profiles {
       for profile in names {
         let plan = try ExperimentPlan.load(path: repositoryRoot + "/experiments/\(spec).yaml", profile: profile)

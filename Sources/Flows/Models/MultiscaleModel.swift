@@ -7,10 +7,11 @@ import FlowCore
 public enum MultiscaleModel {
   /// Builds the model.
   public static func build(
-    height: Int, width: Int, channels: Int, branch: ImageBranch, scales: Int = 3, blocksPerScale: Int = 4,
-    fullyConnectedBlocks: Int = 4, activation: ActivationKind = .lipSwish, coefficient: Float = 0.98,
-    concatenationCoefficient: Float = 0.98, logitAlpha: Float, trainingEstimator: LogDeterminantEstimator,
-    evaluationEstimator evaluation: LogDeterminantEstimator = .russianRoulette(.poisson(2), exactTerms: 20, samples: 1),
+    height: Int, width: Int, channels: Int, branch: ImageBranch, scales: Int = MultiscaleDefaults.scales,
+    blocksPerScale: Int = MultiscaleDefaults.blocksPerScale, fullyConnectedBlocks: Int = MultiscaleDefaults.fullyConnectedBlocks,
+    activation: ActivationKind = MultiscaleDefaults.activation, coefficient: Float = MultiscaleDefaults.coefficient,
+    concatenationCoefficient: Float = MultiscaleDefaults.concatenationCoefficient, logitAlpha: Float, trainingEstimator: LogDeterminantEstimator,
+    evaluationEstimator evaluation: LogDeterminantEstimator = MultiscaleDefaults.evaluationEstimator,
     gradient: LogDeterminantGradient, random: inout RandomStream
   ) -> SequentialFlow {
     var flows: [any Flow] = [LogitTransform(name: "logit", alpha: logitAlpha), ActNorm(name: "actnorm", featureShape: [channels])]

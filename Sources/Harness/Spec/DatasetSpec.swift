@@ -100,7 +100,7 @@ public struct DatasetSpec: Equatable, Sendable {
       path = try mapping.optional("path")?.string()
       logitAlpha = try mapping.optional("logit_alpha")?.number(allowed: "in [0, 0.5)") { $0 >= 0 && $0 < 0.5 } ?? (kind == .mnist ? 1e-6 : 0.05)
     }
-    if let model = mapping.optional("model") { _ = try model.mapping(allowedKeys: ModelSpec.keys.filter { $0 != "image" }) }
+    if let model = mapping.optional("model") { _ = try model.mapping(allowedKeys: ModelSpec.overlayKeys) }
     if let training = mapping.optional("training") { _ = try training.mapping(allowedKeys: TrainingSpec.keys) }
     if let evaluation = mapping.optional("evaluation") { _ = try evaluation.mapping(allowedKeys: EvaluationSpec.keys) }
   }

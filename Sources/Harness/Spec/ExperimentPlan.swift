@@ -4,8 +4,10 @@ import Yams
 /// A spec file resolved into the runs it asks for: profile and command-line overrides applied,
 /// every definition read strictly, sweeps expanded, budgets matched.
 ///
-/// The order of resolution is: the file, then the profile's overrides (`profiles.<name>`), then
-/// `--set` overrides, then strict reading. Anything wrong is a ``SpecError`` before any run starts.
+/// The layers are applied in the order ``OverrideLayer`` lists, in these steps: choose the profile,
+/// apply it and `--set` to the file, read the experiment, the definitions (``SpecDefinitions``),
+/// the table and the sweep (``SweepSpec``), then expand the runs (``RunExpansion``). Anything
+/// wrong is a ``SpecError`` before any run starts.
 public struct ExperimentPlan {
   /// The spec file.
   public let specPath: String
@@ -25,12 +27,14 @@ public struct ExperimentPlan {
   public let datasets: [DatasetSpec]
   /// The report layout.
   public let table: TableSpec
-  /// The sweep axes, in declared order (without the replicate seeds).
-  public let sweep: [SweepAxis]
+  /// The declared sweep: global axes, each model's own axes, replicate seeds.
+  public let declaredSweep: SweepSpec
+  /// The global sweep axes, in declared order (without the models' own axes and the replicate seeds).
+  public var sweep: [SweepAxis] { declaredSweep.axes }
   /// The seeds each cell is replicated with (`seeds`), in declared order; empty without them.
   /// Each run's last assignment is then `seed=<its seed>`.
-  public let seeds: [Int]
-  /// Every run: rows × columns × sweep points, in that nesting order.
+  public var seeds: [Int] { declaredSweep.seeds }
+  /// Every run: rows × columns × the row's sweep points, in that nesting order.
   public let runs: [RunSpec]
   /// The whole spec after overrides, as YAML.
   public let resolvedYAML: String
@@ -65,50 +69,40 @@ public struct ExperimentPlan {
   }
 
   init(root original: SpecNode, specPath: String, profile requested: String?, commandLine: [SpecOverride]) throws {
-    let originalMapping = try original.mapping(allowedKeys: ExperimentPlan.keys)
-    let profiles = try ProfileSet(originalMapping.optional("profiles"))
-    let chosen = try profiles.chosen(
-      requested: requested, defaultProfile: originalMapping.optional("default_profile"), location: originalMapping.optional("profiles") ?? original)
-    (profile, overrides, commandLineOverrides) = (chosen.name, chosen.overrides + commandLine, commandLine)
     self.specPath = specPath
-
+    let chosen = try ExperimentPlan.chosenProfile(of: original, requested: requested)
+    (profile, overrides, commandLineOverrides) = (chosen.name, chosen.overrides + commandLine, commandLine)
     let root = try original.applying(overrides)
     let mapping = try root.mapping(allowedKeys: ExperimentPlan.keys)
-    let experiment = try mapping.required("experiment").mapping(allowedKeys: ["name", "description"])
+    (name, description) = try ExperimentPlan.experiment(try mapping.required("experiment"))
+    let definitions = try SpecDefinitions(mapping)
+    (models, datasets) = (definitions.modelSpecs, definitions.datasetSpecs)
+    let tableNode = try mapping.required("table")
+    table = try TableSpec(node: tableNode, models: definitions.modelNames, datasets: definitions.datasetNames)
+    declaredSweep = try SweepSpec(spec: mapping, models: definitions.models)
+    try declaredSweep.checkRunCount(rows: table.rows, columns: table.columns.count, table: tableNode)
+    runs = try RunExpansion(definitions, table: table, tableNode: tableNode, sweep: declaredSweep).runs
+    resolvedYAML = (try? Yams.serialize(node: root.node)) ?? ""
+  }
+
+  /// The profile to apply (``OverrideLayer/profile``): `requested`, else the file's
+  /// `default_profile`, else `paper` or the first one; read from the file before any override.
+  static func chosenProfile(of original: SpecNode, requested: String?) throws -> (name: String, overrides: [SpecOverride]) {
+    let mapping = try original.mapping(allowedKeys: ExperimentPlan.keys)
+    let profiles = try ProfileSet(mapping.optional("profiles"))
+    return try profiles.chosen(
+      requested: requested, defaultProfile: mapping.optional("default_profile"), location: mapping.optional("profiles") ?? original)
+  }
+
+  /// `experiment.name` (checked as a directory name) and `experiment.description`.
+  static func experiment(_ node: SpecNode) throws -> (name: String, description: String) {
+    let experiment = try node.mapping(allowedKeys: ["name", "description"])
     let nameNode = try experiment.required("name")
-    name = try nameNode.string()
+    let name = try nameNode.string()
     try PathComponent.validate(
       name, what: "experiment name", at: nameNode, allowed: "1 to \(SpecLimits.maximumNameBytes) bytes of letters, digits, - _ . (not '.' or '..')",
       characters: { $0.isLetter || $0.isNumber || "-_.".contains($0) })
-    description = try experiment.optional("description")?.string() ?? ""
-    let seedNode = mapping.optional("seed")
-    _ = try seedNode?.integer(in: 0...Int.max)
-
-    let modelsNode = try mapping.required("models")
-    let modelNames = try ExperimentPlan.definitionNames(modelsNode, what: "model")
-    let modelMapping = try modelsNode.mapping(allowedKeys: modelNames)
-    models = try modelNames.map { try ModelSpec(name: $0, node: try modelMapping.required($0)) }
-    let datasetsNode = try mapping.required("datasets")
-    let datasetNames = try ExperimentPlan.definitionNames(datasetsNode, what: "dataset")
-    let datasetMapping = try datasetsNode.mapping(allowedKeys: datasetNames)
-    datasets = try datasetNames.map { try DatasetSpec(name: $0, node: try datasetMapping.required($0)) }
-    _ = try TrainingSpec(node: try mapping.required("training"))
-    _ = try EvaluationSpec(node: try mapping.required("evaluation"))
-    let tableNode = try mapping.required("table")
-    table = try TableSpec(node: tableNode, models: modelNames, datasets: datasetNames)
-
-    let declaredSweep = try SweepReader(mapping.optional("sweep"))
-    let replicates = try ReplicateSeeds(mapping.optional("seeds"), sweep: declaredSweep)
-    let sweepReader = declaredSweep.appending(replicates)
-    try sweepReader.checkRunCount(rows: table.rows.count, columns: table.columns.count, table: tableNode)
-    sweep = declaredSweep.axes
-    seeds = replicates.seeds
-    let definitions = RunExpansion.Definitions(
-      seed: seedNode?.node ?? Node("0"), training: try mapping.required("training").node, evaluation: try mapping.required("evaluation").node,
-      models: modelMapping, datasets: datasetMapping, datasetSpecs: Dictionary(uniqueKeysWithValues: datasets.map { ($0.name, $0) }),
-      modelNames: modelNames)
-    runs = try RunExpansion(definitions, table: table, tableNode: tableNode, sweep: sweepReader).runs
-    resolvedYAML = (try? Yams.serialize(node: root.node)) ?? ""
+    return (name, try experiment.optional("description")?.string() ?? "")
   }
 
   /// The folder of this plan's runs under a runs root: `<experiment>/<profile>`, with a hash of
@@ -118,18 +112,5 @@ public struct ExperimentPlan {
     guard !commandLineOverrides.isEmpty else { return name + "/" + profile }
     let hash = Provenance.hash(commandLineOverrides.map(\.description).joined(separator: "\n"))
     return name + "/" + profile + "+set-" + hash.prefix(8)
-  }
-
-  /// The names under `models` or `datasets`: letters, digits, - and _ (no dots), at most
-  /// ``SpecLimits/maximumNameBytes`` bytes.
-  static func definitionNames(_ node: SpecNode, what: String) throws -> [String] {
-    guard case .mapping(let entries) = node.node, !entries.isEmpty else { throw node.error("expected a mapping of \(what) names to definitions") }
-    return try entries.map { key, _ in
-      let name = key.scalar?.string ?? ""
-      try PathComponent.validate(
-        name, what: "\(what) name", at: SpecNode(node: key, keyPath: node.keyPath, file: node.file),
-        allowed: "1 to \(SpecLimits.maximumNameBytes) bytes of letters, digits, - and _", characters: { $0.isLetter || $0.isNumber || "-_".contains($0) })
-      return name
-    }
   }
 }

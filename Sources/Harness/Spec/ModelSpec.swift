@@ -98,86 +98,55 @@ public struct ModelSpec: Equatable, Sendable {
   /// Power iteration before each evaluation.
   public var evaluationPowerIterations: PowerIteration
 
-  /// The keys allowed under `models.<name>`.
+  /// The keys allowed under `models.<name>` (`sweep` is the model's own sweep, read by ``SweepSpec``).
   public static let keys = [
     "label", "family", "blocks", "hidden", "depth", "growth", "activation", "coefficient", "concatenation", "last_layer",
-    "estimator", "gradient", "power_iterations", "scales", "fc_blocks", "fc_hidden", "image",
+    "estimator", "gradient", "power_iterations", "scales", "fc_blocks", "fc_hidden", "image", "sweep",
   ]
 
-  /// Reads a model definition strictly; family-specific keys are checked against the family.
+  /// The keys allowed in a model overlay (`models.<name>.image`, `datasets.<name>.model`): those of
+  /// a model but `image` and `sweep`.
+  public static let overlayKeys = keys.filter { $0 != "image" && $0 != "sweep" }
+
+  /// Reads a model definition strictly; family-specific keys are checked against the family
+  /// (``BranchSettings``). The model's own `sweep` is read by ``SweepSpec``.
   public init(name: String, node: SpecNode) throws {
     let mapping = try node.mapping(allowedKeys: ModelSpec.keys)
     self.name = name
     label = try mapping.optional("label")?.string() ?? name
     family = try mapping.required("family").choice(ModelFamily.self)
     blocks = try mapping.required("blocks").integer(in: 1...10_000)
-    scales = try mapping.optional("scales")?.integer(in: 1...5) ?? 3
-    fullyConnectedBlocks = try mapping.optional("fc_blocks")?.integer(in: 0...1000) ?? 4
-    fullyConnectedHidden = try mapping.optional("fc_hidden")?.sequence().map { try $0.integer(in: 1...65_536) } ?? [128, 128]
-    if let image = mapping.optional("image") { _ = try image.mapping(allowedKeys: ModelSpec.keys.filter { $0 != "image" }) }
-    let perceptronKeys = ["hidden", "last_layer"]
-    let denseKeys = ["depth", "growth", "concatenation"]
-    let foreign = family == .idensenet ? perceptronKeys : denseKeys
-    if let key = foreign.first(where: { mapping.optional($0) != nil }), let value = mapping.optional(key) {
-      throw value.error("'\(key)' does not apply to family \(family.rawValue); its keys are \((family == .idensenet ? denseKeys : perceptronKeys).joined(separator: ", "))")
-    }
-    if family == .idensenet {
-      hidden = []
-      depth = try mapping.required("depth").integer(in: 1...64)
-      let growthNode = try mapping.required("growth")
-      if case .mapping = growthNode.node {
-        let growthMapping = try growthNode.mapping(allowedKeys: ["match"])
-        growth = .matchingBudget(of: try growthMapping.required("match").string())
-      } else {
-        growth = .fixed(try growthNode.integer(in: 1...65_536))
-      }
-      let concatenationNode = try mapping.required("concatenation")
-      let concatenationMapping = try concatenationNode.mapping(allowedKeys: ["coefficient", "learnable", "start"])
-      concatenationCoefficient = try concatenationMapping.required("coefficient").number(allowed: "in (0, 1)") { $0 > 0 && $0 < 1 }
-      let learnable = try concatenationMapping.optional("learnable")?.boolean() ?? false
-      if learnable {
-        concatenation = .learnable(startIteration: try concatenationMapping.optional("start")?.integer(in: 0...Int.max) ?? 0)
-      } else {
-        if let start = concatenationMapping.optional("start") { throw start.error("'start' applies only with learnable: true") }
-        concatenation = .fixed
-      }
-      lastLayer = .standard
-    } else {
-      let widths = try mapping.required("hidden").sequence()
-      guard !widths.isEmpty else { throw try mapping.required("hidden").error("expected at least one hidden width") }
-      hidden = try widths.map { try $0.integer(in: 1...65_536) }
-      depth = 0
-      growth = .fixed(0)
-      concatenationCoefficient = 0
-      concatenation = .fixed
-      let defaultLast: LastLayerInitialization = family == .resflow ? .nearZero : .standard
-      if let node = mapping.optional("last_layer") {
-        switch try node.choice(LastLayerChoice.self) {
-        case .nearZero: lastLayer = .nearZero
-        case .standard: lastLayer = .standard
-        }
-      } else {
-        lastLayer = defaultLast
-      }
-    }
+    scales = try mapping.optional("scales")?.integer(in: 1...5) ?? MultiscaleDefaults.scales
+    fullyConnectedBlocks = try mapping.optional("fc_blocks")?.integer(in: 0...1000) ?? MultiscaleDefaults.fullyConnectedBlocks
+    fullyConnectedHidden = try mapping.optional("fc_hidden")?.sequence().map { try $0.integer(in: 1...65_536) } ?? MultiscaleDefaults.fullyConnectedHidden
+    if let image = mapping.optional("image") { _ = try image.mapping(allowedKeys: ModelSpec.overlayKeys) }
+    let branch = try BranchSettings(mapping, family: family)
+    (hidden, depth, growth) = (branch.hidden, branch.depth, branch.growth)
+    (concatenationCoefficient, concatenation, lastLayer) = (branch.concatenationCoefficient, branch.concatenation, branch.lastLayer)
     activation = try mapping.optional("activation")?.choice(ActivationKind.self) ?? (family == .iresnet ? .elu : .lipSwish)
     if family == .idensenet, case .fixed(let value) = growth, value % activation.widthMultiplier != 0 {
       throw try mapping.required("growth").error("\(value) must be even with clipswish (it splits the growth in two halves)")
     }
     coefficient = try mapping.required("coefficient").number(allowed: "in (0, 1)") { $0 > 0 && $0 < 1 }
-    if let node = mapping.optional("estimator") {
-      estimator = try ModelSpec.estimator(node)
-    } else {
-      estimator = family == .iresnet ? .powerSeries(terms: 5) : .russianRoulette(.geometric(0.5), exactTerms: 2, samples: 1)
-    }
+    estimator = try mapping.optional("estimator").map(ModelSpec.estimator) ?? ModelSpec.defaultEstimator(family)
     gradient = try mapping.optional("gradient")?.choice(GradientChoice.self).value ?? .backpropagation
-    if let node = mapping.optional("power_iterations") {
-      let iterations = try node.mapping(allowedKeys: ["training", "evaluation"])
-      trainingPowerIterations = try iterations.optional("training").map(ModelSpec.powerIteration) ?? .iterations(5)
-      evaluationPowerIterations = try iterations.optional("evaluation").map(ModelSpec.powerIteration) ?? .iterations(200)
-    } else {
-      (trainingPowerIterations, evaluationPowerIterations) = (.iterations(5), .iterations(200))
-    }
+    (trainingPowerIterations, evaluationPowerIterations) = try ModelSpec.powerIterations(mapping.optional("power_iterations"))
+  }
+
+  /// The training estimator of a family when none is given: 5 power-series terms for i-ResNets,
+  /// else a geometric(0.5) Russian roulette with 2 exact terms (the toy references).
+  static func defaultEstimator(_ family: ModelFamily) -> LogDeterminantEstimator {
+    family == .iresnet ? .powerSeries(terms: 5) : .russianRoulette(.geometric(0.5), exactTerms: 2, samples: 1)
+  }
+
+  /// `power_iterations: {training, evaluation}`, each 5 and 200 by default.
+  static func powerIterations(_ node: SpecNode?) throws -> (training: PowerIteration, evaluation: PowerIteration) {
+    guard let node else { return (.iterations(5), .iterations(200)) }
+    let iterations = try node.mapping(allowedKeys: ["training", "evaluation"])
+    return (
+      try iterations.optional("training").map(ModelSpec.powerIteration) ?? .iterations(5),
+      try iterations.optional("evaluation").map(ModelSpec.powerIteration) ?? .iterations(200)
+    )
   }
 
   /// A count of iterations (`5`), or `{tolerance: 1.0e-3, maximum: 200}` (iterate until u and v
@@ -192,15 +161,22 @@ public struct ModelSpec: Equatable, Sendable {
     return .iterations(try node.integer(in: 0...10_000))
   }
 
+  /// The keys each estimator kind takes.
+  static func estimatorKeys(_ kind: EstimatorKind) -> [String] {
+    switch kind {
+    case .exact: return ["kind"]
+    case .powerSeries: return ["kind", "terms"]
+    case .russianRoulette: return ["kind", "distribution", "parameter", "exact_terms", "samples"]
+    }
+  }
+
+  /// `estimator: {kind, ...}`, with the keys of its kind only.
   static func estimator(_ node: SpecNode) throws -> LogDeterminantEstimator {
     let mapping = try node.mapping(allowedKeys: ["kind", "terms", "distribution", "parameter", "exact_terms", "samples"])
     let kind = try mapping.required("kind").choice(EstimatorKind.self)
-    let allowed: [EstimatorKind: [String]] = [
-      .exact: ["kind"], .powerSeries: ["kind", "terms"],
-      .russianRoulette: ["kind", "distribution", "parameter", "exact_terms", "samples"],
-    ]
-    if let key = mapping.keys.first(where: { !allowed[kind]!.contains($0) }), let value = mapping.optional(key) {
-      throw value.error("'\(key)' does not apply to estimator \(kind.rawValue); its keys are \(allowed[kind]!.joined(separator: ", "))")
+    let allowed = estimatorKeys(kind)
+    if let key = mapping.keys.first(where: { !allowed.contains($0) }), let value = mapping.optional(key) {
+      throw value.error("'\(key)' does not apply to estimator \(kind.rawValue); its keys are \(allowed.joined(separator: ", "))")
     }
     switch kind {
     case .exact:
@@ -262,7 +238,7 @@ public struct ModelSpec: Equatable, Sendable {
       height: geometry.height, width: geometry.width, channels: geometry.channels, branch: imageBranch, scales: scales, blocksPerScale: blocks,
       fullyConnectedBlocks: fullyConnectedBlocks, activation: activation, coefficient: Float(coefficient),
       concatenationCoefficient: Float(concatenationCoefficient), logitAlpha: Float(logitAlpha), trainingEstimator: estimator,
-      evaluationEstimator: evaluationEstimator ?? .russianRoulette(.poisson(2), exactTerms: 20, samples: 1),
+      evaluationEstimator: evaluationEstimator ?? MultiscaleDefaults.evaluationEstimator,
       gradient: gradient, random: &random)
   }
 
@@ -296,12 +272,6 @@ public struct ModelSpec: Equatable, Sendable {
     var random = RandomStream(seed: 0)
     return single.build(dimension: dimension, random: &random).parameters.reduce(0) { $0 + $1.count } * blocks
   }
-}
-
-/// `last_layer` values.
-enum LastLayerChoice: String, CaseIterable {
-  case nearZero = "near_zero"
-  case standard
 }
 
 /// `gradient` values.

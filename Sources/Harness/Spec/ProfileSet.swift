@@ -31,14 +31,12 @@ struct ProfileSet {
     guard case .mapping(let assignments) = body.node else { throw body.error("expected a mapping of key.path: value overrides (or {} for none)") }
     return try assignments.map { key, value in
       guard let text = key.scalar?.string, !text.isEmpty else { throw body.error("override keys must be key paths such as training.iterations") }
-      let path = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
       let located = SpecNode(node: key, keyPath: "profiles.\(name).\(text)", file: body.file)
-      guard path.allSatisfy({ !$0.isEmpty }) else { throw located.error("empty key in the key path '\(text)'") }
+      guard let path = SpecKeyPath.components(text) else { throw located.error("empty key in the key path '\(text)'") }
       guard !["profiles", "default_profile"].contains(path[0]) else { throw located.error("a profile cannot change the profiles") }
       guard ExperimentPlan.keys.contains(path[0]) else {
-        var message = "'\(path[0])' is not a top-level key; allowed: \(ExperimentPlan.keys.joined(separator: ", "))"
-        if let suggestion = SpecNode.nearest(path[0], in: ExperimentPlan.keys) { message += "; did you mean '\(suggestion)'?" }
-        throw located.error(message)
+        throw located.error(
+          "'\(path[0])' is not a top-level key; allowed: \(ExperimentPlan.keys.joined(separator: ", "))" + Suggestion.didYouMean(path[0], among: ExperimentPlan.keys))
       }
       return SpecOverride(path: path, value: value)
     }
@@ -55,9 +53,8 @@ struct ProfileSet {
     let chosen = requested ?? defaultName ?? (names.contains("paper") ? "paper" : names.first ?? "default")
     guard !names.isEmpty || requested != nil else { return (chosen, []) }
     guard let assignments = overrides[chosen] else {
-      var message = "profile '\(PathComponent.printable(chosen))' is not defined; profiles: \(names.isEmpty ? "(none)" : names.joined(separator: ", "))"
-      if let suggestion = SpecNode.nearest(chosen, in: names) { message += "; did you mean '\(suggestion)'?" }
-      throw location.error(message)
+      let defined = names.isEmpty ? "(none)" : names.joined(separator: ", ")
+      throw location.error("profile '\(PathComponent.printable(chosen))' is not defined; profiles: \(defined)" + Suggestion.didYouMean(chosen, among: names))
     }
     return (chosen, assignments)
   }

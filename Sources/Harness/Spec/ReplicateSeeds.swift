@@ -18,8 +18,8 @@ struct ReplicateSeeds {
   let node: SpecNode?
 
   /// Reads `node` (the value of `seeds`, or nil): a non-empty list of distinct non-negative
-  /// integers. `sweep` must not sweep `seed` as well.
-  init(_ node: SpecNode?, sweep: SweepReader) throws {
+  /// integers. No sweep may sweep `seed` as well (``checkNotSwept(by:)``).
+  init(_ node: SpecNode?) throws {
     self.node = node
     guard let node else { seeds = []; return }
     let items = node.isSequence ? try node.sequence() : []
@@ -30,9 +30,12 @@ struct ReplicateSeeds {
       guard seen.insert(seed).inserted else { throw item.error("the seed \(seed) is listed twice; allowed: distinct seeds") }
       return seed
     }
-    if let axis = sweep.axes.firstIndex(where: { $0.path == ["seed"] }) {
-      throw sweep.axisNodes[axis].error("'seed' is both swept and listed under 'seeds'; allowed: one of them (seeds: replicates of each cell; sweep: one row per seed)")
-    }
+  }
+
+  /// Throws, located at the axis, when `sweep` sweeps `seed` while seeds are listed.
+  func checkNotSwept(by sweep: SweepReader) throws {
+    guard !seeds.isEmpty, let axis = sweep.axes.firstIndex(where: { $0.path == ["seed"] }) else { return }
+    throw sweep.axisNodes[axis].error("'seed' is both swept and listed under 'seeds'; allowed: one of them (seeds: replicates of each cell; sweep: one row per seed)")
   }
 
   /// The sweep axis the seeds run as (`seed: [seeds]`), nil without `seeds`.

@@ -1,82 +1,72 @@
 import Yams
 
-/// The runs of a plan: rows × columns × sweep points, in that nesting order, each read strictly,
-/// with identifiers that are distinct, usable directory names.
+/// The runs of a plan: rows × columns × each row's sweep points, in that nesting order, each read
+/// strictly, with identifiers that are distinct, usable directory names.
+///
+/// A run's identifier is `<row>-<column>` followed by its sweep assignments in axis order (global
+/// axes, the row's own axes, the replicate seed), each as `key.path=value` with characters other
+/// than letters, digits and `.=_+-` replaced by `_`: `idensenet-moons-model.depth=3-seed=1`.
 struct RunExpansion {
   /// The runs.
   private(set) var runs: [RunSpec] = []
 
-  /// The definitions the runs are built from.
-  struct Definitions {
-    /// `seed`, `training` and `evaluation` of the spec (after overrides).
-    let seed: Node, training: Node, evaluation: Node
-    /// `models` and `datasets`, by name.
-    let models: SpecMapping, datasets: SpecMapping
-    /// The dataset definitions read, by name.
-    let datasetSpecs: [String: DatasetSpec]
-    /// The names of all models, in file order.
-    let modelNames: [String]
-  }
-
-  /// Expands `table` × `sweep` over `definitions`; `tableNode` locates errors about rows and columns.
-  init(_ definitions: Definitions, table: TableSpec, tableNode: SpecNode, sweep: SweepReader) throws {
+  /// Expands `table` × the sweep points of each row over `definitions`; `tableNode` locates
+  /// errors about rows and columns.
+  init(_ definitions: SpecDefinitions, table: TableSpec, tableNode: SpecNode, sweep: SweepSpec) throws {
     let counts = ParameterCounts()
     var targetsByColumn: [String: [String: ModelSpec]] = [:]
     for column in table.columns {
       targetsByColumn[column] = try RunExpansion.targets(definitions, column: column, counts: counts)
     }
-    let points = SweepExpansion.expand(sweep.axes)
-    var identifiers = IdentifierRegister(table: tableNode, sweep: sweep)
+    var identifiers = IdentifierRegister(table: tableNode)
     for row in table.rows {
+      let rowSweep = sweep.reader(forModel: row)
+      let points = SweepExpansion.expand(rowSweep.axes)
       for column in table.columns {
-        let base = SpecNode(node: try RunExpansion.tree(definitions, row: row, column: column), keyPath: "", file: tableNode.file)
-        let sections = RunSections(axes: sweep.axes, counts: counts)
+        let cell = Cell(
+          row: row, column: column, base: SpecNode(node: try definitions.runTree(row: row, column: column), keyPath: "", file: tableNode.file),
+          targets: targetsByColumn[column] ?? [:], sections: RunSections(axes: rowSweep.axes, counts: counts))
         for point in points {
-          let identifier = ([row, column] + point.assignments.map { SweepExpansion.slug($0.description) }).joined(separator: "-")
-          try identifiers.register(identifier, row: row, column: column, assignments: point.assignments)
-          runs.append(try RunSpec(
-            identifier: identifier, modelName: row, datasetName: column, assignments: point.assignments,
-            node: try base.applying(point.assignments), budgetTargets: targetsByColumn[column] ?? [:], sections: sections))
+          runs.append(try cell.run(at: point, sweep: rowSweep, identifiers: &identifiers))
         }
       }
     }
   }
 
-  /// Every model as it is on `column`, those of fixed size checked for size (budget targets).
-  static func targets(_ definitions: Definitions, column: String, counts: ParameterCounts) throws -> [String: ModelSpec] {
+  /// One row on one column: what its runs share.
+  struct Cell {
+    /// The row (model name) and the column (dataset name).
+    let row: String, column: String
+    /// The run tree before sweep assignments.
+    let base: SpecNode
+    /// Every model as it is on this column (budget targets; the row's own model when unswept).
+    let targets: [String: ModelSpec]
+    /// The sections read once for all points.
+    let sections: RunSections
+
+    /// The run at `point` of `sweep`, its identifier registered.
+    func run(at point: SweepPoint, sweep: SweepReader, identifiers: inout IdentifierRegister) throws -> RunSpec {
+      let identifier = ([row, column] + point.assignments.map { SweepExpansion.slug($0.description) }).joined(separator: "-")
+      try identifiers.register(identifier, row: row, column: column, assignments: point.assignments, sweep: sweep)
+      return try RunSpec(
+        identifier: identifier, modelName: row, datasetName: column, assignments: point.assignments,
+        node: try base.applying(point.assignments), budgetTargets: targets, sections: sections)
+    }
+  }
+
+  /// Every model as it is on `column` (read once here, and reused by the runs that do not sweep
+  /// it), those of fixed size checked for size (budget targets).
+  static func targets(_ definitions: SpecDefinitions, column: String, counts: ParameterCounts) throws -> [String: ModelSpec] {
     var targets: [String: ModelSpec] = [:]
     for name in definitions.modelNames {
-      let node = SpecNode(node: try modelNode(definitions, row: name, column: column), keyPath: "models.\(name)", file: definitions.models.owner.file)
+      let node = SpecNode(node: try definitions.modelNode(row: name, column: column), keyPath: "models.\(name)", file: definitions.models.owner.file)
       let model = try ModelSpec(name: name, node: node)
-      if let data = definitions.datasetSpecs[column], model.fixedGrowth != nil {
+      if let data = definitions.datasetsByName[column], model.fixedGrowth != nil {
         _ = try model.checkedParameterCount(for: data, at: node, counts: counts)
       }
       targets[name] = model
     }
     return targets
-  }
-
-  /// The model of `row` on `column`: on image data `models.<row>.image` over the model's own
-  /// keys, then `datasets.<column>.model` over that.
-  static func modelNode(_ definitions: Definitions, row: String, column: String) throws -> Node {
-    let dataNode = try definitions.datasets.required(column).node
-    var node = try definitions.models.required(row).node
-    if definitions.datasetSpecs[column]?.kind != .toy, let image = node.value(forKey: "image") { node = node.overlaid(with: image) }
-    node = node.removingKeys(["image"])
-    if let columnModel = dataNode.value(forKey: "model") { node = node.overlaid(with: columnModel) }
-    return node
-  }
-
-  /// The configuration tree of `row` on `column` before sweep assignments: `datasets.<column>`'s
-  /// `training` and `evaluation` over the top-level blocks.
-  static func tree(_ definitions: Definitions, row: String, column: String) throws -> Node {
-    let dataNode = try definitions.datasets.required(column).node
-    return Node.mapping(Node.Mapping([
-      (Node("seed"), definitions.seed), (Node("model"), try modelNode(definitions, row: row, column: column)),
-      (Node("data"), dataNode.removingKeys(["model", "training", "evaluation"])),
-      (Node("training"), dataNode.value(forKey: "training").map { definitions.training.overlaid(with: $0) } ?? definitions.training),
-      (Node("evaluation"), dataNode.value(forKey: "evaluation").map { definitions.evaluation.overlaid(with: $0) } ?? definitions.evaluation),
-    ]))
   }
 }
 
@@ -85,25 +75,23 @@ struct RunExpansion {
 struct IdentifierRegister {
   /// Where errors about rows and columns are located.
   let table: SpecNode
-  /// Where errors about sweep points are located.
-  let sweep: SweepReader
   private var runs: [String: (row: String, column: String, assignments: [SpecOverride])] = [:]
 
-  init(table: SpecNode, sweep: SweepReader) {
+  init(table: SpecNode) {
     self.table = table
-    self.sweep = sweep
   }
 
-  /// Records `identifier` for a run, or throws when it is unusable or taken.
-  mutating func register(_ identifier: String, row: String, column: String, assignments: [SpecOverride]) throws {
+  /// Records `identifier` for a run at `assignments` of `sweep` (the row's axes, which locate
+  /// errors about sweep points), or throws when it is unusable or taken.
+  mutating func register(_ identifier: String, row: String, column: String, assignments: [SpecOverride], sweep: SweepReader) throws {
     try PathComponent.validate(
-      identifier, what: "run identifier", at: locationOfLongest(assignments),
+      identifier, what: "run identifier", at: locationOfLongest(assignments, sweep: sweep),
       allowed: "at most \(SpecLimits.maximumRunIdentifierBytes) bytes (shorten the names or the swept values)",
       maximumBytes: SpecLimits.maximumRunIdentifierBytes)
     if let other = runs[identifier] {
       let sameCell = other.row == row && other.column == column
       let hint = sameCell ? "sweep values that differ in letters, digits or . = _ + -" : "rename a model or a dataset"
-      let location = sameCell ? location(assignments, differingFrom: other.assignments) : table
+      let location = sameCell ? location(assignments, differingFrom: other.assignments, sweep: sweep) : table
       throw location.error(
         "two runs have the identifier '\(identifier)': \(IdentifierRegister.describe(other.row, other.column, other.assignments)) and "
           + "\(IdentifierRegister.describe(row, column, assignments)); allowed: distinct identifiers (\(hint))")
@@ -117,14 +105,14 @@ struct IdentifierRegister {
   }
 
   /// The sweep axis with the longest value of `assignments` (or the table, without a sweep).
-  func locationOfLongest(_ assignments: [SpecOverride]) -> SpecNode {
+  func locationOfLongest(_ assignments: [SpecOverride], sweep: SweepReader) -> SpecNode {
     let lengths = assignments.map { $0.description.utf8.count }
     guard let longest = lengths.indices.max(by: { lengths[$0] < lengths[$1] }), sweep.axisNodes.indices.contains(longest) else { return table }
     return sweep.axisNodes[longest]
   }
 
   /// The first sweep axis on which `assignments` and `other` differ.
-  func location(_ assignments: [SpecOverride], differingFrom other: [SpecOverride]) -> SpecNode {
+  func location(_ assignments: [SpecOverride], differingFrom other: [SpecOverride], sweep: SweepReader) -> SpecNode {
     let axis = (0..<min(assignments.count, other.count)).first { assignments[$0].description != other[$0].description } ?? 0
     return sweep.axisNodes.indices.contains(axis) ? sweep.axisNodes[axis] : table
   }

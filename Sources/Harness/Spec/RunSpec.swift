@@ -36,7 +36,8 @@ public struct RunSpec {
   /// Reads a run configuration tree strictly; the model must have at most
   /// ``SpecLimits/maximumParameters`` parameters and the training at most
   /// ``SpecLimits/maximumIterations`` iterations. Sections that `sections` already read for
-  /// another point of the same row and column (those no sweep axis changes) are taken from it.
+  /// another point of the same row and column (those no sweep axis changes) are taken from it,
+  /// and an unswept model is the one `budgetTargets` read for this column.
   init(
     identifier: String, modelName: String, datasetName: String, assignments: [SpecOverride], node: SpecNode,
     budgetTargets: [String: ModelSpec], sections: RunSections
@@ -52,7 +53,8 @@ public struct RunSpec {
     training = try sections.read(["training", "data"]) { try RunSpec.resolvedTraining(mapping, data: data) }
     evaluation = try sections.read(["evaluation"]) { try EvaluationSpec(node: try mapping.required("evaluation")) }
     let (model, budgetMatch) = try sections.read(["model", "data"]) {
-      try RunSpec.resolvedModel(modelName, mapping, data: data, budgetTargets: budgetTargets, counts: sections.counts)
+      let read = sections.isSwept("model") ? nil : budgetTargets[modelName]
+      return try RunSpec.resolvedModel(modelName, mapping, read: read, data: data, budgetTargets: budgetTargets, counts: sections.counts)
     }
     (self.model, self.budgetMatch) = (model, budgetMatch)
     if let budgetMatch {
@@ -80,12 +82,13 @@ public struct RunSpec {
     return training
   }
 
-  /// The model, its growth matched to another model's budget when asked, checked for size.
+  /// The model (`read` when it was already read from the same tree, else read here), its growth
+  /// matched to another model's budget when asked, checked for size.
   static func resolvedModel(
-    _ name: String, _ mapping: SpecMapping, data: DatasetSpec, budgetTargets: [String: ModelSpec], counts: ParameterCounts
+    _ name: String, _ mapping: SpecMapping, read: ModelSpec?, data: DatasetSpec, budgetTargets: [String: ModelSpec], counts: ParameterCounts
   ) throws -> (ModelSpec, BudgetMatch?) {
     let modelNode = try mapping.required("model")
-    var model = try ModelSpec(name: name, node: modelNode)
+    var model = try read ?? ModelSpec(name: name, node: modelNode)
     var budgetMatch: BudgetMatch?
     if case .matchingBudget(let targetName) = model.growth {
       let growthNode = try modelNode.mapping(allowedKeys: ModelSpec.keys).required("growth")
@@ -142,6 +145,9 @@ final class RunSections {
     swept = Set(axes.compactMap(\.path.first))
     self.counts = counts
   }
+
+  /// Whether some sweep axis changes the section `key`.
+  func isSwept(_ key: String) -> Bool { swept.contains(key) }
 
   /// The value `reading` gives from the sections `keys`: read once when no axis changes any of
   /// them, else read for every point.

@@ -28,7 +28,7 @@ public struct SpecNode {
   }
 
   func child(_ node: Node, key: String) -> SpecNode {
-    SpecNode(node: node, keyPath: keyPath.isEmpty ? key : keyPath + "." + key, file: file)
+    SpecNode(node: node, keyPath: SpecKeyPath.appending(key, to: keyPath), file: file)
   }
 
   /// The node as a mapping whose keys must all be in `allowedKeys`.
@@ -39,10 +39,8 @@ public struct SpecNode {
       let keyContext = SpecNode(node: keyNode, keyPath: keyPath, file: file)
       guard let key = keyNode.scalar?.string else { throw keyContext.error("keys must be plain names") }
       guard allowedKeys.contains(key) else {
-        let located = SpecNode(node: keyNode, keyPath: keyPath.isEmpty ? key : keyPath + "." + key, file: file)
-        var message = "unknown key '\(key)'; allowed: \(allowedKeys.joined(separator: ", "))"
-        if let suggestion = SpecNode.nearest(key, in: allowedKeys) { message += "; did you mean '\(suggestion)'?" }
-        throw located.error(message)
+        let located = SpecNode(node: keyNode, keyPath: SpecKeyPath.appending(key, to: keyPath), file: file)
+        throw located.error("unknown key '\(key)'; allowed: \(allowedKeys.joined(separator: ", "))" + Suggestion.didYouMean(key, among: allowedKeys))
       }
       entries.append((key, keyContext, child(value, key: key)))
     }
@@ -105,9 +103,7 @@ public struct SpecNode {
     let allowed = Choice.allCases.map(\.rawValue)
     guard case .scalar(let scalar) = node else { throw error("expected one of \(allowed.joined(separator: ", ")), found \(kind)") }
     guard let value = Choice(rawValue: scalar.string) else {
-      var message = "'\(scalar.string)' is not allowed; allowed: \(allowed.joined(separator: ", "))"
-      if let suggestion = SpecNode.nearest(scalar.string, in: allowed) { message += "; did you mean '\(suggestion)'?" }
-      throw error(message)
+      throw error("'\(scalar.string)' is not allowed; allowed: \(allowed.joined(separator: ", "))" + Suggestion.didYouMean(scalar.string, among: allowed))
     }
     return value
   }
@@ -129,27 +125,6 @@ public struct SpecNode {
   static func describe(_ range: ClosedRange<Int>) -> String {
     if range.upperBound == Int.max { return "≥ \(range.lowerBound)" }
     return "\(range.lowerBound)…\(range.upperBound)"
-  }
-
-  /// The allowed word closest to `word` by edit distance, if it is a plausible misspelling.
-  static func nearest(_ word: String, in candidates: [String]) -> String? {
-    let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
-    guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
-    return best.1 <= max(2, word.count / 3) ? best.0 : nil
-  }
-
-  /// Levenshtein distance.
-  static func editDistance(_ a: String, _ b: String) -> Int {
-    let (a, b) = (Array(a), Array(b))
-    var previous = Array(0...b.count)
-    for i in 1...max(a.count, 1) where !a.isEmpty {
-      var current = [i] + [Int](repeating: 0, count: b.count)
-      for j in 1...max(b.count, 1) where !b.isEmpty {
-        current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-      }
-      previous = current
-    }
-    return a.isEmpty ? b.count : previous[b.count]
   }
 }
 

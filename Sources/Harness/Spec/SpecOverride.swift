@@ -27,9 +27,8 @@ public struct SpecOverride: Equatable, CustomStringConvertible {
   public init(parsing text: String) throws {
     func failure(_ keyPath: String, _ message: String) -> SpecError { SpecError(commandLine: "--set " + text, keyPath: keyPath, message: message) }
     guard let equals = text.firstIndex(of: "="), equals != text.startIndex else { throw failure("", "expected key.path=value") }
-    let path = text[..<equals].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-    let keyPath = path.joined(separator: ".")
-    guard path.allSatisfy({ !$0.isEmpty }) else { throw failure(keyPath, "empty key in the key path; expected key.path=value") }
+    let keyPath = String(text[..<equals])
+    guard let path = SpecKeyPath.components(keyPath) else { throw failure(keyPath, "empty key in the key path; expected key.path=value") }
     let valueText = String(text[text.index(after: equals)...])
     guard let value = try? Yams.compose(yaml: valueText.isEmpty ? "''" : valueText) else {
       throw failure(keyPath, "cannot read the value '\(valueText)' as YAML")

@@ -1,16 +1,18 @@
 import Foundation
 import Yams
 
-/// Reads a spec's `sweep` block: key paths into a run, each with a non-empty list of distinct values.
+/// Reads one `sweep` block (the global `sweep`, or `models.<name>.sweep`): key paths into a run,
+/// each with a non-empty list of distinct values. Axes keep the order written.
 struct SweepReader {
   /// The axes, in declared order.
   let axes: [SweepAxis]
-  /// Each axis's key node (`sweep.model.depth`), for errors about its runs.
+  /// Each axis's key node (`sweep.model.depth`, `models.idensenet.sweep.model.depth`), for errors
+  /// about its runs.
   let axisNodes: [SpecNode]
   /// The block itself, nil without a sweep.
   let node: SpecNode?
 
-  /// Reads `node` (the value of `sweep`, or nil).
+  /// Reads `node` (the value of a `sweep` key, or nil); axes are located under its key path.
   init(_ node: SpecNode?) throws {
     self.node = node
     guard let node else { (axes, axisNodes) = ([], []); return }
@@ -18,7 +20,7 @@ struct SweepReader {
     var (axes, axisNodes): ([SweepAxis], [SpecNode]) = ([], [])
     for (key, values) in entries {
       let text = key.scalar?.string ?? ""
-      let located = SpecNode(node: key, keyPath: "sweep.\(text)", file: node.file)
+      let located = SpecNode(node: key, keyPath: SpecKeyPath.appending(text, to: node.keyPath), file: node.file)
       axes.append(SweepAxis(path: try SweepReader.path(text, at: located), values: try SweepReader.values(values, of: located)))
       axisNodes.append(located)
     }
@@ -29,20 +31,29 @@ struct SweepReader {
     (self.axes, self.axisNodes, self.node) = (axes, axisNodes, node)
   }
 
+  /// This sweep's axes followed by `other`'s (a model's own axes after the global ones).
+  func appending(_ other: SweepReader) -> SweepReader {
+    SweepReader(axes: axes + other.axes, axisNodes: axisNodes + other.axisNodes, node: node ?? other.node)
+  }
+
   /// This sweep with the replicate seeds as its last (fastest-varying) axis, located at `seeds`.
   func appending(_ replicates: ReplicateSeeds) -> SweepReader {
     guard let axis = replicates.axis, let located = replicates.node else { return self }
     return SweepReader(axes: axes + [axis], axisNodes: axisNodes + [located], node: node ?? located)
   }
 
+  /// The number of points: the product of the axes' value counts (1 without axes), as a
+  /// `Double` so that huge sweeps are counted without overflow.
+  var pointCount: Double {
+    axes.reduce(1.0) { $0 * Double($1.values.count) }
+  }
+
   /// The key path of an axis, which must start with a key of a run.
   static func path(_ text: String, at located: SpecNode) throws -> [String] {
-    let path = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-    guard path.allSatisfy({ !$0.isEmpty }), let first = path.first else { throw located.error("expected a key path such as model.depth") }
-    guard RunSpec.keys.contains(first) else {
-      var message = "a sweep axis is a key path into a run (\(RunSpec.keys.joined(separator: ", "))), not '\(first)'"
-      if let suggestion = SpecNode.nearest(first, in: RunSpec.keys) { message += "; did you mean '\(suggestion)'?" }
-      throw located.error(message)
+    guard let path = SpecKeyPath.components(text) else { throw located.error("expected a key path such as model.depth") }
+    guard RunSpec.keys.contains(path[0]) else {
+      throw located.error(
+        "a sweep axis is a key path into a run (\(RunSpec.keys.joined(separator: ", "))), not '\(path[0])'" + Suggestion.didYouMean(path[0], among: RunSpec.keys))
     }
     return path
   }
@@ -58,17 +69,5 @@ struct SweepReader {
       guard seen.insert(text).inserted else { throw item.error("the value \(PathComponent.printable(text)) is listed twice; allowed: distinct values") }
     }
     return items.map(\.node)
-  }
-
-  /// Throws when `rows` × `columns` × the sweep's points exceed ``SpecLimits/maximumRuns``,
-  /// counted before anything is expanded; located at the sweep (or at `table` without one).
-  func checkRunCount(rows: Int, columns: Int, table: SpecNode) throws {
-    let points = axes.reduce(1.0) { $0 * Double($1.values.count) }
-    let runs = Double(rows) * Double(columns) * points
-    guard runs > Double(SpecLimits.maximumRuns) else { return }
-    let count = { (value: Double) in value < 1e18 ? String(Int(value)) : String(format: "%.3g", value) }
-    let parts = "\(rows) row\(rows == 1 ? "" : "s") × \(columns) column\(columns == 1 ? "" : "s")"
-    let detail = node == nil ? parts : parts + " × \(count(points)) sweep point\(points == 1 ? "" : "s")"
-    throw (node ?? table).error("\(count(runs)) runs (\(detail)); allowed: at most \(SpecLimits.maximumRuns) runs")
   }
 }

@@ -50,9 +50,8 @@ public struct TableSpec: Equatable, Sendable {
     return try items.map { item in
       let name = try item.string()
       guard allowed.contains(name) else {
-        var message = "'\(name)' is not one of the \(what) defined in this spec: \(allowed.joined(separator: ", "))"
-        if let suggestion = SpecNode.nearest(name, in: allowed) { message += "; did you mean '\(suggestion)'?" }
-        throw item.error(message)
+        throw item.error(
+          "'\(name)' is not one of the \(what) defined in this spec: \(allowed.joined(separator: ", "))" + Suggestion.didYouMean(name, among: allowed))
       }
       guard seen.insert(name).inserted else { throw item.error("'\(name)' is listed twice") }
       return name
