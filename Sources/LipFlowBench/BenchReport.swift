@@ -18,6 +18,18 @@ enum BenchReport {
     return times.sorted()[times.count / 2]
   }
 
+  /// Least wall time of `body` over `repetitions` runs after `warmup` runs.
+  static func minimumTime(repetitions: Int, warmup: Int = 2, _ body: () -> Void) -> Double {
+    for _ in 0..<warmup { body() }
+    var best = Double.infinity
+    for _ in 0..<repetitions {
+      let start = seconds()
+      body()
+      best = min(best, seconds() - start)
+    }
+    return best
+  }
+
   /// Prints `bench <name> <value> <unit>`, then `    # <note>` when there is a note.
   static func report(_ name: String, _ value: Double, _ unit: String, _ note: String = "") {
     let formatted = String(format: value >= 100 ? "%.1f" : "%.3f", value)

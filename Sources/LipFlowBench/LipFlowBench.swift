@@ -17,6 +17,9 @@ struct LipFlowBench: ParsableCommand {
   @Flag(name: .customLong("only-mlp"), help: "Only the toy MLP figures, with a breakdown of its parts.")
   var onlyMultilayerPerceptron = false
 
+  @Flag(name: .customLong("only-gemm"), help: "Only the FMA peak and the matrix-product shapes of the models.")
+  var onlyGemm = false
+
   @Flag(name: .customLong("only-toy"), help: "Only the toy training steps (each in a child process).")
   var onlyToy = false
 
@@ -50,6 +53,8 @@ struct LipFlowBench: ParsableCommand {
       try cases.runInThisProcess(toyCase, among: cases.toy, suffix: figureSuffix)
     } else if let imageCase {
       try cases.runInThisProcess(imageCase, among: cases.images, suffix: figureSuffix)
+    } else if onlyGemm {
+      CoreBenchmarks(threads: threads).runPeakAndGemm()
     } else if onlyImages {
       cases.runEachInChildProcess(cases.images, speedups: speedups)
     } else if onlyToy {

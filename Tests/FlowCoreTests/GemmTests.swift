@@ -1,3 +1,4 @@
+import Foundation
 import FlowCore
 import Testing
 
@@ -48,5 +49,53 @@ struct GemmTests {
       let two = Parallelism.withThreads(2) { Tensor.matrixProduct(a, b) }
       #expect(one == two, "\(m)x\(n)x\(k) differs between thread counts")
     }
+  }
+
+  @Test("Every cache blocking gives bit-identical products: only the fixed depth blocks order the sums")
+  func blockingNeverChangesTheProduct() {
+    for (m, n, k, transposeA) in [(500, 128, 128, Transposition.none), (128, 128, 500, .transposed), (301, 70, 700, .none)] {
+      let a = randomTensor(transposeA == .none ? [m, k] : [k, m], seed: 7)
+      let b = randomTensor([k, n], seed: 8)
+      func product(_ blocking: GemmBlocking?) -> Tensor {
+        var c = Tensor(repeating: .nan, shape: [m, n])
+        c.withUnsafeMutableBufferPointer { c in
+          a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+              Gemm.multiply(
+                m: m, n: n, k: k, a: a.baseAddress!, lda: transposeA == .none ? k : m, transposeA: transposeA, b: b.baseAddress!, ldb: n,
+                c: c.baseAddress!, ldc: n, backend: .simd, blocking: blocking)
+            }
+          }
+        }
+        return c
+      }
+      let machine = product(nil)
+      for blocking in [GemmBlocking(rowBlock: 6, columnBlock: 16), GemmBlocking(rowBlock: 30, columnBlock: 64), GemmBlocking(rowBlock: 120, columnBlock: 4096)] {
+        #expect(product(blocking) == machine, "\(m)x\(n)x\(k) with \(blocking)")
+      }
+    }
+  }
+
+  @Test("Blocks are sized from the cache sizes: rows of A in half of L1, packed B in half of L2, whole tiles")
+  func blockingFollowsTheCaches() {
+    let zen4 = GemmBlocking(cacheSizes: CacheSizes(levelOneData: 32 << 10, levelTwo: 1 << 20), depth: 128)
+    #expect(zen4 == GemmBlocking(rowBlock: 30, columnBlock: 1024))
+    let zen3 = GemmBlocking(cacheSizes: CacheSizes(levelOneData: 32 << 10, levelTwo: 512 << 10), depth: 256)
+    #expect(zen3 == GemmBlocking(rowBlock: 12, columnBlock: 256))
+  }
+
+  @Test("Cache sizes are read from a sysfs cache directory, and missing levels fall back")
+  func cacheSizesAreReadFromSysfs() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lipflow-cache-\(UUID().uuidString)").path
+    let entries = [("1", "Data", "48K"), ("1", "Instruction", "32K"), ("2", "Unified", "2M")]
+    for (index, (level, type, size)) in entries.enumerated() {
+      let folder = directory + "/index\(index)"
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+      for (name, value) in [("level", level), ("type", type), ("size", size)] {
+        try (value + "\n").write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
+      }
+    }
+    #expect(CacheSizes.read(directory: directory) == CacheSizes(levelOneData: 48 << 10, levelTwo: 2 << 20))
+    #expect(CacheSizes.read(directory: directory + "/missing") == CacheSizes.fallback)
   }
 }

@@ -28,6 +28,8 @@ public enum Gemm {
   public static let defaultBackend: GemmBackend = .simd
 
   /// Computes C = α·op(A)·op(B) + β·C. When β = 0, C is not read (it may hold garbage).
+  /// `blocking` overrides the SIMD kernel's cache blocking (default: sized to this machine's
+  /// caches); it never changes the result.
   public static func multiply(
     m: Int, n: Int, k: Int,
     alpha: Float = 1,
@@ -35,7 +37,7 @@ public enum Gemm {
     b: UnsafePointer<Float>, ldb: Int, transposeB: Transposition = .none,
     beta: Float = 0,
     c: UnsafeMutablePointer<Float>, ldc: Int,
-    backend: GemmBackend? = nil
+    backend: GemmBackend? = nil, blocking: GemmBlocking? = nil
   ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "Negative GEMM size m=\(m) n=\(n) k=\(k)")
     if m == 0 || n == 0 { return }
@@ -44,7 +46,7 @@ public enum Gemm {
     let matrixB = MatrixOperand(pointer: b, leadingDimension: ldb, transposition: transposeB)
     switch backend ?? defaultBackend {
     case .simd:
-      SimdGemm.multiply(m: m, n: n, k: k, alpha: alpha, a: matrixA, b: matrixB, beta: beta, c: c, ldc: ldc)
+      SimdGemm.multiply(m: m, n: n, k: k, alpha: alpha, a: matrixA, b: matrixB, beta: beta, c: c, ldc: ldc, blocking: blocking)
     case .openBLAS:
       BlasGemm.multiply(m: m, n: n, k: k, alpha: alpha, a: matrixA, b: matrixB, beta: beta, c: c, ldc: ldc)
     }

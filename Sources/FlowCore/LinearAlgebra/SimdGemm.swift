@@ -1,8 +1,10 @@
 /// The package's own single-precision GEMM: Goto-style blocking with packed B panels and a 6×16
 /// register micro-kernel (12 accumulators of 8 lanes, fused multiply-add).
 ///
-/// Blocking: depth blocks of ``depthBlock`` (a 16-column panel of B stays in L1), row blocks of
-/// ``rowBlock`` rows, column blocks of ``columnBlock`` (packed B in L2). A is not packed: the
+/// Blocking: depth blocks of ``depthBlock`` (fixed: it decides the order of every sum), then row
+/// and column blocks sized to this machine's caches (``GemmBlocking``): the rows of A a block
+/// uses stay in L1 while every 16-column panel of packed B passes over them, and packed B stays in
+/// L2. A is not packed: the
 /// kernel broadcasts its elements straight from memory through a row and a depth stride, which
 /// serves both transpositions; packing A cost more than it saved on the tall im2col matrices,
 /// whose elements are each used for only 2·O flops. Each element of C sums its depth blocks in increasing order
@@ -12,18 +14,17 @@ enum SimdGemm {
   static let rowTile = 6
   static let columnTile = 16
   static let depthBlock = 256
-  static let rowBlock = 72
-  static let columnBlock = 256
 
   /// Splits the product among threads along the longer of m and n, then runs ``serial``.
   static func multiply(
     m: Int, n: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float,
-    c: UnsafeMutablePointer<Float>, ldc: Int
+    c: UnsafeMutablePointer<Float>, ldc: Int, blocking requested: GemmBlocking?
   ) {
+    let blocking = requested ?? GemmBlocking.environmentOverride ?? GemmBlocking(cacheSizes: .current, depth: min(max(k, 1), depthBlock))
     let threads = Parallelism.threadCount
     let work = m * n * max(k, 1)
     if threads <= 1 || work < 100_000 {
-      serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc)
+      serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, blocking: blocking)
       return
     }
     // A row split makes every thread pack all of B (k·n floats); a column split makes every
@@ -35,7 +36,7 @@ enum SimdGemm {
     let tiles = (extent + tile - 1) / tile
     let parts = min(threads, tiles)
     if parts <= 1 {
-      serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc)
+      serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, blocking: blocking)
       return
     }
     WorkerPool.shared.run(taskCount: parts, participants: parts) { part in
@@ -45,11 +46,11 @@ enum SimdGemm {
       if splitRows {
         serial(
           m: end - start, n: n, k: k, alpha: alpha, a: a.offset(rows: start, columns: 0), b: b,
-          beta: beta, c: c + start * ldc, ldc: ldc)
+          beta: beta, c: c + start * ldc, ldc: ldc, blocking: blocking)
       } else {
         serial(
           m: m, n: end - start, k: k, alpha: alpha, a: a, b: b.offset(rows: 0, columns: start),
-          beta: beta, c: c + start, ldc: ldc)
+          beta: beta, c: c + start, ldc: ldc, blocking: blocking)
       }
     }
   }
@@ -57,8 +58,9 @@ enum SimdGemm {
   /// Single-threaded blocked product.
   static func serial(
     m: Int, n: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float,
-    c: UnsafeMutablePointer<Float>, ldc: Int
+    c: UnsafeMutablePointer<Float>, ldc: Int, blocking: GemmBlocking
   ) {
+    let (rowBlock, columnBlock) = (blocking.rowBlock, blocking.columnBlock)
     if k == 0 {
       for row in 0..<m {
         let target = c + row * ldc
@@ -66,11 +68,12 @@ enum SimdGemm {
       }
       return
     }
-    let packedBytes = (columnBlock * depthBlock + rowTile * columnTile) * 4
+    let packedCount = min(columnBlock, (n + columnTile - 1) / columnTile * columnTile) * min(depthBlock, k)
+    let packedBytes = (packedCount + rowTile * columnTile) * 4
     let buffer = BufferCache.shared.allocate(bytes: packedBytes)
     defer { BufferCache.shared.release(buffer, bytes: packedBytes) }
-    let packedB = buffer.bindMemory(to: Float.self, capacity: columnBlock * depthBlock + rowTile * columnTile)
-    let scratch = UnsafeMutableBufferPointer(start: packedB + columnBlock * depthBlock, count: rowTile * columnTile)
+    let packedB = buffer.bindMemory(to: Float.self, capacity: packedCount + rowTile * columnTile)
+    let scratch = UnsafeMutableBufferPointer(start: packedB + packedCount, count: rowTile * columnTile)
     do {
       for jc in stride(from: 0, to: n, by: columnBlock) {
         let nc = min(columnBlock, n - jc)
