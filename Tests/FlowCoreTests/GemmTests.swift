@@ -98,4 +98,18 @@ struct GemmTests {
     #expect(CacheSizes.read(directory: directory) == CacheSizes(levelOneData: 48 << 10, levelTwo: 2 << 20))
     #expect(CacheSizes.read(directory: directory + "/missing") == CacheSizes.fallback)
   }
+
+  @Test("Narrow panels (at most 8 columns) give the same bits as the same columns of a wide panel", arguments: [Transposition.none, .transposed])
+  func narrowPanelsMatchWidePanels(transposeA: Transposition) {
+    let (m, k) = (47, 300)
+    let a = randomTensor(transposeA == .none ? [m, k] : [k, m], seed: 11)
+    let wide = randomTensor([k, 16], seed: 12)
+    let wideProduct = Tensor.matrixProduct(a, wide, transposeA: transposeA, backend: .simd)
+    for width in [1, 2, 5, 8] {
+      let narrow = Tensor(shape: [k, width], scalars: (0..<k).flatMap { row in wide.scalars[(row * 16)..<(row * 16 + width)] })
+      let narrowProduct = Tensor.matrixProduct(a, narrow, transposeA: transposeA, backend: .simd)
+      let expected = (0..<m).flatMap { row in wideProduct.scalars[(row * 16)..<(row * 16 + width)] }
+      #expect(narrowProduct.scalars == expected, "width \(width)")
+    }
+  }
 }

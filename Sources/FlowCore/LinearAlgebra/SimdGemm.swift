@@ -84,20 +84,73 @@ enum SimdGemm {
           for ic in stride(from: 0, to: m, by: rowBlock) {
             let mc = min(rowBlock, m - ic)
             for jr in stride(from: 0, to: nc, by: columnTile) {
+              let columns = min(columnTile, nc - jr)
               for ir in stride(from: 0, to: mc, by: rowTile) {
-                kernel(
-                  depth: kc,
-                  a: a.offset(rows: ic + ir, columns: pc),
-                  b: packedB + jr * kc,
-                  c: c + (ic + ir) * ldc + jc + jr, ldc: ldc,
-                  rows: min(rowTile, mc - ir), columns: min(columnTile, nc - jr),
-                  alpha: alpha, beta: blockBeta, scratch: scratch.baseAddress!)
+                let (rows, block, target) = (min(rowTile, mc - ir), a.offset(rows: ic + ir, columns: pc), c + (ic + ir) * ldc + jc + jr)
+                if columns <= columnTile / 2 {
+                  narrowKernel(
+                    depth: kc, a: block, b: packedB + jr * kc, c: target, ldc: ldc, rows: rows, columns: columns, alpha: alpha,
+                    beta: blockBeta, scratch: scratch.baseAddress!)
+                } else {
+                  kernel(
+                    depth: kc, a: block, b: packedB + jr * kc, c: target, ldc: ldc, rows: rows, columns: columns, alpha: alpha,
+                    beta: blockBeta, scratch: scratch.baseAddress!)
+                }
               }
             }
           }
         }
       }
     }
+  }
+
+  /// The 6×8 micro-kernel for a last panel of at most 8 columns (n = 1 or 2 of power iteration
+  /// and two-dimensional layers, tails such as 90 = 5·16 + 10 are wide): the first half of each
+  /// packed 16-wide row only, so half the multiply-adds of ``kernel(depth:a:b:c:ldc:rows:columns:alpha:beta:scratch:)``,
+  /// with the same operations on every element it keeps (the same products, summed in the same
+  /// order, written the same way), hence the same bits.
+  @inline(__always)
+  static func narrowKernel(
+    depth: Int, a: MatrixOperand, b: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int,
+    alpha: Float, beta: Float, scratch: UnsafeMutablePointer<Float>
+  ) {
+    var (c0, c1, c2, c3, c4, c5) = (Vector8(), Vector8(), Vector8(), Vector8(), Vector8(), Vector8())
+    let (rowStride, depthStride) =
+      a.transposition == .none ? (a.leadingDimension, 1) : (1, a.leadingDimension)
+    @inline(__always) func rowPointer(_ lane: Int) -> UnsafePointer<Float> {
+      a.pointer + min(lane, rows - 1) * rowStride
+    }
+    var (pa0, pa1, pa2, pa3, pa4, pa5) = (rowPointer(0), rowPointer(1), rowPointer(2), rowPointer(3), rowPointer(4), rowPointer(5))
+    var pb = UnsafeRawPointer(b)
+    for _ in 0..<depth {
+      let b0 = pb.loadUnaligned(as: Vector8.self)
+      c0 = c0.addingProduct(Vector8(repeating: pa0.pointee), b0)
+      c1 = c1.addingProduct(Vector8(repeating: pa1.pointee), b0)
+      c2 = c2.addingProduct(Vector8(repeating: pa2.pointee), b0)
+      c3 = c3.addingProduct(Vector8(repeating: pa3.pointee), b0)
+      c4 = c4.addingProduct(Vector8(repeating: pa4.pointee), b0)
+      c5 = c5.addingProduct(Vector8(repeating: pa5.pointee), b0)
+      pa0 += depthStride; pa1 += depthStride; pa2 += depthStride
+      pa3 += depthStride; pa4 += depthStride; pa5 += depthStride
+      pb += 64
+    }
+    let alphaVector = Vector8(repeating: alpha)
+    let betaVector = Vector8(repeating: beta)
+    @inline(__always) func write(_ row: Int, _ sum: Vector8) {
+      guard row < rows else { return }
+      for column in 0..<8 { scratch[column] = column < columns && beta != 0 ? c[row * ldc + column] : 0 }
+      let raw = UnsafeMutableRawPointer(scratch)
+      let value = beta == 0 ? sum * alphaVector : (sum * alphaVector).addingProduct(raw.loadUnaligned(as: Vector8.self), betaVector)
+      raw.storeBytes(of: value, as: Vector8.self)
+      for column in 0..<columns { c[row * ldc + column] = scratch[column] }
+    }
+    write(0, c0)
+    write(1, c1)
+    write(2, c2)
+    write(3, c3)
+    write(4, c4)
+    write(5, c5)
   }
 
   /// Packs op(B)[0..<depth, 0..<columns] into panels of 16 columns, each `depth × 16`,
