@@ -7,11 +7,7 @@ extension ModelSpec {
   ///
   /// A candidate whose ``parameterLowerBound(for:)`` is above twice the target is not built (it
   /// loses to the growth below it either way), so the builds stay within a few times the target.
-  public func matchingBudget(_ target: Int, data: DatasetSpec) -> (spec: ModelSpec, parameters: Int) {
-    matchingBudget(target, data: data, counts: ParameterCounts())
-  }
-
-  /// ``matchingBudget(_:data:)`` with counts remembered in `counts`.
+  /// Counts are remembered in `counts`, shared by the plan.
   func matchingBudget(_ target: Int, data: DatasetSpec, counts: ParameterCounts) -> (spec: ModelSpec, parameters: Int) {
     let step = activation.widthMultiplier
     func count(_ growth: Int) -> Int {

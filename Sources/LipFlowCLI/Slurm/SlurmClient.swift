@@ -36,7 +36,4 @@ struct SlurmClient {
     guard let range = text.range(of: "JobState=") else { return nil }
     return String(text[range.upperBound...].prefix { $0.isLetter || $0 == "_" })
   }
-
-  /// Whether the Slurm client commands exist here.
-  static var isInstalled: Bool { (try? run("sinfo", ["--version"])) != nil }
 }
