@@ -84,6 +84,10 @@ let package = Package(
       path: "Sources/LipFlowBench",
       swiftSettings: numericSettings
     ),
+    .target(
+      name: "LipFlowTestSupport",
+      path: "Tests/TestSupport"
+    ),
     .testTarget(
       name: "FlowCoreTests",
       dependencies: ["FlowCore"],
@@ -91,14 +95,14 @@ let package = Package(
     ),
     .testTarget(
       name: "HarnessTests",
-      dependencies: ["FlowCore", "Flows", "Harness"],
+      dependencies: ["FlowCore", "Flows", "Harness", "LipFlowTestSupport"],
       exclude: ["Expected", "Fixtures"],
       swiftSettings: numericSettings
     ),
     .testTarget(
       name: "CLITests",
       // `lipflow` is listed so that `swift test` builds the executable the tests run as workers.
-      dependencies: ["LipFlowCLI", "Harness", "lipflow"]
+      dependencies: ["LipFlowCLI", "Harness", "LipFlowTestSupport", "lipflow"]
     ),
     .testTarget(
       name: "FlowsTests",

@@ -32,32 +32,9 @@ struct TrainedRunOptions: ParsableArguments {
       return (model, "weights from \(weights)")
     }
     let directory = spec.runsDirectory(of: plan) + "/" + run.identifier
-    let iteration = try TrainedModel.load(run, directory: directory, into: model, warn: { printError("warning: \($0)") })
+    let iteration = try TrainedModel.load(run, directory: directory, into: model, weights: .averaged, warn: { printError("warning: \($0)") })
     model.updateSpectralNorms(run.model.evaluationPowerIterations)
     let kind = run.training.averageDecay == nil ? "weights" : "averaged (EMA) weights"
     return (model, "\(kind) of \(run.identifier) after \(iteration) iterations (\(directory))")
-  }
-}
-
-/// `lipflow export SPEC --only RUN --output W.safetensors`: a trained run's weights in the
-/// reference implementation's `state_dict` layout.
-struct ExportCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "export",
-    abstract: "Write a trained run's weights (EMA weights where the run keeps an average) as a safetensors state_dict of the PyTorch reference.")
-
-  @OptionGroup var options: TrainedRunOptions
-
-  @Option(help: ArgumentHelp("The safetensors file to write (atomically).", valueName: "file"))
-  var output: String
-
-  func run() throws {
-    let (plan, run) = try options.selectedRun()
-    let (model, source) = try options.model(plan, run, weights: nil)
-    let file = try ReferenceWeights.export(
-      model, geometry: run.data.kind.geometry,
-      metadata: ["lipflow_run": run.identifier, "lipflow_spec_hash": Provenance.hash(run.resolvedYAML), "lipflow_version": LipFlowVersion.current])
-    try file.write(to: output)
-    say("\(output): \(file.tensors.count) tensors, \(source)")
   }
 }

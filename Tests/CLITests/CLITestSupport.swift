@@ -2,19 +2,9 @@ import Foundation
 import Harness
 import LipFlowCLI
 
-/// The repository root, found from this file's path.
-let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
 /// The `lipflow` executable `swift test` built beside the test runner.
 let lipflowExecutable: String = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
   .appendingPathComponent("lipflow").path
-
-/// A fresh temporary directory.
-func temporaryDirectory(_ name: String) -> String {
-  let path = NSTemporaryDirectory() + "lipflow-cli-tests-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-  try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-  return path
-}
 
 /// Two toy runs that train in well under a second each.
 let tinySpec = """

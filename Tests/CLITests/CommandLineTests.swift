@@ -1,6 +1,7 @@
 import Foundation
 import Harness
 import LipFlowCLI
+import LipFlowTestSupport
 import Testing
 
 /// `validate`, `run --dry-run`, `report` and the exit statuses, from real argument lists.

@@ -1,6 +1,7 @@
 import Foundation
 import Harness
 import LipFlowCLI
+import LipFlowTestSupport
 import Testing
 
 /// `lipflow run` as a user drives it: real argument lists, exit statuses and messages, worker

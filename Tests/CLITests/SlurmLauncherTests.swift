@@ -1,34 +1,20 @@
 import Foundation
 import Harness
 import LipFlowCLI
+import LipFlowTestSupport
 import Testing
 
 /// Whether a Slurm cluster answers here (`scripts/slurm-cluster.sh up` starts a one-node one).
 let slurmIsUp: Bool = {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-  process.arguments = ["sinfo", "-h", "-o", "%T"]
-  let pipe = Pipe()
-  process.standardOutput = pipe
-  process.standardError = FileHandle.nullDevice
-  guard (try? process.run()) != nil else { return false }
-  let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-  process.waitUntilExit()
-  return process.terminationStatus == 0 && ["idle", "mixed", "allocated"].contains { text.contains($0) }
+  guard let sinfo = try? ChildProcess.run("sinfo", ["-h", "-o", "%T"]) else { return false }
+  return sinfo.status == 0 && ["idle", "mixed", "allocated"].contains { sinfo.standardOutput.contains($0) }
 }()
 
-/// Runs a command and returns its standard output.
+/// Runs a command (`arguments[0]`, found on `PATH`) and returns its standard output, whatever its status.
 @discardableResult
 func shell(_ arguments: [String]) throws -> String {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-  process.arguments = arguments
-  let pipe = Pipe()
-  process.standardOutput = pipe
-  try process.run()
-  let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-  process.waitUntilExit()
-  return text
+  guard let command = arguments.first else { return "" }
+  return try ChildProcess.run(command, Array(arguments.dropFirst())).standardOutput
 }
 
 @Suite("Slurm availability")

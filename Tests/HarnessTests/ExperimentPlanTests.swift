@@ -1,5 +1,6 @@
 import Foundation
 import Harness
+import LipFlowTestSupport
 import Testing
 
 @Suite("Experiment specs")

@@ -1,5 +1,6 @@
 import Foundation
 import Harness
+import LipFlowTestSupport
 import Testing
 
 /// The committed example specs under experiments/.

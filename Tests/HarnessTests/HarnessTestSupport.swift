@@ -1,16 +1,6 @@
 import Foundation
 import Harness
 
-/// The repository root, found from this file's path.
-let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-/// A fresh temporary directory.
-func temporaryDirectory(_ name: String) -> String {
-  let path = NSTemporaryDirectory() + "lipflow-tests-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-  try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-  return path
-}
-
 /// A small complete spec: one model per family on 2 moons, tiny budgets.
 let smallSpec = """
   experiment: {name: small}

@@ -1,5 +1,6 @@
 import Foundation
 import Harness
+import LipFlowTestSupport
 import Testing
 
 /// The IDX encoding of `data` with `dimensions` and data-type byte `type`.

@@ -2,6 +2,7 @@ import FlowCore
 import Flows
 import Foundation
 import Harness
+import LipFlowTestSupport
 import Testing
 
 /// A directory in MNIST's IDX layout with `training` and `test` images of 28×28 (labels 0).

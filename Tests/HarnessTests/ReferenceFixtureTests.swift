@@ -2,6 +2,7 @@ import FlowCore
 import Flows
 import Foundation
 import Harness
+import LipFlowTestSupport
 import Testing
 
 /// The fixtures made with the public PyTorch implementations (Tests/HarnessTests/Fixtures/reference,

@@ -2,6 +2,7 @@ import FlowCore
 import Flows
 import Foundation
 import Harness
+import LipFlowTestSupport
 import Testing
 
 /// Export → import → export in the reference layout, for every family we build, and refusal of
@@ -78,15 +79,9 @@ struct ReferenceRoundTripTests {
     let run = try Self.run("resflow-mnist")
     let path = temporaryDirectory("independent") + "/exported.safetensors"
     try ReferenceWeights.export(Self.model(run, seed: 3), geometry: run.data.kind.geometry).write(to: path)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = [repositoryRoot + "/scripts/check_safetensors.py", path]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    process.waitUntilExit()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    #expect(process.terminationStatus == 0, "\(output)")
+    let check = try ChildProcess.run(python, [repositoryRoot + "/scripts/check_safetensors.py", path])
+    let output = check.standardOutput
+    #expect(check.status == 0, "\(output)")
     #expect(output.hasPrefix(path + ": ok, 170 tensors"), "\(output)")
   }
 }

@@ -1,6 +1,7 @@
 import FlowCore
 import Foundation
 import Harness
+import LipFlowTestSupport
 import Testing
 
 /// The `ci` profile of Table 1, trained here with one thread and compared with committed values.

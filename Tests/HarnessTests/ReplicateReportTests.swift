@@ -1,5 +1,6 @@
 import Foundation
 import Harness
+import LipFlowTestSupport
 import Testing
 
 /// A spec with two models on one toy column, each cell replicated over three seeds.

@@ -102,15 +102,8 @@ func markdownCells(_ row: String) -> [String] {
 
 /// Splits `command` into words as /bin/sh does (quotes, escapes), by asking the shell.
 func shellWords(_ command: String) throws -> [String] {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: "/bin/sh")
-  process.arguments = ["-c", "for word in \(command); do printf '%s\\0' \"$word\"; done"]
-  let pipe = Pipe()
-  process.standardOutput = pipe
-  try process.run()
-  let data = pipe.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return String(decoding: data, as: UTF8.self).split(separator: "\0", omittingEmptySubsequences: false).dropLast().map(String.init)
+  let words = try ChildProcess.run("/bin/sh", ["-c", "for word in \(command); do printf '%s\\0' \"$word\"; done"]).standardOutput
+  return words.split(separator: "\0", omittingEmptySubsequences: false).dropLast().map(String.init)
 }
 
 /// A directory whose absolute path is exactly `length` characters long, made of nested folders.

@@ -1,5 +1,6 @@
 import Foundation
 import Harness
+import LipFlowTestSupport
 import Testing
 
 /// The committed specs' run identifiers and resolved YAML name the directories and hashes of

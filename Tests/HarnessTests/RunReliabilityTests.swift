@@ -1,6 +1,7 @@
 import FlowCore
 import Foundation
 import Harness
+import LipFlowTestSupport
 import Testing
 
 /// Crashes, stops and foreign files around one run directory: every case ends with the numbers of

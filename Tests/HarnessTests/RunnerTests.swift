@@ -1,6 +1,7 @@
 import FlowCore
 import Foundation
 import Harness
+import LipFlowTestSupport
 import Testing
 
 @Suite("Runner")

@@ -1,6 +1,7 @@
 import FlowCore
 import Foundation
 import Harness
+import LipFlowTestSupport
 import Testing
 
 /// The safetensors reader and writer: round trips, conversions, and every malformed file refused

@@ -2,6 +2,7 @@ import FlowCore
 import Flows
 import Foundation
 import Harness
+import LipFlowTestSupport
 import Testing
 
 @Suite("Training state")

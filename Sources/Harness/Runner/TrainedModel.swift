@@ -16,19 +16,19 @@ public enum TrainedModel {
   }
 
   /// Puts the newest usable checkpoint of the run directory `directory` into `model` (built by
-  /// ``build(_:evaluationEstimator:)`` for `run`): the averaged (EMA) weights when the run keeps an
-  /// average and `averaged` is true, else the raw ones, the power-iteration vectors and the
-  /// ActNorm state. Checkpoints of another run or configuration are skipped, as when resuming;
+  /// ``build(_:evaluationEstimator:)`` for `run`): the averaged (EMA) weights when `weights` is
+  /// ``WeightSource/averaged`` and the run keeps an average, else the trained ones, the
+  /// power-iteration vectors and the ActNorm state. Checkpoints of another run or configuration are skipped, as when resuming;
   /// `warn` hears why. Returns the checkpoint's iteration.
   /// - Throws: ``HarnessError/io(path:reason:)`` when the directory holds no usable checkpoint,
   ///   ``TrainingStateError`` when two layers of `model` share a name.
   @discardableResult
   public static func load(
-    _ run: RunSpec, directory: String, into model: SequentialFlow, averaged: Bool = true, warn: (String) -> Void = { _ in }
+    _ run: RunSpec, directory: String, into model: SequentialFlow, weights preferred: WeightSource = .averaged, warn: (String) -> Void = { _ in }
   ) throws -> Int {
     let owner = CheckpointOwner(run: run.identifier, specHash: Provenance.hash(run.resolvedYAML))
     let binding = try TrainingStateBinding(model: model, optimizer: nil, average: nil)
-    let source: TrainingStateBinding.WeightSource = averaged && run.training.averageDecay != nil ? .averaged : .trained
+    let source: WeightSource = preferred == .averaged && run.training.averageDecay != nil ? .averaged : .trained
     let checkpoint = CheckpointStore(directory: directory).loadNewest(
       accepting: { state in
         try state.check(owner: owner)

@@ -7,14 +7,6 @@ import Flows
 /// listed in another order still gets each layer's own state; names are checked to be present
 /// and unique when the binding is made.
 public struct TrainingStateBinding {
-  /// Where restored parameter values come from.
-  public enum WeightSource: Sendable {
-    /// The trained values.
-    case trained
-    /// The exponential moving averages.
-    case averaged
-  }
-
   let parameters: [Parameter]
   let optimizer: Adam?
   let average: ExponentialMovingAverage?

@@ -1,31 +1,6 @@
 import Foundation
 import Yams
 
-/// One axis of a sweep: a key path and the values it takes, in declared order.
-public struct SweepAxis: Equatable {
-  /// The dotted key path (`model.depth`, `seed`).
-  public let path: [String]
-  /// The values, in the order written.
-  public let values: [Node]
-
-  /// Creates an axis.
-  public init(path: [String], values: [Node]) {
-    precondition(!values.isEmpty, "A sweep axis needs at least one value")
-    self.path = path
-    self.values = values
-  }
-}
-
-/// One point of an expanded sweep.
-public struct SweepPoint: Equatable {
-  /// 0-based position in the expansion.
-  public let index: Int
-  /// The assignments that define it, one per axis, in axis order.
-  public let assignments: [SpecOverride]
-  /// A stable, readable identifier: `007-model.depth=4-model.growth=90`.
-  public let runIdentifier: String
-}
-
 /// Cartesian expansion of sweep axes in declared order: the first axis varies slowest, as nested
 /// loops written in the same order (and as Hydra's basic sweeper).
 public enum SweepExpansion {

@@ -5,24 +5,7 @@ import Harness
 struct SlurmClient {
   /// Runs `command arguments`; returns its standard output, or throws with its standard error.
   static func run(_ command: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [command] + arguments
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    do { try process.run() } catch {
-      throw HarnessError.io(path: command, reason: "cannot run (\(FileOperations.reason(for: error)))")
-    }
-    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    let problem = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-      let reason = problem.trimmingCharacters(in: .whitespacesAndNewlines)
-      throw HarnessError.io(path: command, reason: "exited with status \(process.terminationStatus)" + (reason.isEmpty ? "" : ": " + reason))
-    }
-    return text
+    try ChildProcess.run(command, arguments).successfulOutput()
   }
 
   /// Submits a batch script; returns the job id.
@@ -53,7 +36,4 @@ struct SlurmClient {
     guard let range = text.range(of: "JobState=") else { return nil }
     return String(text[range.upperBound...].prefix { $0.isLetter || $0 == "_" })
   }
-
-  /// Whether the Slurm client commands exist here.
-  static var isInstalled: Bool { (try? run("sinfo", ["--version"])) != nil }
 }

@@ -1,0 +1,73 @@
+import FlowCore
+import Flows
+
+/// Building a model definition and counting its parameters.
+extension ModelSpec {
+  /// Builds the model for `dimension`-dimensional data (toy: 2). The growth must be fixed.
+  public func build(dimension: Int, random: inout RandomStream) -> SequentialFlow {
+    let evaluation: LogDeterminantEstimator = dimension == 2 ? .exactTwoByTwo : .exactJacobian
+    let training: LogDeterminantEstimator = (estimator == .exactJacobian && dimension == 2) ? .exactTwoByTwo : estimator
+    let blocks: [any Flow] = (0..<self.blocks).map { index in
+      let name = "block\(index)"
+      let branch: any ResidualBranch
+      switch family {
+      case .iresnet, .resflow:
+        branch = LipschitzPerceptron(
+          name: name, widths: [dimension] + hidden + [dimension], activation: activation, coefficient: Float(coefficient),
+          lastLayer: lastLayer, random: &random)
+      case .idensenet:
+        guard let growth = fixedGrowth else { preconditionFailure("Resolve the growth budget of \(self.name) before building it") }
+        branch = DenseBranch(
+          name: name, dimension: dimension, depth: depth, growth: growth, activation: activation, coefficient: Float(coefficient),
+          concatenationCoefficient: Float(concatenationCoefficient), concatenation: concatenation, random: &random)
+      }
+      return InvertibleResidualBlock(name: name, branch: branch, trainingEstimator: training, evaluationEstimator: evaluation, gradient: gradient)
+    }
+    return SequentialFlow(blocks)
+  }
+
+  /// Builds the multi-scale model for images of `geometry`, with the logit transform's α;
+  /// `evaluationEstimator` replaces the evaluation's Russian roulette with 20 exact terms
+  /// (`.exactJacobian` for exact log-densities of small images).
+  public func build(
+    image geometry: ImageGeometry, logitAlpha: Double, evaluationEstimator: LogDeterminantEstimator? = nil, random: inout RandomStream
+  ) -> SequentialFlow {
+    MultiscaleModel.build(
+      height: geometry.height, width: geometry.width, channels: geometry.channels, branch: imageBranch, scales: scales, blocksPerScale: blocks,
+      fullyConnectedBlocks: fullyConnectedBlocks, activation: activation, coefficient: Float(coefficient),
+      concatenationCoefficient: Float(concatenationCoefficient), logitAlpha: Float(logitAlpha), trainingEstimator: estimator,
+      evaluationEstimator: evaluationEstimator ?? MultiscaleDefaults.evaluationEstimator,
+      gradient: gradient, random: &random)
+  }
+
+  /// The number of trainable numbers of the model on `data` (toy: 2-D; images: the multi-scale model).
+  /// It builds (parts of) the model, so it allocates about as much as the model holds: plans
+  /// check ``parameterLowerBound(for:)`` first and refuse models above ``SpecLimits/maximumParameters``.
+  /// (Image models: ``MultiscaleModel/parameterCount(height:width:channels:branch:scales:blocksPerScale:fullyConnectedBlocks:activation:)``,
+  /// from small builds.)
+  public func parameterCount(for data: DatasetSpec) -> Int {
+    guard let geometry = data.kind.geometry else { return parameterCount(dimension: 2) }
+    return MultiscaleModel.parameterCount(
+      height: geometry.height, width: geometry.width, channels: geometry.channels, branch: imageBranch, scales: scales,
+      blocksPerScale: blocks, fullyConnectedBlocks: fullyConnectedBlocks, activation: activation)
+  }
+
+  /// The branch family of the image model.
+  var imageBranch: ImageBranch {
+    switch family {
+    case .iresnet, .resflow:
+      return .residualFlow(hidden: hidden, fullyConnectedHidden: fullyConnectedHidden)
+    case .idensenet:
+      guard let growth = fixedGrowth else { preconditionFailure("Resolve the growth budget of \(name) before building it") }
+      return .denseNet(depth: depth, growth: growth, concatenation: concatenation)
+    }
+  }
+
+  /// The number of trainable numbers of the model on `dimension`-dimensional data.
+  public func parameterCount(dimension: Int) -> Int {
+    var single = self
+    single.blocks = 1
+    var random = RandomStream(seed: 0)
+    return single.build(dimension: dimension, random: &random).parameters.reduce(0) { $0 + $1.count } * blocks
+  }
+}
