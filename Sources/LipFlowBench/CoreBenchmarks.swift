@@ -84,6 +84,9 @@ struct CoreBenchmarks {
       ("sgemm_500x128x128", 500, 128, 128, .none, .transposed),
       ("sgemm_500x128x128_backward_input", 500, 128, 128, .none, .none),
       ("sgemm_128x128x500_backward_weight", 128, 128, 500, .transposed, .none),
+      ("sgemm_500x90x2_dense_input_layer", 500, 90, 2, .none, .transposed),
+      ("sgemm_500x2x128_output_layer", 500, 2, 128, .none, .transposed),
+      ("sgemm_128x1x128_power_iteration", 128, 1, 128, .none, .none),
       ("sgemm_conv3x3_forward_50176x64x576", 50176, 64, 576, .none, .transposed),
       ("sgemm_conv3x3_weight_64x576x50176", 64, 576, 50176, .transposed, .none),
     ]
