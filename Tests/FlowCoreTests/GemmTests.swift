@@ -76,12 +76,14 @@ struct GemmTests {
     }
   }
 
-  @Test("Blocks are sized from the cache sizes: rows of A in half of L1, packed B in half of L2, whole tiles")
+  @Test("Blocks are sized from the cache sizes: rows of A in L1, packed B in half of L2, whole tiles")
   func blockingFollowsTheCaches() {
     let zen4 = GemmBlocking(cacheSizes: CacheSizes(levelOneData: 32 << 10, levelTwo: 1 << 20), depth: 128)
-    #expect(zen4 == GemmBlocking(rowBlock: 30, columnBlock: 1024))
+    #expect(zen4 == GemmBlocking(rowBlock: 60, columnBlock: 1024))
     let zen3 = GemmBlocking(cacheSizes: CacheSizes(levelOneData: 32 << 10, levelTwo: 512 << 10), depth: 256)
-    #expect(zen3 == GemmBlocking(rowBlock: 12, columnBlock: 256))
+    #expect(zen3 == GemmBlocking(rowBlock: 30, columnBlock: 256))
+    let tiny = GemmBlocking(cacheSizes: CacheSizes(levelOneData: 8 << 10, levelTwo: 64 << 10), depth: 256)
+    #expect(tiny == GemmBlocking(rowBlock: 24, columnBlock: 64))
   }
 
   @Test("Cache sizes are read from a sysfs cache directory, and missing levels fall back")
