@@ -74,26 +74,36 @@ struct RunCommand: ParsableCommand {
       try submitToSlurm(plan, runs: selection.runs, states: states, directory: directory)
       return
     }
-    var outcomes: [String: RunOutcome] = [:]
-    for (run, state) in zip(selection.runs, states) {
-      if case .unreadable(let reason) = state {
-        printError("error: \(run.identifier): \(reason); the run is skipped")
-        outcomes[run.identifier] = .error(reason)
-      }
-    }
-    var pending = zip(selection.runs, states).filter { $1.isPending }.map(\.0)
+    var outcomes = skipUnreadable(selection.runs, states: states)
     Interruption.install(secondSignal: .exits)
-    try RunsDirectory.preflight(directory, needed: pending.reduce(0) { $0 + RunsDirectory.bytesNeeded(by: $1) })
-    if estimate && !pending.isEmpty {
-      let remaining = printEstimate(pending, directory: directory)
-      pending = TrainingOrder.cheapestFirst(remaining).map { pending[$0] }
-    }
+    let pending = try prepare(zip(selection.runs, states).filter { $1.isPending }.map(\.0), directory: directory)
     say("run: \(pending.count) of \(selection.runs.count) runs to train under \(directory) (\(jobs) job\(jobs == 1 ? "" : "s"), \(threadCount) thread\(threadCount == 1 ? "" : "s") each)")
     let progressiveReport = ProgressiveReport(
       plan: plan, runsRoot: options.runsDir, resultsDirectory: options.resultsDir, isEnabled: report && !selection.isPartial, runCount: pending.count)
     outcomes.merge(try train(pending, plan: plan, directory: directory, finished: progressiveReport.runFinished)) { $1 }
     try writeReport(plan, selection: selection, directory: directory)
     try conclude(outcomes, pending: pending, selection: selection)
+  }
+
+  /// Says which runs are skipped because their directory cannot be read; their outcomes (errors).
+  func skipUnreadable(_ runs: [RunSpec], states: [RunDirectoryState]) -> [String: RunOutcome] {
+    var outcomes: [String: RunOutcome] = [:]
+    for (run, state) in zip(runs, states) {
+      if case .unreadable(let reason) = state {
+        printError("error: \(run.identifier): \(reason); the run is skipped")
+        outcomes[run.identifier] = .error(reason)
+      }
+    }
+    return outcomes
+  }
+
+  /// Checks that `directory` has room for `pending` and, with the estimate, prints it and orders
+  /// the runs cheapest first.
+  func prepare(_ pending: [RunSpec], directory: String) throws -> [RunSpec] {
+    try RunsDirectory.preflight(directory, needed: pending.reduce(0) { $0 + RunsDirectory.bytesNeeded(by: $1) })
+    guard estimate && !pending.isEmpty else { return pending }
+    let remaining = printEstimate(pending, directory: directory)
+    return TrainingOrder.cheapestFirst(remaining).map { pending[$0] }
   }
 
   /// `--launcher slurm`: submits what is neither completed, queued nor training.

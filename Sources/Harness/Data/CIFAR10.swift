@@ -24,17 +24,29 @@ public enum CIFAR10 {
       throw ImageDataError.missing(path: directory, what: "CIFAR10 binary batches (\(directoryName))")
     }
     let names = split == .training ? trainingFiles : testFiles
-    var batchDirectory = directory
+    let batches = try readBatches(names, in: batchDirectory(directory, first: names[0]), split: split)
+    let (labels, pixels) = try decode(batches)
+    return ImageDataset(
+      name: "CIFAR10 \(split.rawValue) set", count: labels.count, height: side, width: side, channels: 3, pixels: pixels, labels: labels)
+  }
+
+  /// `directory` when it holds the batch file `first`, else its `cifar-10-batches-bin`
+  /// subdirectory when there is one, else `directory`.
+  private static func batchDirectory(_ directory: String, first: String) -> String {
+    var isDirectory: ObjCBool = false
     let nested = joinedPath(directory, directoryName)
-    if !FileManager.default.fileExists(atPath: joinedPath(directory, names[0])),
+    if !FileManager.default.fileExists(atPath: joinedPath(directory, first)),
       FileManager.default.fileExists(atPath: nested, isDirectory: &isDirectory), isDirectory.boolValue
     {
-      batchDirectory = nested
+      return nested
     }
+    return directory
+  }
 
-    var batches: [(path: String, data: Data)] = []
-    for name in names {
-      let path = joinedPath(batchDirectory, name)
+  /// The batch files `names` in `directory`, each checked to be a whole number of records.
+  private static func readBatches(_ names: [String], in directory: String, split: ImageSplit) throws -> [(path: String, data: Data)] {
+    try names.map { name in
+      let path = joinedPath(directory, name)
       guard FileManager.default.fileExists(atPath: path) else {
         throw ImageDataError.missing(path: path, what: "CIFAR10 \(split.rawValue) batch")
       }
@@ -44,12 +56,14 @@ public enum CIFAR10 {
       guard data.count > 0, data.count % recordSize == 0 else {
         throw ImageDataError.malformed(path: path, reason: "size \(data.count) bytes is not a multiple of the 3,073-byte record")
       }
-      batches.append((path, data))
+      return (path, data)
     }
+  }
 
+  /// The labels and channels-last pixels of every record of `batches`, in order.
+  private static func decode(_ batches: [(path: String, data: Data)]) throws -> (labels: [UInt8], pixels: [UInt8]) {
     let count = batches.reduce(0) { $0 + $1.data.count / recordSize }
-    let planeSize = side * side
-    let imageSize = 3 * planeSize
+    let imageSize = 3 * side * side
     var labels: [UInt8] = []
     labels.reserveCapacity(count)
     var pixels = [UInt8](repeating: 0, count: count * imageSize)
@@ -64,19 +78,25 @@ public enum CIFAR10 {
               throw ImageDataError.malformed(path: path, reason: "record \(record) has label \(label), expected 0...9")
             }
             labels.append(label)
-            let destination = image * imageSize
-            for channel in 0..<3 {
-              let plane = start + 1 + channel * planeSize
-              for position in 0..<planeSize {
-                output[destination + position * 3 + channel] = input[plane + position]
-              }
-            }
+            interleave(input, planesAt: start + 1, into: output, at: image * imageSize)
             image += 1
           }
         }
       }
     }
-    return ImageDataset(
-      name: "CIFAR10 \(split.rawValue) set", count: count, height: side, width: side, channels: 3, pixels: pixels, labels: labels)
+    return (labels, pixels)
+  }
+
+  /// Copies the red, green and blue planes at `planes` of `input` into one channels-last image at
+  /// `destination` of `output`.
+  @inline(__always)
+  private static func interleave(_ input: UnsafeRawBufferPointer, planesAt planes: Int, into output: UnsafeMutableBufferPointer<UInt8>, at destination: Int) {
+    let planeSize = side * side
+    for channel in 0..<3 {
+      let plane = planes + channel * planeSize
+      for position in 0..<planeSize {
+        output[destination + position * 3 + channel] = input[plane + position]
+      }
+    }
   }
 }

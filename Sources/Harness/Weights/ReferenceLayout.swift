@@ -25,14 +25,8 @@ enum ReferenceLayout {
   /// - Throws: ``HarnessError/invalidWeights(path:reason:)`` (path `reference layout`) for a part
   ///   of the model the reference has no layout for (CLipSwish).
   static func entries(of model: SequentialFlow, geometry: ImageGeometry?) throws -> [ReferenceEntry] {
+    guard let geometry else { return try toyEntries(of: model) }
     var builder = Builder()
-    guard let geometry else {
-      for (index, flow) in model.flows.enumerated() {
-        guard let block = flow as? InvertibleResidualBlock else { throw Builder.unsupported("toy layer \(flow.name) (\(type(of: flow)))") }
-        try builder.block(block, prefix: "chain.\(index)", height: 1, width: 1, channelOrder: [], flattened: false)
-      }
-      return builder.entries
-    }
     var (height, width) = (geometry.height, geometry.width)
     var channelOrder = Array(0..<geometry.channels)
     var (scale, position) = (0, 0)
@@ -42,12 +36,8 @@ enum ReferenceLayout {
       switch flow {
       case is LogitTransform:
         continue
-      case let squeeze as SqueezeFlow:
-        _ = squeeze
-        let channels = channelOrder.count
-        var order = [Int](repeating: 0, count: 4 * channels)
-        for i in 0..<2 { for j in 0..<2 { for c in 0..<channels { order[(2 * i + j) * channels + c] = 4 * channelOrder[c] + 2 * i + j } } }
-        channelOrder = order
+      case is SqueezeFlow:
+        channelOrder = Builder.squeezed(channelOrder)
         (height, width) = (height / 2, width / 2)
         (scale, position) = (scale + 1, 0)
       case let normalization as ActNorm:
@@ -61,6 +51,16 @@ enum ReferenceLayout {
       default:
         throw Builder.unsupported("layer \(flow.name) (\(type(of: flow)))")
       }
+    }
+    return builder.entries
+  }
+
+  /// The entries of a toy model, whose layers are all residual blocks.
+  private static func toyEntries(of model: SequentialFlow) throws -> [ReferenceEntry] {
+    var builder = Builder()
+    for (index, flow) in model.flows.enumerated() {
+      guard let block = flow as? InvertibleResidualBlock else { throw Builder.unsupported("toy layer \(flow.name) (\(type(of: flow)))") }
+      try builder.block(block, prefix: "chain.\(index)", height: 1, width: 1, channelOrder: [], flattened: false)
     }
     return builder.entries
   }
@@ -107,6 +107,15 @@ enum ReferenceLayout {
       return result
     }
 
+    /// The channel order after a squeeze of channels in `channelOrder`: our channel (2i+j)·C + c
+    /// is the reference's 4·order[c] + 2i + j.
+    static func squeezed(_ channelOrder: [Int]) -> [Int] {
+      let channels = channelOrder.count
+      var order = [Int](repeating: 0, count: 4 * channels)
+      for i in 0..<2 { for j in 0..<2 { for c in 0..<channels { order[(2 * i + j) * channels + c] = 4 * channelOrder[c] + 2 * i + j } } }
+      return order
+    }
+
     /// Composes a feature permutation with a reordering of the block's own channels: the first
     /// `order.count` features follow `order`, the rest keep their place.
     static func leading(_ order: [Int], total: Int) -> [Int] {
@@ -128,8 +137,29 @@ enum ReferenceLayout {
     }
 
     mutating func block(_ block: InvertibleResidualBlock, prefix: String, height: Int, width: Int, channelOrder: [Int], flattened: Bool) throws {
+      estimatorBuffers(block.trainingEstimator, prefix: prefix)
+      let branch = prefix + ".nnet"
+      switch block.branch {
+      case let perceptron as LipschitzPerceptron:
+        try self.perceptron(perceptron, prefix: branch, inputOrder: nil, outputOrder: nil)
+      case let dense as DenseBranch:
+        try self.dense(dense, prefix: branch, inputOrder: nil, outputOrder: nil)
+      case let wrapper as FlattenedBranch:
+        let order = Builder.flattening(height: height, width: width, channelOrder: channelOrder)
+        try fullyConnected(wrapper.branch, of: block, prefix: branch + ".nnet", permutation: Builder.isIdentity(order) ? nil : order)
+      case let convolutional as ConvolutionalBranch:
+        try self.convolutional(convolutional, prefix: branch, height: height, width: width, channelOrder: channelOrder)
+      case let dense as DenseConvolutionalBranch:
+        try self.denseConvolutional(dense, prefix: branch, height: height, width: width, channelOrder: channelOrder)
+      default:
+        throw Builder.unsupported("the branch of \(block.name) (\(type(of: block.branch)))")
+      }
+    }
+
+    /// The block's estimator buffers: the Russian-roulette distribution's parameters (the
+    /// reference's defaults when there is none) and the logging buffers.
+    mutating func estimatorBuffers(_ estimator: LogDeterminantEstimator, prefix: String) {
       var (probability, rate) = (0.5, 2.0)
-      let estimator = block.trainingEstimator
       if case .russianRoulette(let distribution, _, _) = estimator {
         switch distribution {
         case .geometric(let p): probability = p
@@ -139,29 +169,18 @@ enum ReferenceLayout {
       add(prefix + ".geom_p", [], .ignored(Tensor(Float(log(probability / (1 - probability))))))
       add(prefix + ".lamb", [], .ignored(Tensor(Float(rate))))
       for buffer in ["last_n_samples", "last_firmom", "last_secmom"] { add(prefix + "." + buffer, [1], .ignored(Tensor.zeros([1]))) }
-      let branch = prefix + ".nnet"
-      switch block.branch {
+    }
+
+    /// The fully connected `branch` of `block` over flattened images, its features permuted by
+    /// `permutation` (nil: the same order).
+    mutating func fullyConnected(_ branch: any ResidualBranch, of block: InvertibleResidualBlock, prefix: String, permutation: [Int]?) throws {
+      switch branch {
       case let perceptron as LipschitzPerceptron:
-        try self.perceptron(perceptron, prefix: branch, inputOrder: nil, outputOrder: nil)
+        try self.perceptron(perceptron, prefix: prefix, inputOrder: permutation, outputOrder: permutation)
       case let dense as DenseBranch:
-        try self.dense(dense, prefix: branch, inputOrder: nil, outputOrder: nil)
-      case let wrapper as FlattenedBranch:
-        let order = Builder.flattening(height: height, width: width, channelOrder: channelOrder)
-        let permutation: [Int]? = Builder.isIdentity(order) ? nil : order
-        switch wrapper.branch {
-        case let perceptron as LipschitzPerceptron:
-          try self.perceptron(perceptron, prefix: branch + ".nnet", inputOrder: permutation, outputOrder: permutation)
-        case let dense as DenseBranch:
-          try self.dense(dense, prefix: branch + ".nnet", inputOrder: permutation, outputOrder: permutation)
-        default:
-          throw Builder.unsupported("the fully connected branch of \(block.name)")
-        }
-      case let convolutional as ConvolutionalBranch:
-        try self.convolutional(convolutional, prefix: branch, height: height, width: width, channelOrder: channelOrder)
-      case let dense as DenseConvolutionalBranch:
-        try self.denseConvolutional(dense, prefix: branch, height: height, width: width, channelOrder: channelOrder)
+        try self.dense(dense, prefix: prefix, inputOrder: permutation, outputOrder: permutation)
       default:
-        throw Builder.unsupported("the branch of \(block.name) (\(type(of: block.branch)))")
+        throw Builder.unsupported("the fully connected branch of \(block.name)")
       }
     }
 

@@ -68,79 +68,10 @@ public enum ReferenceWeights {
   /// initialised layers are not initialised again from data.
   /// - Throws: ``HarnessError/invalidWeights(path:reason:)`` naming `path` and the tensor.
   public static func load(_ file: SafeTensorsFile, path: String, into model: SequentialFlow, geometry: ImageGeometry?) throws {
-    func refuse(_ reason: String) -> HarnessError { .invalidWeights(path: path, reason: reason + "; nothing was loaded") }
     let entries = try ReferenceLayout.entries(of: model, geometry: geometry)
-    var found: [String: Tensor] = [:]
-    for (name, tensor) in file.tensors { found[name] = tensor }
-    var assignments: [() throws -> Void] = []
-    var vectors: [ObjectIdentifier: (layer: any LipschitzLayer, values: [Tensor?])] = [:]
-    var concatenations: [ObjectIdentifier: (parameter: Parameter, values: [Float])] = [:]
-    for entry in entries {
-      guard let tensor = found[entry.name] else {
-        if case .ignored = entry.target { continue }
-        throw refuse("tensor '\(entry.name)' \(entry.shape) is missing (this spec's architecture needs it)")
-      }
-      guard tensor.shape == entry.shape else {
-        throw refuse("tensor '\(entry.name)' has shape \(tensor.shape), this spec's architecture needs \(entry.shape)")
-      }
-      let values = tensor.scalars
-      if case .ignored = entry.target { continue }
-      if let bad = values.firstIndex(where: { !$0.isFinite }) {
-        throw refuse("tensor '\(entry.name)' holds \(values[bad]) at index \(bad)")
-      }
-      func ours(_ permutation: [Int]?) -> [Float] { permutation.map { $0.map { values[$0] } } ?? values }
-      switch entry.target {
-      case .parameter(let parameter, let permutation):
-        let value = Tensor(shape: parameter.value.shape, scalars: ours(permutation))
-        assignments.append { parameter.value = value }
-      case .singularVector(let layer, let index, let shape, let permutation):
-        var pair = vectors[ObjectIdentifier(layer)] ?? (layer, [nil, nil])
-        pair.values[index] = Tensor(shape: shape, scalars: ours(permutation))
-        vectors[ObjectIdentifier(layer)] = pair
-      case .channelSingularVector(let layer, let index, let height, let width, let permutation):
-        // The 1×1 operator is I_HW ⊗ W: e₀ ⊗ c (the channel vector at the first position, zero
-        // elsewhere) is a singular vector of it whenever c is one of W, with the same σ.
-        let channel = ours(permutation)
-        var operatorVector = [Float](repeating: 0, count: height * width * channel.count)
-        operatorVector.replaceSubrange(0..<channel.count, with: channel)
-        var pair = vectors[ObjectIdentifier(layer)] ?? (layer, [nil, nil])
-        pair.values[index] = Tensor(shape: [1, height, width, channel.count], scalars: operatorVector)
-        vectors[ObjectIdentifier(layer)] = pair
-      case .concatenation(let weights, let component):
-        guard let weights else {
-          guard values[0] == 1 else {
-            throw refuse("tensor '\(entry.name)' is \(values[0]), but this spec's concatenation is fixed (K = 1); use learnable: true")
-          }
-          continue
-        }
-        var pair = concatenations[ObjectIdentifier(weights)] ?? (weights, [1, 1])
-        pair.values[component] = values[0]
-        concatenations[ObjectIdentifier(weights)] = pair
-      case .initializedFlag(let normalization):
-        let flag = values[0] != 0
-        assignments.append { normalization.isInitialized = flag }
-      case .ignored:
-        break
-      }
-    }
-    let known = Set(entries.map(\.name))
-    if let unexpected = file.tensors.first(where: { !known.contains($0.name) }) {
-      throw refuse("tensor '\(unexpected.name)' \(unexpected.tensor.shape) has no place in this spec's architecture")
-    }
-    var restorations: [(any LipschitzLayer, [Tensor])] = []
-    for (_, pair) in vectors {
-      guard let u = pair.values[0], let v = pair.values[1] else { continue }
-      restorations.append((pair.layer, [u, v]))
-    }
-    let previous = restorations.map { ($0.0, $0.0.singularVectors) }
-    for assignment in assignments { try assignment() }
-    for (_, pair) in concatenations { pair.parameter.value = Tensor(shape: [2], scalars: pair.values) }
-    do {
-      for (layer, pair) in restorations { try layer.restoreSingularVectors(pair) }
-    } catch {
-      for (layer, pair) in previous { try? layer.restoreSingularVectors(pair) }
-      throw refuse("\(error)")
-    }
+    var load = ReferenceWeightsLoad(path: path)
+    try load.stage(file, entries: entries)
+    try load.apply()
   }
 
   /// Reads `path` and loads it into `model` (see ``load(_:path:into:geometry:)``).

@@ -74,96 +74,16 @@ public struct SafeTensorsFile: Equatable {
 
   /// Decodes and checks a file's bytes; `path` names it in errors.
   public init(decoding data: Data, path: String) throws {
-    func invalid(_ reason: String) -> HarnessError { .invalidWeights(path: path, reason: "not a valid safetensors file: " + reason) }
-    guard data.count >= 8 else { throw invalid("\(data.count) bytes, shorter than the 8-byte header length (truncated?)") }
-    let declared = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 0, as: UInt64.self) }.littleEndian
-    guard declared <= UInt64(data.count - 8) else {
-      throw invalid("header length \(declared) runs past the end of the file (\(data.count - 8) bytes after the length; truncated?)")
-    }
-    guard declared <= UInt64(SafeTensorsFile.maximumHeaderLength) else { throw invalid("header length \(declared) is over the 100 MB limit") }
-    let headerLength = Int(declared)
-    let headerBytes = data.subdata(in: (data.startIndex + 8)..<(data.startIndex + 8 + headerLength))
-    guard headerBytes.first == UInt8(ascii: "{") else { throw invalid("the header does not start with '{' (not JSON)") }
-    let parsed: Any
-    do { parsed = try JSONSerialization.jsonObject(with: headerBytes) } catch {
-      throw invalid("the header is not valid JSON (\((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "unreadable"))")
-    }
-    guard let header = parsed as? [String: Any] else { throw invalid("the header is not a JSON object") }
-    var metadata: [String: String] = [:]
-    if let raw = header["__metadata__"] {
-      guard let strings = raw as? [String: Any] else { throw invalid("__metadata__ is not an object of strings") }
-      for (key, value) in strings {
-        guard let text = value as? String else { throw invalid("__metadata__ entry '\(key)' is not a string") }
-        metadata[key] = text
-      }
-    }
+    let decoder = SafeTensorsDecoder(data: data, path: path)
+    let headerLength = try decoder.headerLength()
+    let header = try decoder.header(length: headerLength)
+    let metadata = try decoder.metadata(in: header)
     let dataStart = 8 + headerLength
     let dataLength = data.count - dataStart
-    struct Entry {
-      var name: String
-      var type: SafeTensorsDataType
-      var shape: [Int]
-      var begin: Int
-      var end: Int
-    }
-    var entries: [Entry] = []
-    for name in header.keys.sorted() where name != "__metadata__" {
-      func bad(_ reason: String) -> HarnessError { invalid("tensor '\(name)': " + reason) }
-      guard let fields = header[name] as? [String: Any] else { throw bad("its entry is not an object") }
-      guard let typeName = fields["dtype"] as? String else { throw bad("no dtype") }
-      guard let type = SafeTensorsDataType(rawValue: typeName) else {
-        throw bad("dtype \(typeName) is not supported (supported: \(SafeTensorsDataType.allCases.map(\.rawValue).joined(separator: ", ")))")
-      }
-      guard let shapeValues = fields["shape"] as? [Any], let shape = SafeTensorsFile.integers(shapeValues), shape.allSatisfy({ $0 >= 0 }) else {
-        throw bad("shape is not a list of non-negative integers")
-      }
-      guard let offsetValues = fields["data_offsets"] as? [Any], let offsets = SafeTensorsFile.integers(offsetValues), offsets.count == 2 else {
-        throw bad("data_offsets is not a pair of integers")
-      }
-      guard offsets[0] >= 0, offsets[0] <= offsets[1] else { throw bad("data_offsets [\(offsets[0]), \(offsets[1])] are not an ascending range") }
-      guard offsets[1] <= dataLength else {
-        throw bad("data_offsets [\(offsets[0]), \(offsets[1])] run past the \(dataLength) bytes of data (truncated?)")
-      }
-      let (count, overflow) = shape.reduce((1, false)) { partial, extent in
-        let product = partial.0.multipliedReportingOverflow(by: extent)
-        return (product.partialValue, partial.1 || product.overflow)
-      }
-      guard !overflow, count <= Int.max / 8 else { throw bad("shape \(shape) is too large") }
-      guard count * type.size == offsets[1] - offsets[0] else {
-        throw bad("shape \(shape) of \(typeName) needs \(count * type.size) bytes, its data_offsets [\(offsets[0]), \(offsets[1])] hold \(offsets[1] - offsets[0])")
-      }
-      entries.append(Entry(name: name, type: type, shape: shape, begin: offsets[0], end: offsets[1]))
-    }
-    entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
-    var covered = 0
-    for entry in entries {
-      if entry.begin < covered {
-        let other = entries.first { $0.name != entry.name && $0.begin < entry.end && entry.begin < $0.end && $0.end > $0.begin }
-        throw invalid("tensor '\(entry.name)': data_offsets [\(entry.begin), \(entry.end)] overlap those of '\(other?.name ?? "another tensor")'")
-      }
-      if entry.begin > covered { throw invalid("tensor '\(entry.name)': \(entry.begin - covered) bytes before its data belong to no tensor") }
-      covered = entry.end
-    }
-    guard covered == dataLength else { throw invalid("\(dataLength - covered) bytes after the last tensor's data belong to no tensor") }
+    let entries = try decoder.entries(in: header, dataLength: dataLength)
+    try decoder.checkCoverage(of: entries, dataLength: dataLength)
     self.metadata = metadata
-    tensors = data.withUnsafeBytes { raw in
-      entries.map { entry in
-        let base = dataStart + entry.begin
-        let count = (entry.end - entry.begin) / entry.type.size
-        let scalars: [Float] = (0..<count).map { index in
-          let offset = base + index * entry.type.size
-          switch entry.type {
-          case .float32: return Float(bitPattern: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
-          case .float64: return Float(Double(bitPattern: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian))
-          case .float16: return Float(SafeTensorsFile.halfToFloat(raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self).littleEndian))
-          case .bfloat16: return Float(bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self).littleEndian) << 16)
-          case .int64: return Float(Int64(bitPattern: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian))
-          case .int32: return Float(Int32(bitPattern: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian))
-          }
-        }
-        return (entry.name, Tensor(shape: entry.shape, scalars: scalars))
-      }
-    }
+    tensors = decoder.tensors(entries, dataStart: dataStart)
   }
 
   /// The file's bytes: every tensor as F32, in name order, the header padded with spaces to a
