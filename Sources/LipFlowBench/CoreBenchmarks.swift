@@ -45,7 +45,11 @@ struct CoreBenchmarks {
       if threadCount == 1 {
         sink += fmaLoop(iterations: iterations)
       } else {
-        DispatchQueue.concurrentPerform(iterations: threadCount) { _ in _ = fmaLoop(iterations: iterations) }
+        // On the kernels' own worker pool, one loop per thread: Dispatch's concurrentPerform
+        // sometimes ran both loops on one thread here, halving the "peak".
+        Parallelism.withThreads(threadCount) {
+          Parallelism.forEachChunk(count: threadCount, minimumParallelCount: 1, alignment: 1) { _ in _ = fmaLoop(iterations: iterations) }
+        }
       }
     }
     if sink == .infinity { BenchReport.say("\(sink)") }
