@@ -148,6 +148,29 @@ struct ImageTrainingTests {
     if model == "idensenet" { #expect(evaluation.concatenationWeights?.count == 3) }
   }
 
+  @Test("An image run gives bit-identical metrics and test bits/dim with one, two, three and four threads", arguments: ["resflow", "idensenet"])
+  func imageTrainingDoesNotDependOnThreads(model: String) throws {
+    let data = try syntheticMNIST("threads-data")
+    let text = imageSpec(path: data).replacingOccurrences(of: "epochs: 1.5", with: "epochs: 0.0004")  // 6 iterations of 4
+    let spec = try #require(try ExperimentPlan.parse(text).runs.first { $0.identifier == "\(model)-digits" })
+    let strip = { (path: String) in MetricRow.read(path: path).map { [$0.iteration, Int($0.loss.bitPattern), Int(($0.testNLL ?? 0).bitPattern)] } }
+    var first: (evaluation: RunEvaluation, metrics: [[Int]])?
+    for threads in 1...4 {
+      let directory = temporaryDirectory("image-threads-\(threads)")
+      guard case .completed(let evaluation) = try trainer(spec, in: directory, threads: threads).train() else {
+        Issue.record("\(threads) threads: did not complete")
+        return
+      }
+      let metrics = strip(directory + "/metrics.csv")
+      guard let first else {
+        first = (evaluation, metrics)
+        continue
+      }
+      #expect(evaluation.testNLL.bitPattern == first.evaluation.testNLL.bitPattern, "\(threads) threads: \(evaluation.testNLL) vs \(first.evaluation.testNLL)")
+      #expect(metrics == first.metrics, "\(threads) threads: metrics differ")
+    }
+  }
+
   @Test("An image run whose directory is missing is recorded as not run, naming the path")
   func missingImagesAreNotRun() throws {
     let spec = try #require(try ExperimentPlan.parse(imageSpec(path: "/nonexistent/cifar")).runs.first { $0.identifier == "resflow-digits" })

@@ -69,13 +69,16 @@ struct ReproducibilityTests {
     return parameters.map { $0.value }
   }
 
-  @Test("Three training steps give bit-identical parameters with one and two threads, and again on a rerun")
+  @Test("Three training steps give bit-identical parameters with one, two, three and four threads, and again on a rerun")
   func trainingIsBitReproducible() {
     let one = trainedParameters(threads: 1, steps: 3)
+    for threads in 2...4 {
+      let many = trainedParameters(threads: threads, steps: 3)
+      #expect(one.count == many.count)
+      #expect(zip(one, many).allSatisfy { $0 == $1 }, "parameters differ between 1 and \(threads) threads")
+    }
     let two = trainedParameters(threads: 2, steps: 3)
     let again = trainedParameters(threads: 2, steps: 3)
-    #expect(one.count == two.count)
-    #expect(zip(one, two).allSatisfy { $0 == $1 }, "parameters differ between 1 and 2 threads")
     #expect(zip(two, again).allSatisfy { $0 == $1 }, "parameters differ between two runs")
     let initial = trainedParameters(threads: 1, steps: 0)
     #expect(!zip(one, initial).allSatisfy { $0 == $1 }, "training changed nothing")
