@@ -2,5 +2,5 @@
 /// (a test checks that they agree).
 public enum LipFlowVersion {
   /// Semantic version.
-  public static let current = "0.4.0"
+  public static let current = "0.5.0"
 }
