@@ -60,6 +60,16 @@ struct MatrixOperand {
   @usableFromInline let leadingDimension: Int
   @usableFromInline let transposition: Transposition
 
+  /// The distance between op(M)[l, p] and op(M)[l, p + 1].
+  @inline(__always) var depthStride: Int { transposition == .none ? 1 : leadingDimension }
+
+  /// Where row `row` of op(M) starts, op(M)[row, p] being at `rowStart(row) + p·depthStride`.
+  /// Rows at or past `rows` repeat the last row, so a micro-kernel reads a whole tile without
+  /// branches and discards what it computed for them.
+  @inline(__always) func rowStart(_ row: Int, rows: Int) -> UnsafePointer<Float> {
+    pointer + min(row, rows - 1) * (transposition == .none ? leadingDimension : 1)
+  }
+
   /// The operand restricted to rows `rowOffset...` and columns `columnOffset...` of op(M).
   @inline(__always)
   func offset(rows rowOffset: Int, columns columnOffset: Int) -> MatrixOperand {

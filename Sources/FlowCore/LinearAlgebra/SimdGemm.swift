@@ -116,12 +116,11 @@ enum SimdGemm {
     alpha: Float, beta: Float, scratch: UnsafeMutablePointer<Float>
   ) {
     var (c0, c1, c2, c3, c4, c5) = (Vector8(), Vector8(), Vector8(), Vector8(), Vector8(), Vector8())
-    let (rowStride, depthStride) =
-      a.transposition == .none ? (a.leadingDimension, 1) : (1, a.leadingDimension)
-    @inline(__always) func rowPointer(_ lane: Int) -> UnsafePointer<Float> {
-      a.pointer + min(lane, rows - 1) * rowStride
-    }
-    var (pa0, pa1, pa2, pa3, pa4, pa5) = (rowPointer(0), rowPointer(1), rowPointer(2), rowPointer(3), rowPointer(4), rowPointer(5))
+    let depthStride = a.depthStride
+    var (pa0, pa1, pa2, pa3, pa4, pa5) = (
+      a.rowStart(0, rows: rows), a.rowStart(1, rows: rows), a.rowStart(2, rows: rows), a.rowStart(3, rows: rows), a.rowStart(4, rows: rows),
+      a.rowStart(5, rows: rows)
+    )
     var pb = UnsafeRawPointer(b)
     for _ in 0..<depth {
       let b0 = pb.loadUnaligned(as: Vector8.self)
@@ -199,14 +198,11 @@ enum SimdGemm {
     var c30 = Vector8(), c31 = Vector8()
     var c40 = Vector8(), c41 = Vector8()
     var c50 = Vector8(), c51 = Vector8()
-    // op(A)[l, p] sits at rowPointer(l) + p·depthStride; rows past the edge repeat the last row
-    // (their results are discarded), so the loop has no branches.
-    let (rowStride, depthStride) =
-      a.transposition == .none ? (a.leadingDimension, 1) : (1, a.leadingDimension)
-    @inline(__always) func rowPointer(_ lane: Int) -> UnsafePointer<Float> {
-      a.pointer + min(lane, rows - 1) * rowStride
-    }
-    var (pa0, pa1, pa2, pa3, pa4, pa5) = (rowPointer(0), rowPointer(1), rowPointer(2), rowPointer(3), rowPointer(4), rowPointer(5))
+    let depthStride = a.depthStride
+    var (pa0, pa1, pa2, pa3, pa4, pa5) = (
+      a.rowStart(0, rows: rows), a.rowStart(1, rows: rows), a.rowStart(2, rows: rows), a.rowStart(3, rows: rows), a.rowStart(4, rows: rows),
+      a.rowStart(5, rows: rows)
+    )
     var pb = UnsafeRawPointer(b)
     for _ in 0..<depth {
       let b0 = pb.loadUnaligned(as: Vector8.self)
