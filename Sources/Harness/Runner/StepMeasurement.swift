@@ -3,8 +3,9 @@ import Flows
 import Foundation
 
 /// Timed training iterations of one run, each with the floating-point work its matrix products
-/// executed (``FlopCounter``): the same ``RunTrainer`` step as training, in memory, nothing
-/// written, image runs on random pixels. The basis of the estimates printed before a sweep and of
+/// executed (``FlopCounter``): the step of a ``TrainingSession`` set up as training sets it up
+/// (model, optimizer, average and streams from the run's seed), in memory, nothing written, image
+/// runs on random pixels. The basis of the estimates printed before a sweep and of
 /// `lipflow-bench`'s rates.
 public struct StepMeasurement: Sendable {
   /// One timed iteration.
@@ -25,21 +26,13 @@ public struct StepMeasurement: Sendable {
   public static func measure(_ run: RunSpec, threads: Int, warmups: Int, repetitions: Int) -> StepMeasurement {
     precondition(repetitions >= 1, "need at least one timed iteration")
     return Parallelism.withThreads(threads) {
-      let task = TrainingData.timing(run)
-      var random = RandomStream(seed: run.seed)
-      let model = task.buildModel(run, random: &random)
-      let parameters = model.parameters
-      let adam = Adam(parameters: parameters)
-      let average = run.training.averageDecay.map { ExponentialMovingAverage(parameters: parameters, decay: Float($0)) }
-      var estimator = random.split()
+      guard let session = try? TrainingSession(run: run, task: TrainingData.timing(run), directory: "", specHash: "", elapsedBefore: 0) else {
+        preconditionFailure("\(run.identifier): its model has two layers of one name")
+      }
       var samples: [Sample] = []
       for iteration in 0..<(warmups + repetitions) {
         let start = Date()
-        let counted = FlopCounter.counting {
-          RunTrainer.step(
-            run: run, task: task, model: model, parameters: parameters, adam: adam, average: average, iteration: iteration, data: &random,
-            estimator: &estimator)
-        }
+        let counted = FlopCounter.counting { session.step() }
         if iteration >= warmups { samples.append(Sample(seconds: Date().timeIntervalSince(start), operations: counted.operations)) }
       }
       return StepMeasurement(samples: samples)

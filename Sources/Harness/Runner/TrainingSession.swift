@@ -35,7 +35,9 @@ final class TrainingSession {
   let sessionStart = Date()
   var sessionStartIteration = 0
 
-  /// Builds the run's model, optimizer and average from its seed.
+  /// Builds the run's model, optimizer and average from its seed. `directory` is read and
+  /// written only by the checkpoint methods (a session used only to step, as
+  /// ``StepMeasurement`` uses one, writes nothing).
   /// - Throws: ``TrainingStateError`` when two layers of the model share a name.
   init(run: RunSpec, task: TrainingData, directory: String, specHash: String, elapsedBefore: Double) throws {
     self.run = run
