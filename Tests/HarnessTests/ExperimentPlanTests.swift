@@ -69,7 +69,7 @@ struct ExperimentPlanTests {
   @Test("Misspelled keys, wrong types and out-of-range values are rejected with file, line, column, key path and what is allowed")
   func badSpecsAreRejected() {
     #expect(error(smallSpec.replacingOccurrences(of: "blocks: 2, hidden", with: "blocks: 2, hiden"))
-      == "spec.yaml:4:41: models.resflow.hiden: unknown key 'hiden'; allowed: label, family, blocks, hidden, depth, growth, activation, coefficient, concatenation, last_layer, estimator, gradient, power_iterations, scales, fc_blocks, fc_hidden, image, sweep; did you mean 'hidden'?")
+      == "spec.yaml:4:41: models.resflow.hiden: unknown key 'hiden'; allowed: label, family, blocks, hidden, depth, growth, activation, coefficient, concatenation, last_layer, estimator, gradient, memory, power_iterations, scales, fc_blocks, fc_hidden, image, sweep; did you mean 'hidden'?")
     #expect(error(smallSpec.replacingOccurrences(of: "coefficient: 0.9}", with: "coefficient: 1.2}"))
       == "spec.yaml:4:72: models.resflow.coefficient: 1.2 is out of range; allowed: in (0, 1)")
     #expect(error(smallSpec.replacingOccurrences(of: "depth: 2", with: "depth: 0"))
@@ -82,6 +82,17 @@ struct ExperimentPlanTests {
       == "spec.yaml:23:19: table.rows[1]: 'idensnet' is not one of the models defined in this spec: resflow, idensenet; did you mean 'idensenet'?")
     #expect(error(smallSpec.replacingOccurrences(of: "blocks: 2, hidden: [16, 16]", with: "blocks: 2, depth: 3, hidden: [16, 16]"))
       .hasSuffix("models.resflow.depth: 'depth' does not apply to family resflow; its keys are hidden, last_layer"))
+    #expect(error(smallSpec.replacingOccurrences(of: "coefficient: 0.9}", with: "coefficient: 0.9, memory: recomputed}"))
+      == "spec.yaml:4:85: models.resflow.memory: 'recomputed' is not allowed; allowed: store, recompute; did you mean 'recompute'?")
+  }
+
+  @Test("A model keeps its blocks' graphs unless it says memory: recompute")
+  func memoryChoiceIsRead() throws {
+    #expect(try ExperimentPlan.parse(smallSpec).runs.allSatisfy { $0.model.memory == .store })
+    let text = smallSpec.replacingOccurrences(of: "coefficient: 0.9}", with: "coefficient: 0.9, memory: recompute}")
+    let runs = try ExperimentPlan.parse(text).runs
+    #expect(runs.filter { $0.model.memory == .recompute }.map(\.identifier) == runs.filter { $0.identifier.hasPrefix("resflow") }.map(\.identifier))
+    #expect(runs.first { $0.identifier.hasPrefix("resflow") }?.resolvedYAML.contains("memory: recompute") == true)
   }
 
   @Test("Profiles and --set overrides are applied in order, recorded, and still read strictly")

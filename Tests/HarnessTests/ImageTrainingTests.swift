@@ -59,6 +59,13 @@ func imageSpec(path: String) -> String {
   """
 }
 
+/// `text` (from ``imageSpec(path:)``) with both models' blocks set to `memory`.
+func imageSpec(_ text: String, memory: BlockMemory) -> String {
+  let value = memory == .store ? "store" : "recompute"
+  return text.replacingOccurrences(of: "gradient: neumann, power_iterations", with: "gradient: neumann, memory: \(value), power_iterations")
+    .replacingOccurrences(of: "\n    gradient: neumann\n", with: "\n    gradient: neumann\n    memory: \(value)\n")
+}
+
 @Suite("Image training")
 struct ImageTrainingTests {
   @Test("A model's image block replaces its toy keys only on image columns, and epochs become iterations")
@@ -124,13 +131,15 @@ struct ImageTrainingTests {
     #expect(abs(shifted - 9) < 1e-12)
   }
 
-  @Test("An image run interrupted and resumed ends bit-identical to an uninterrupted one, EMA and ActNorm included", arguments: ["resflow", "idensenet"])
-  func imageResumeIsBitIdentical(model: String) throws {
+  @Test(
+    "An image run interrupted and resumed ends bit-identical to an uninterrupted one, EMA and ActNorm included",
+    arguments: ["resflow", "idensenet"], [BlockMemory.store, .recompute])
+  func imageResumeIsBitIdentical(model: String, memory: BlockMemory) throws {
     let data = try syntheticMNIST("resume-data")
-    var text = imageSpec(path: data)
+    var text = imageSpec(imageSpec(path: data), memory: memory)
     text = text.replacingOccurrences(of: "epochs: 1.5", with: "epochs: 0.0008")  // 12 iterations of 4 (epochs count MNIST's 60,000)
     let spec = try #require(try ExperimentPlan.parse(text).runs.first { $0.identifier == "\(model)-digits" })
-    #expect(spec.training.iterations == 12)
+    #expect(spec.training.iterations == 12 && spec.model.memory == memory)
     let straight = temporaryDirectory("image-straight")
     guard case .completed(let expected) = try trainer(spec, in: straight).train() else { Issue.record("did not complete"); return }
     #expect(expected.unit == "bits/dim" && expected.testSamples == 12 && expected.testNLL.isFinite && expected.testNLL > 0)
@@ -148,14 +157,17 @@ struct ImageTrainingTests {
     if model == "idensenet" { #expect(evaluation.concatenationWeights?.count == 3) }
   }
 
-  @Test("An image run gives bit-identical metrics and test bits/dim with one, two, three and four threads", arguments: ["resflow", "idensenet"])
-  func imageTrainingDoesNotDependOnThreads(model: String) throws {
+  @Test(
+    "An image run gives bit-identical metrics and test bits/dim with one, two, three and four threads",
+    arguments: ["resflow", "idensenet"], [BlockMemory.store, .recompute])
+  func imageTrainingDoesNotDependOnThreads(model: String, memory: BlockMemory) throws {
     let data = try syntheticMNIST("threads-data")
-    let text = imageSpec(path: data).replacingOccurrences(of: "epochs: 1.5", with: "epochs: 0.0004")  // 6 iterations of 4
+    let text = imageSpec(imageSpec(path: data), memory: memory).replacingOccurrences(of: "epochs: 1.5", with: "epochs: 0.0004")  // 6 iterations of 4
     let spec = try #require(try ExperimentPlan.parse(text).runs.first { $0.identifier == "\(model)-digits" })
     let strip = { (path: String) in MetricRow.read(path: path).map { [$0.iteration, Int($0.loss.bitPattern), Int(($0.testNLL ?? 0).bitPattern)] } }
     var first: (evaluation: RunEvaluation, metrics: [[Int]])?
     for threads in 1...4 {
+      #expect(spec.model.memory == memory)
       let directory = temporaryDirectory("image-threads-\(threads)")
       guard case .completed(let evaluation) = try trainer(spec, in: directory, threads: threads).train() else {
         Issue.record("\(threads) threads: did not complete")
@@ -169,6 +181,25 @@ struct ImageTrainingTests {
       #expect(evaluation.testNLL.bitPattern == first.evaluation.testNLL.bitPattern, "\(threads) threads: \(evaluation.testNLL) vs \(first.evaluation.testNLL)")
       #expect(metrics == first.metrics, "\(threads) threads: metrics differ")
     }
+  }
+
+  @Test("An image run that recomputes its blocks in the backward pass trains to the stored run's numbers", arguments: ["resflow", "idensenet"])
+  func recomputingRunMatchesStoringRun(model: String) throws {
+    let data = try syntheticMNIST("memory-data")
+    var results: [(evaluation: RunEvaluation, losses: [Double])] = []
+    for memory in [BlockMemory.store, .recompute] {
+      let text = imageSpec(imageSpec(path: data), memory: memory).replacingOccurrences(of: "epochs: 1.5", with: "epochs: 0.0004")
+      let spec = try #require(try ExperimentPlan.parse(text).runs.first { $0.identifier == "\(model)-digits" })
+      #expect(spec.model.memory == memory)
+      let directory = temporaryDirectory("image-memory")
+      guard case .completed(let evaluation) = try trainer(spec, in: directory).train() else { Issue.record("did not complete"); return }
+      results.append((evaluation, MetricRow.read(path: directory + "/metrics.csv").map { Double($0.loss) }))
+    }
+    // The log-determinant's series is summed in another order, so the two runs agree to rounding.
+    let (stored, recomputed) = (results[0], results[1])
+    #expect(stored.losses.count == recomputed.losses.count && !stored.losses.isEmpty)
+    for (a, b) in zip(stored.losses, recomputed.losses) { #expect(abs(a - b) <= 1e-4 * abs(a), "loss \(a) against \(b)") }
+    #expect(abs(stored.evaluation.testNLL - recomputed.evaluation.testNLL) <= 1e-4 * stored.evaluation.testNLL)
   }
 
   @Test("An image run whose directory is missing is recorded as not run, naming the path")

@@ -83,7 +83,7 @@ struct PerModelSweepTests {
   func overlaysCannotSweep() {
     #expect(specError(mixedSweepSpec(globalSweep: "", modelSweep: "image: {sweep: {model.depth: [2]}}")).contains(
       "models.idensenet.image.sweep: unknown key 'sweep'; allowed: label, family, blocks, hidden, depth, growth, activation, coefficient, "
-        + "concatenation, last_layer, estimator, gradient, power_iterations, scales, fc_blocks, fc_hidden"))
+        + "concatenation, last_layer, estimator, gradient, memory, power_iterations, scales, fc_blocks, fc_hidden"))
   }
 
   @Test("Replicate seeds stay the last axis after a model's own axes, and the run count counts each row's points")

@@ -90,7 +90,7 @@ public enum Gradients {
   /// Nodes reachable from `output` through operations on variables that require gradients,
   /// not descending below `barriers`, ordered so that every node comes before its inputs
   /// (reverse post-order, iterative).
-  static func topologicalOrder(from output: Variable, stoppingAt barriers: Set<ObjectIdentifier> = []) -> [Variable] {
+  public static func topologicalOrder(from output: Variable, stoppingAt barriers: Set<ObjectIdentifier> = []) -> [Variable] {
     var visited: Set<ObjectIdentifier> = []
     var postOrder: [Variable] = []
     var stack: [(Variable, Int)] = [(output, 0)]

@@ -41,6 +41,9 @@ public final class Variable {
     }
   }
 
+  /// Whether this variable is a leaf (a constant or an input), not the result of a recorded operation.
+  public var isLeaf: Bool { operation == nil }
+
   /// The shape of ``value``.
   public var shape: [Int] { value.shape }
 

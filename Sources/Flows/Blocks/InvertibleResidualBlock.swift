@@ -13,6 +13,8 @@ public final class InvertibleResidualBlock: Flow {
   public let evaluationEstimator: LogDeterminantEstimator
   /// The gradient mode in training.
   public let gradient: LogDeterminantGradient
+  /// What training keeps for the backward pass.
+  public let memory: BlockMemory
   /// The fixed-point inverse stops when every |xₙ₊₁ − xₙ| ≤ absolute + relative·|y| …
   public let inverseTolerance: (absolute: Float, relative: Float)
   /// … or fails after this many iterations.
@@ -22,13 +24,14 @@ public final class InvertibleResidualBlock: Flow {
   public init(
     name: String, branch: any ResidualBranch, trainingEstimator: LogDeterminantEstimator,
     evaluationEstimator: LogDeterminantEstimator, gradient: LogDeterminantGradient = .backpropagation,
-    inverseTolerance: (absolute: Float, relative: Float) = (1e-6, 1e-5), inverseIterationLimit: Int = 1000
+    memory: BlockMemory = .store, inverseTolerance: (absolute: Float, relative: Float) = (1e-6, 1e-5), inverseIterationLimit: Int = 1000
   ) {
     self.name = name
     self.branch = branch
     self.trainingEstimator = trainingEstimator
     self.evaluationEstimator = evaluationEstimator
     self.gradient = gradient
+    self.memory = memory
     self.inverseTolerance = inverseTolerance
     self.inverseIterationLimit = inverseIterationLimit
   }
@@ -40,6 +43,9 @@ public final class InvertibleResidualBlock: Flow {
 
   /// y = x + g(x) and the estimate of log det(I + J_g(x)) per sample.
   public func forward(_ input: Variable, context: inout FlowContext) -> FlowOutput {
+    if context.mode == .training, memory == .recompute, trainingEstimator.isSeries {
+      return recomputedForward(input, random: &context.random)
+    }
     let x = input.requiresGradient ? input : Variable(input.value, requiresGradient: true)
     let residual = branch(x)
     let estimator = context.mode == .training ? trainingEstimator : evaluationEstimator
@@ -47,6 +53,37 @@ public final class InvertibleResidualBlock: Flow {
       input: x, residual: residual, estimator: estimator,
       use: context.mode == .training ? .training(gradient) : .evaluation, random: &context.random)
     return FlowOutput(value: x + residual, logDeterminant: logDeterminant)
+  }
+
+  /// The training forward pass of ``BlockMemory/recompute``: the values as in the stored pass
+  /// (same draw, same series), a graph of one node, and a replay that rebuilds g and the
+  /// log-determinant's differentiable part from the kept input, probe and Neumann vector.
+  private func recomputedForward(_ input: Variable, random: inout RandomStream) -> FlowOutput {
+    let draw = SeriesDraw(trainingEstimator, shape: input.shape, random: &random)
+    let x = Variable(input.value, requiresGradient: true)
+    let residual = branch(x)
+    let (branch, gradient) = (self.branch, self.gradient)
+    let values: [Tensor]
+    let replay: ([Variable]) -> [Variable]
+    switch gradient {
+    case .neumannSeries:
+      let (estimate, neumann) = LogDeterminant.graphFreeSeries(input: x, residual: residual, draw: draw)
+      values = [(x + residual).value, estimate]
+      replay = { standIns in
+        let x = standIns[0].requiresGradient ? standIns[0] : Variable(standIns[0].value, requiresGradient: true)
+        let residual = branch(x)
+        return [x + residual, LogDeterminant.neumannSurrogate(input: x, residual: residual, neumann: neumann, probe: draw.probe)]
+      }
+    case .backpropagation:
+      values = [(x + residual).value, LogDeterminant.differentiableSeries(input: x, residual: residual, draw: draw).value]
+      replay = { standIns in
+        let x = standIns[0].requiresGradient ? standIns[0] : Variable(standIns[0].value, requiresGradient: true)
+        let residual = branch(x)
+        return [x + residual, LogDeterminant.differentiableSeries(input: x, residual: residual, draw: draw)]
+      }
+    }
+    let outputs = Variable.recomputed(values, inputs: [input] + parameters.map(\.variable), replay: replay)
+    return FlowOutput(value: outputs[0], logDeterminant: outputs[1])
   }
 
   /// x with x + g(x) = y, by the fixed-point iteration x ← y − g(x) from x₀ = y − g(y).

@@ -32,37 +32,64 @@ enum LogDeterminant {
     case .exactJacobian:
       return Variable(exactLogDeterminant(input: x, residual: residual))
     case .powerSeries, .russianRoulette:
-      let weights = estimator.seriesWeights(&random)
-      let probe = Variable(Tensor.randomNormal(shape: x.shape, stream: &random))
-      switch use {
-      case .training(.backpropagation):
-        var w = probe
-        var total: Variable? = nil
-        for (index, weight) in weights.enumerated() {
-          let k = index + 1
-          w = product(w, .differentiable)
-          let term = sumPerSample(w * probe) * Float((k % 2 == 1 ? 1.0 : -1.0) / Double(k) * weight)
-          total = total.map { $0 + term } ?? term
-        }
-        return total ?? Variable(Tensor.zeros([x.shape[0]]))
-      case .training(.neumannSeries), .evaluation:
-        // The series without a graph; for Neumann gradients also w = Σ_{j<K} (−1)^j c(j+1)·vᵀJ^j.
-        var w = probe.value
-        var estimate = Tensor.zeros([x.shape[0]])
-        var neumann = probe.value * Float(weights.first ?? 0)
-        for (index, weight) in weights.enumerated() {
-          let k = index + 1
-          w = product(Variable(w), .firstOrder).value
-          estimate.addProduct(sumPerSample(Variable(w * probe.value)).value, scale: Float((k % 2 == 1 ? 1.0 : -1.0) / Double(k) * weight))
-          if k < weights.count {
-            neumann.addProduct(w, scale: Float((k % 2 == 0 ? 1.0 : -1.0) * weights[k]))
-          }
-        }
-        guard use == .training(.neumannSeries) else { return Variable(estimate) }
-        let surrogate = sumPerSample(product(Variable(neumann), .differentiable) * probe)
-        return surrogate + Variable(estimate - surrogate.value)
+      let draw = SeriesDraw(estimator, shape: x.shape, random: &random)
+      return series(input: x, residual: residual, draw: draw, use: use)
+    }
+  }
+
+  /// The power series Σ (−1)^{k+1}/k · c(k) · vᵀJᵏv per sample, `[batch]`, for the drawn probe v
+  /// and weights c (i-ResNet eq. 6; Chen et al. 2019, Eq. 6), J the Jacobian of `residual` at x.
+  static func series(input x: Variable, residual: Variable, draw: SeriesDraw, use: LogDeterminantUse) -> Variable {
+    switch use {
+    case .training(.backpropagation):
+      return differentiableSeries(input: x, residual: residual, draw: draw)
+    case .training(.neumannSeries), .evaluation:
+      let (estimate, neumann) = graphFreeSeries(input: x, residual: residual, draw: draw)
+      guard use == .training(.neumannSeries) else { return Variable(estimate) }
+      let surrogate = neumannSurrogate(input: x, residual: residual, neumann: neumann, probe: draw.probe)
+      return surrogate + Variable(estimate - surrogate.value)
+    }
+  }
+
+  /// The series with every vector-Jacobian product recorded, so that its gradient is exact
+  /// backpropagation through the estimate (memory grows with the number of terms).
+  static func differentiableSeries(input x: Variable, residual: Variable, draw: SeriesDraw) -> Variable {
+    let probe = Variable(draw.probe)
+    var w = probe
+    var total: Variable? = nil
+    for (index, weight) in draw.weights.enumerated() {
+      let k = index + 1
+      w = Gradients.of(residual, withRespectTo: [x], seed: w, mode: .differentiable)[0]
+      let term = sumPerSample(w * probe) * Float((k % 2 == 1 ? 1.0 : -1.0) / Double(k) * weight)
+      total = total.map { $0 + term } ?? term
+    }
+    return total ?? Variable(Tensor.zeros([x.shape[0]]))
+  }
+
+  /// The series without a graph: the estimate `[batch]` and the Neumann vector
+  /// w = Σ_{j<K} (−1)^j c(j+1)·vᵀJ^j, shaped like x (Chen et al. 2019, Eq. 8).
+  static func graphFreeSeries(input x: Variable, residual: Variable, draw: SeriesDraw) -> (estimate: Tensor, neumann: Tensor) {
+    let weights = draw.weights
+    var w = draw.probe
+    var estimate = Tensor.zeros([x.shape[0]])
+    var neumann = draw.probe * Float(weights.first ?? 0)
+    for (index, weight) in weights.enumerated() {
+      let k = index + 1
+      w = Gradients.of(residual, withRespectTo: [x], seed: Variable(w))[0].value
+      estimate.addProduct(sumPerSample(Variable(w * draw.probe)).value, scale: Float((k % 2 == 1 ? 1.0 : -1.0) / Double(k) * weight))
+      if k < weights.count {
+        neumann.addProduct(w, scale: Float((k % 2 == 0 ? 1.0 : -1.0) * weights[k]))
       }
     }
+    return (estimate, neumann)
+  }
+
+  /// (wᵀJ)·v per sample, `[batch]`, with one differentiable vector-Jacobian product: its
+  /// gradient is the Neumann-series estimate of ∂ log det(I + J) (Chen et al. 2019, Eq. 8);
+  /// its value is not the log-determinant.
+  static func neumannSurrogate(input x: Variable, residual: Variable, neumann: Tensor, probe: Tensor) -> Variable {
+    let product = Gradients.of(residual, withRespectTo: [x], seed: Variable(neumann), mode: .differentiable)[0]
+    return sumPerSample(product * Variable(probe))
   }
 
   /// log|det(I + J)| per sample from the full Jacobian (d products, LU in double precision).

@@ -34,3 +34,13 @@ public enum LogDeterminantEstimator: Sendable, Equatable {
     }
   }
 }
+
+extension LogDeterminantEstimator {
+  /// Whether the estimate is a (power or Russian-roulette) series of vector-Jacobian products.
+  var isSeries: Bool {
+    switch self {
+    case .powerSeries, .russianRoulette: return true
+    case .exactTwoByTwo, .exactJacobian: return false
+    }
+  }
+}

@@ -12,12 +12,12 @@ public enum MultiscaleModel {
     activation: ActivationKind = MultiscaleDefaults.activation, coefficient: Float = MultiscaleDefaults.coefficient,
     concatenationCoefficient: Float = MultiscaleDefaults.concatenationCoefficient, logitAlpha: Float, trainingEstimator: LogDeterminantEstimator,
     evaluationEstimator evaluation: LogDeterminantEstimator = MultiscaleDefaults.evaluationEstimator,
-    gradient: LogDeterminantGradient, random: inout RandomStream
+    gradient: LogDeterminantGradient, memory: BlockMemory = .store, random: inout RandomStream
   ) -> SequentialFlow {
     var flows: [any Flow] = [LogitTransform(name: "logit", alpha: logitAlpha), ActNorm(name: "actnorm", featureShape: [channels])]
     var (h, w, c) = (height, width, channels)
     func block(_ name: String, _ residual: any ResidualBranch) -> InvertibleResidualBlock {
-      InvertibleResidualBlock(name: name, branch: residual, trainingEstimator: trainingEstimator, evaluationEstimator: evaluation, gradient: gradient)
+      InvertibleResidualBlock(name: name, branch: residual, trainingEstimator: trainingEstimator, evaluationEstimator: evaluation, gradient: gradient, memory: memory)
     }
     for scale in 0..<scales {
       for index in 0..<blocksPerScale {
@@ -71,7 +71,7 @@ public enum MultiscaleModel {
     }
   }
 
-  /// The parameter count of ``build(height:width:channels:branch:scales:blocksPerScale:fullyConnectedBlocks:activation:coefficient:concatenationCoefficient:logitAlpha:trainingEstimator:evaluationEstimator:gradient:random:)``
+  /// The parameter count of ``build(height:width:channels:branch:scales:blocksPerScale:fullyConnectedBlocks:activation:coefficient:concatenationCoefficient:logitAlpha:trainingEstimator:evaluationEstimator:gradient:memory:random:)``
   /// without building it: the convolutional part from two builds with 1 and 2 blocks per scale
   /// (the count is affine in the blocks, only the model's first block being different) and no
   /// FC blocks (convolutions set up their power iteration lazily, so these builds are cheap); each

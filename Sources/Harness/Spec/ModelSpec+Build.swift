@@ -21,7 +21,7 @@ extension ModelSpec {
           name: name, dimension: dimension, depth: depth, growth: growth, activation: activation, coefficient: Float(coefficient),
           concatenationCoefficient: Float(concatenationCoefficient), concatenation: concatenation, random: &random)
       }
-      return InvertibleResidualBlock(name: name, branch: branch, trainingEstimator: training, evaluationEstimator: evaluation, gradient: gradient)
+      return InvertibleResidualBlock(name: name, branch: branch, trainingEstimator: training, evaluationEstimator: evaluation, gradient: gradient, memory: memory)
     }
     return SequentialFlow(blocks)
   }
@@ -37,7 +37,7 @@ extension ModelSpec {
       fullyConnectedBlocks: fullyConnectedBlocks, activation: activation, coefficient: Float(coefficient),
       concatenationCoefficient: Float(concatenationCoefficient), logitAlpha: Float(logitAlpha), trainingEstimator: estimator,
       evaluationEstimator: evaluationEstimator ?? MultiscaleDefaults.evaluationEstimator,
-      gradient: gradient, random: &random)
+      gradient: gradient, memory: memory, random: &random)
   }
 
   /// The number of trainable numbers of the model on `data` (toy: 2-D; images: the multi-scale model).

@@ -10,6 +10,13 @@ extension ModelSpec {
     var value: LogDeterminantGradient { self == .backpropagation ? .backpropagation : .neumannSeries }
   }
 
+  /// `memory` values.
+  enum MemoryChoice: String, CaseIterable {
+    case store
+    case recompute
+    var value: BlockMemory { self == .store ? .store : .recompute }
+  }
+
   /// The training estimator of a family when none is given: 5 power-series terms for i-ResNets,
   /// else a geometric(0.5) Russian roulette with 2 exact terms (the toy references).
   static func defaultEstimator(_ family: ModelFamily) -> LogDeterminantEstimator {

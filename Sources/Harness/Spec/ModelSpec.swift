@@ -55,6 +55,8 @@ public struct ModelSpec: Equatable, Sendable {
   public var estimator: LogDeterminantEstimator
   /// How the log-determinant's gradient is computed in training.
   public var gradient: LogDeterminantGradient
+  /// What training keeps of each block for the backward pass (`memory: store | recompute`).
+  public var memory: BlockMemory
   /// Power iteration after each optimizer step.
   public var trainingPowerIterations: PowerIteration
   /// Power iteration before each evaluation.
@@ -63,7 +65,7 @@ public struct ModelSpec: Equatable, Sendable {
   /// The keys allowed under `models.<name>` (`sweep` is the model's own sweep, read by ``SweepSpec``).
   public static let keys = [
     "label", "family", "blocks", "hidden", "depth", "growth", "activation", "coefficient", "concatenation", "last_layer",
-    "estimator", "gradient", "power_iterations", "scales", "fc_blocks", "fc_hidden", "image", "sweep",
+    "estimator", "gradient", "memory", "power_iterations", "scales", "fc_blocks", "fc_hidden", "image", "sweep",
   ]
 
   /// The keys allowed in a model overlay (`models.<name>.image`, `datasets.<name>.model`): those of
@@ -92,6 +94,7 @@ public struct ModelSpec: Equatable, Sendable {
     coefficient = try mapping.required("coefficient").number(allowed: "in (0, 1)") { $0 > 0 && $0 < 1 }
     estimator = try mapping.optional("estimator").map(ModelSpec.estimator) ?? ModelSpec.defaultEstimator(family)
     gradient = try mapping.optional("gradient")?.choice(GradientChoice.self).value ?? .backpropagation
+    memory = try mapping.optional("memory")?.choice(MemoryChoice.self).value ?? .store
     (trainingPowerIterations, evaluationPowerIterations) = try ModelSpec.powerIterations(mapping.optional("power_iterations"))
   }
 
