@@ -5,10 +5,11 @@ import Foundation
 import Harness
 
 /// `lipflow sample SPEC --only RUN --output F`: samples x = f⁻¹(z), z ~ N(0, I) of a run's trained
-/// model: a CSV of points for toy runs, a PNG grid for image runs.
+/// model: a CSV of points for toy runs (or, when F ends in `.png`, the run's density figure: data |
+/// learned density | 10,000 samples), a PNG grid for image runs.
 struct SampleCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "sample", abstract: "Draw samples x = f⁻¹(z) from a run's trained model: CSV points (toy) or a PNG grid (images).")
+    commandName: "sample", abstract: "Draw samples x = f⁻¹(z) from a run's trained model: CSV points or a density figure (toy), a PNG grid (images).")
 
   @OptionGroup var options: TrainedRunOptions
 
@@ -21,7 +22,7 @@ struct SampleCommand: ParsableCommand {
   @Option(help: "Seed of z.")
   var seed: UInt64 = 0
 
-  @Option(help: ArgumentHelp("The CSV (toy) or PNG (images) file to write (atomically).", valueName: "file"))
+  @Option(help: ArgumentHelp("The file to write (atomically): CSV points or, ending in .png, the density figure (toy); a PNG grid (images).", valueName: "file"))
   var output: String
 
   func run() throws {
@@ -37,6 +38,9 @@ struct SampleCommand: ParsableCommand {
         let rows = (wanted + columns - 1) / columns
         try ImageFigures.sampleGrid(model: model, geometry: geometry, seed: seed, rows: rows, columns: columns).write(to: output)
         say("\(output): \(rows * columns) samples on a \(rows) × \(columns) grid")
+      } else if output.hasSuffix(".png"), let distribution = run.data.distribution {
+        try ToyFigures.densityFigure(model: model, distribution: distribution, seed: seed).write(to: output)
+        say("\(output): data | learned density | 10000 samples")
       } else {
         var random = RandomStream(seed: seed)
         let samples = try model.sample(count: wanted, latentShape: [2], random: &random).scalars

@@ -99,7 +99,7 @@ struct ReferenceWeightsCommandTests {
     #expect(several.errors == ["error: --only resflow-*: matches 2 runs (resflow-moons, resflow-mnist); name one"])
   }
 
-  @Test("sample writes CSV points for a toy run and a PNG grid for an image run")
+  @Test("sample writes CSV points or the density figure for a toy run and a PNG grid for an image run")
   func sample() throws {
     let directory = temporaryDirectory("sample")
     let points = directory + "/points.csv"
@@ -110,6 +110,15 @@ struct ReferenceWeightsCommandTests {
     #expect(toy.status == 0, "\(toy)")
     let lines = try String(contentsOfFile: points, encoding: .utf8).split(separator: "\n")
     #expect(lines.count == 51 && lines[0] == "x,y")
+    let figure = directory + "/density.png"
+    let density = lipflow([
+      "sample", Self.spec, "--only", "resflow-moons", "--weights", Self.fixtures + "/toy-resflow/weights.safetensors", "--output", figure,
+      "--runs-dir", directory,
+    ])
+    #expect(density.status == 0, "\(density)")
+    let header = try Data(contentsOf: URL(fileURLWithPath: figure)).prefix(24)
+    #expect(header.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+    #expect(header.suffix(8).prefix(4) == Data([0, 0, 0x02, 0x60]) && header.suffix(4) == Data([0, 0, 0, 200]), "608 × 200: three panels")
     let grid = directory + "/grid.png"
     let image = lipflow([
       "sample", Self.spec, "--only", "resflow-mnist", "--weights", Self.fixtures + "/image-resflow-small/weights.safetensors", "--count", "4",

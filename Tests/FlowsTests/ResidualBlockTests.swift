@@ -63,6 +63,24 @@ struct ResidualBlockTests {
     }
   }
 
+  @Test("The inverse stops at float rounding where x is far from y, instead of circling between neighbouring floats")
+  func inverseStopsAtRoundingOfLargeResiduals() throws {
+    var random = RandomStream(seed: 31)
+    // One layer W = 0.98·I, b = −6: the iteration x ← y − g(x) has slope about −0.98, so far from
+    // y ≈ 0 float rounding of g can leave it alternating between floats a few ulps apart, more
+    // than 1e-6 + 1e-5·|y| (the criterion this replaces fails here) but far below 1e-5·|g(x)|.
+    let branch = LipschitzPerceptron(name: "g", widths: [2, 2], activation: .lipSwish, coefficient: 0.99, lastLayer: .standard, random: &random)
+    let weight = try #require(branch.parameters.first { $0.name.hasSuffix("weight") && $0.value.shape == [2, 2] })
+    let bias = try #require(branch.parameters.first { $0.name.hasSuffix("bias") })
+    weight.value = Tensor(shape: [2, 2], scalars: [0.98, 0, 0, 0.98])
+    bias.value = Tensor(repeating: -6, shape: [2])
+    let block = InvertibleResidualBlock(name: "block", branch: branch, trainingEstimator: .exactTwoByTwo, evaluationEstimator: .exactTwoByTwo)
+    let y = Tensor.randomNormal(shape: [5000, 2], standardDeviation: 0.01, stream: &random)
+    let x = try block.inverse(y)
+    #expect((x + branch(Variable(x)).value - y).maximumAbsolute() < 1e-4)
+    #expect((x - y).absolute().scalars.allSatisfy { $0 > 1 }, "x is far from y")
+  }
+
   @Test("The exact 2×2 log-determinant equals the LU log-determinant of I + J")
   func exactTwoByTwoMatchesLU() {
     var random = RandomStream(seed: 26)

@@ -15,7 +15,7 @@ public final class InvertibleResidualBlock: Flow {
   public let gradient: LogDeterminantGradient
   /// What training keeps for the backward pass.
   public let memory: BlockMemory
-  /// The fixed-point inverse stops when every |xₙ₊₁ − xₙ| ≤ absolute + relative·|y| …
+  /// The fixed-point inverse stops when every |xₙ₊₁ − xₙ| ≤ absolute + relative·(|y| + |g(xₙ)|) …
   public let inverseTolerance: (absolute: Float, relative: Float)
   /// … or fails after this many iterations.
   public let inverseIterationLimit: Int
@@ -87,14 +87,19 @@ public final class InvertibleResidualBlock: Flow {
   }
 
   /// x with x + g(x) = y, by the fixed-point iteration x ← y − g(x) from x₀ = y − g(y).
+  ///
+  /// Stops when every |xₙ₊₁ − xₙ| ≤ absolute + relative·(|y| + |g(xₙ)|): the step is judged
+  /// against the sizes of both terms of y − g(x), so an x far from y (a large g) stops at its
+  /// float rounding instead of circling one ulp apart until the limit.
   public func inverse(_ output: Tensor) throws -> Tensor {
     let y = output
     func residual(_ x: Tensor) -> Tensor { branch(Variable(x)).value }
-    let threshold = y.absolute() * inverseTolerance.relative + inverseTolerance.absolute
+    let yThreshold = y.absolute() * inverseTolerance.relative + inverseTolerance.absolute
     var x = y - residual(y)
     for _ in 0..<inverseIterationLimit {
-      let next = y - residual(x)
-      let excess = (next - x).absolute() - threshold
+      let g = residual(x)
+      let next = y - g
+      let excess = (next - x).absolute() - yThreshold - g.absolute() * inverseTolerance.relative
       x = next
       if (excess.scalars.max() ?? 0) <= 0 { return x }
     }
