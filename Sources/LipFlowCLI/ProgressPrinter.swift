@@ -29,11 +29,7 @@ final class ProgressPrinter {
 
   func show(_ progress: TrainingProgress) {
     guard !quiet else { return }
-    let remaining = Double(progress.iterations - progress.iteration) / max(progress.iterationsPerSecond, 1e-9)
-    var text = String(
-      format: "[%@] %@ it %d/%d loss %.4f %.1f it/s ETA %@", position, progress.run, progress.iteration, progress.iterations, progress.loss,
-      progress.iterationsPerSecond, TableReport.duration(remaining))
-    if let nll = progress.testNLL { text += String(format: " test NLL %.4f", nll) }
+    let text = progress.line(position: position)
     if live {
       FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
       drew = true
