@@ -8,9 +8,23 @@ struct ReportCommand: ParsableCommand {
 
   @OptionGroup var options: SpecOptions
 
+  @Option(
+    name: .customLong("fill-from"),
+    help: ArgumentHelp(
+      "Another profile of the spec whose completed runs fill the cells that have no run under --profile, marked as such "
+        + "(for instance paper-budget toy columns beside quick image columns).", valueName: "profile"))
+  var fillFrom: String?
+
   func run() throws {
     let plan = try options.plan()
-    let written = try TableReport(plan: plan, runsRoot: options.runsDir, resultsDirectory: options.resultsDir).write()
+    var report = TableReport(plan: plan, runsRoot: options.runsDir, resultsDirectory: options.resultsDir)
+    if let fillFrom {
+      let parsed = try options.overrides.map { try SpecOverride(parsing: $0) }
+      let other = try ExperimentPlan.load(path: options.spec, profile: fillFrom, overrides: parsed)
+      guard other.profile != plan.profile else { throw CommandFailure.usage("--fill-from \(fillFrom): the report's own profile; name another one") }
+      report = report.filling(from: other)
+    }
+    let written = try report.write()
     say("report: wrote \(written.markdown) and \(written.csv)")
   }
 }

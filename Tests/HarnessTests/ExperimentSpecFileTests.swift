@@ -51,7 +51,7 @@ struct ExperimentSpecFileTests {
     #expect(plan.runs.count == 15)
     var completed = 0
     for run in plan.runs {
-      let directory = repositoryRoot + "/results/table1/" + run.identifier
+      let directory = repositoryRoot + "/results/quick/table1/" + run.identifier
       let manifest = try #require(try RunManifest.read(directory: directory), "\(directory) has no manifest")
       #expect(manifest.specHash == Provenance.hash(run.resolvedYAML), "\(run.identifier)")
       // The cells results/README lists as being retrained are recorded as not run, with the same hash.
@@ -61,5 +61,19 @@ struct ExperimentSpecFileTests {
       completed += manifest.status == .completed ? 1 : 0
     }
     #expect(completed >= 12)
+  }
+
+  @Test("The committed paper-budget runs of Table 1 are the paper profile's: each one's resolved-spec hash is its manifest's")
+  func committedPaperRunsAreRecognised() throws {
+    let plan = try ExperimentPlan.load(path: repositoryRoot + "/experiments/table1.yaml", profile: "paper")
+    var paperRuns = 0
+    for run in plan.runs {
+      let directory = repositoryRoot + "/results/table1/" + run.identifier
+      guard let manifest = try RunManifest.read(directory: directory), manifest.profile == "paper" else { continue }
+      paperRuns += 1
+      #expect(manifest.specHash == Provenance.hash(run.resolvedYAML), "\(run.identifier)")
+      if manifest.status == .completed { #expect(try RunEvaluation.read(directory: directory)?.iterations == 50_000, "\(run.identifier)") }
+    }
+    #expect(paperRuns >= 2)
   }
 }

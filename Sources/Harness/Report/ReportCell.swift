@@ -17,6 +17,11 @@ public struct ReportCell: Sendable {
   public var evaluations: [MetricRow] = []
   /// The run's seed.
   public var seed: UInt64? = nil
+  /// The profile whose completed run fills this cell because the report's own profile has no run
+  /// of it yet (`lipflow report --fill-from`); nil for the report's own runs.
+  public var fillProfile: String? = nil
+  /// The run directory the cell was read from.
+  public var directory: String = ""
 
   /// The evaluation with the lowest finite test NLL (the earliest of equal ones): the "best"
   /// checkpoint a reference implementation would keep, chosen on the test set.

@@ -11,10 +11,14 @@ struct ReportCommandLine {
   let runsRoot: String
   /// The results folder (`--results-dir`).
   let resultsDirectory: String
+  /// The profile that fills cells without runs (`lipflow report --fill-from`), if any.
+  var fillProfile: String? = nil
 
-  /// `lipflow <subcommand> <spec> [--profile P] [--set k=v]… [--runs-dir R] [--results-dir D]`.
+  /// `lipflow <subcommand> <spec> [--profile P] [--set k=v]… [--runs-dir R] [--results-dir D]`,
+  /// and `--fill-from F` for `report` (training never mixes profiles).
   func command(_ subcommand: String) -> String {
-    (["lipflow", subcommand] + arguments).map(ReportCommandLine.shellQuoted).joined(separator: " ")
+    let fill = subcommand == "report" ? fillProfile.map { ["--fill-from", $0] } ?? [] : []
+    return (["lipflow", subcommand] + arguments + fill).map(ReportCommandLine.shellQuoted).joined(separator: " ")
   }
 
   /// The words after the subcommand.

@@ -76,6 +76,13 @@ struct ReportSections {
     ]
     for column in columns {
       for (earlier, later) in pairs {
+        let name = "\(MarkdownText.label(later.label)) − \(MarkdownText.label(earlier.label))"
+        let profiles = (earlier: budgetProfiles(earlier, column.name), later: budgetProfiles(later, column.name))
+        if !profiles.earlier.isEmpty, !profiles.later.isEmpty, profiles.earlier != profiles.later {
+          let named = [profiles.later, profiles.earlier].map { $0.sorted().joined(separator: "/") }
+          lines.append("| \(MarkdownText.label(column.label)) | \(name) | – | – | – | not compared: the rows come from the \(named[0]) and \(named[1]) profiles |")
+          continue
+        }
         let difference = PairedDifference(
           later: replicateCell(later, column.name).finalBySeed, earlier: replicateCell(earlier, column.name).finalBySeed,
           paperLater: plan.table.reference[later.model]?[column.name], paperEarlier: plan.table.reference[earlier.model]?[column.name])
@@ -84,11 +91,16 @@ struct ReportSections {
         } ?? "–"
         let interval = difference.summary?.interval95.map { "[\(ReportSections.signed($0.lowerBound)), \(ReportSections.signed($0.upperBound))]" } ?? "–"
         let paper = difference.paperDifference.map { String(format: "%+.2f", $0) } ?? "–"
-        let name = "\(MarkdownText.label(later.label)) − \(MarkdownText.label(earlier.label))"
         lines.append("| \(MarkdownText.label(column.label)) | \(name) | \(ours) | \(interval) | \(paper) | \(difference.verdictText) |")
       }
     }
     return lines
+  }
+
+  /// The profiles whose completed runs make `row`'s cell on `column`: the report's own, or the
+  /// one that fills it (``ReportCell/fillProfile``).
+  func budgetProfiles(_ row: ReportLayout.Row, _ column: String) -> Set<String> {
+    Set(replicateCell(row, column).completed.map { $0.cell.fillProfile ?? plan.profile })
   }
 
   // MARK: Final and best

@@ -30,6 +30,9 @@ public struct TableReport {
   public let runsRoot: String?
   /// Where the report is written (`--results-dir`).
   public let resultsDirectory: String
+  /// Another profile of the same spec whose completed runs fill the cells this plan has no run
+  /// of yet (see ``filling(from:)``).
+  public private(set) var fillPlan: ExperimentPlan? = nil
 
   /// Creates the report of `plan` from the runs under `runsRoot` (in `<runsRoot>/<plan.runGroup>`,
   /// as `lipflow run` trains them), to be written to `resultsDirectory`.
@@ -56,19 +59,39 @@ public struct TableReport {
   // MARK: Cells
 
   /// The cells, keyed by run identifier. A cell whose files cannot be read, or whose run was
-  /// trained with another configuration, carries a ``ReportCellProblem``.
+  /// trained with another configuration, carries a ``ReportCellProblem``. A cell with no run
+  /// directory takes ``fillPlan``'s completed run of the same identifier, when there is one.
   public func cells() -> [String: ReportCell] {
     var result: [String: ReportCell] = [:]
     for run in plan.runs where result[run.identifier] == nil {
-      result[run.identifier] = cell(of: run)
+      let own = cell(of: run, plan: plan, directory: runsDirectory + "/" + run.identifier)
+      result[run.identifier] = own.manifest == nil && own.problem == nil ? filledCell(of: run) ?? own : own
     }
     return result
   }
 
-  /// The cell of one run, read from its directory.
-  func cell(of run: RunSpec) -> ReportCell {
-    let directory = runsDirectory + "/" + run.identifier
+  /// The report whose cells without a run directory show `other`'s completed runs of the same
+  /// identifier (another profile of the same spec, under the same runs root), marked with its
+  /// profile: for instance paper-budget toy columns beside quick image columns.
+  public func filling(from other: ExperimentPlan) -> TableReport {
+    var report = self
+    report.fillPlan = other
+    return report
+  }
+
+  /// ``fillPlan``'s completed, current run of `run`'s identifier, nil when there is none.
+  func filledCell(of run: RunSpec) -> ReportCell? {
+    guard let fillPlan, let runsRoot, let other = fillPlan.runs.first(where: { $0.identifier == run.identifier }) else { return nil }
+    var cell = cell(of: other, plan: fillPlan, directory: runsRoot + "/" + fillPlan.runGroup + "/" + other.identifier)
+    guard cell.status == .completed, cell.evaluation != nil, cell.problem == nil else { return nil }
+    cell.fillProfile = fillPlan.profile
+    return cell
+  }
+
+  /// The cell of one run of `plan`, read from `directory`.
+  func cell(of run: RunSpec, plan: ExperimentPlan, directory: String) -> ReportCell {
     var cell = ReportCell(run: run.identifier, status: nil, evaluation: nil, manifest: nil, reference: plan.table.reference[run.modelName]?[run.datasetName])
+    cell.directory = directory
     cell.seed = run.seed
     do {
       cell.manifest = try RunManifest.read(directory: directory)
@@ -114,6 +137,7 @@ public struct TableReport {
       guard let evaluation = cell.evaluation else { return "completed, eval.json missing" }
       var parts = ["**\(number(evaluation.testNLL))** ± \(number(evaluation.testStandardError))"]
       if let reference = cell.reference { parts.append("paper \(number(reference, digits: 2))"); parts.append("Δ \(String(format: "%+.3f", evaluation.testNLL - reference))") }
+      if let profile = cell.fillProfile { parts.append("*\(MarkdownText.label(profile)) profile*") }
       return parts.joined(separator: " · ")
     case .notRun:
       return "not run: " + MarkdownText.cell(cell.manifest?.error ?? "unsupported") + paper
@@ -128,7 +152,7 @@ public struct TableReport {
   /// The command lines of the Generated and Reproduce lines, nil when the runs are not laid out
   /// as `lipflow` reads them (`<runs root>/<experiment>/<profile>`).
   var commandLine: ReportCommandLine? {
-    runsRoot.map { ReportCommandLine(plan: plan, runsRoot: $0, resultsDirectory: resultsDirectory) }
+    runsRoot.map { ReportCommandLine(plan: plan, runsRoot: $0, resultsDirectory: resultsDirectory, fillProfile: fillPlan?.profile) }
   }
 
   /// The lines that say how the report was made and how to make it again.
@@ -151,7 +175,8 @@ public struct TableReport {
     lines += provenanceLines
     let overrides = plan.overrides.map { MarkdownText.code($0.description) }.joined(separator: ", ")
     lines.append("Profile **\(MarkdownText.label(plan.profile))**" + (overrides.isEmpty ? " (no overrides)." : "; overrides applied: \(overrides)."))
-    lines.append("Budget per run: \(budgets(columns).joined(separator: "; ")). Lower is better; toy columns in nats, image columns in bits/dim.")
+    lines.append("Budget per run: \(TableReport.budgets(columns, runs: plan.runs).joined(separator: "; ")). Lower is better; toy columns in nats, image columns in bits/dim.")
+    lines += fillLines(columns, cells: cells)
     let sections = ReportSections(plan: plan, layout: ReportLayout(plan: plan), cells: cells, columns: columns)
     if sections.isReplicated {
       lines.append(
@@ -172,8 +197,8 @@ public struct TableReport {
   }
 
   /// `<label> [<epochs> epoch(s) = ]<iterations> iterations of batch <size>` for each column.
-  func budgets(_ columns: [DatasetSpec]) -> [String] {
-    let runsByColumn = Dictionary(grouping: plan.runs, by: \.datasetName)
+  static func budgets(_ columns: [DatasetSpec], runs: [RunSpec]) -> [String] {
+    let runsByColumn = Dictionary(grouping: runs, by: \.datasetName)
     return columns.map { column in
       let runs = runsByColumn[column.name] ?? []
       let iterations = Set(runs.map(\.training.iterations)).sorted().map { String($0) }.joined(separator: "/")
@@ -181,6 +206,21 @@ public struct TableReport {
       let epochs = Set(runs.compactMap(\.training.epochs)).sorted().map { String(format: "%g", $0) }.joined(separator: "/")
       return "\(MarkdownText.label(column.label)) " + (epochs.isEmpty ? "" : "\(epochs) epoch(s) = ") + "\(iterations) iterations of batch \(batch)"
     }
+  }
+
+  /// The line saying which cells another profile fills and at what budget; empty when none.
+  func fillLines(_ columns: [DatasetSpec], cells: [String: ReportCell]) -> [String] {
+    guard let fillPlan else { return [] }
+    let filled = plan.runs.filter { cells[$0.identifier]?.fillProfile != nil }
+    guard !filled.isEmpty else { return [] }
+    let filledColumns = columns.filter { column in filled.contains { $0.datasetName == column.name } }
+    let identifiers = Set(filled.map(\.identifier))
+    let budget = TableReport.budgets(filledColumns, runs: fillPlan.runs.filter { identifiers.contains($0.identifier) })
+    let profile = MarkdownText.label(fillPlan.profile)
+    return [
+      "Cells marked *\(profile) profile* have no run under profile **\(MarkdownText.label(plan.profile))** yet and show the **\(profile)** "
+        + "profile's completed run instead, at its own budget and model size (\(budget.joined(separator: "; "))): not the paper's protocol."
+    ]
   }
 
   /// The results table: a header, a row per model and sweep point, and the entropies.
@@ -210,7 +250,7 @@ public struct TableReport {
         continue
       }
       let manifest = cell?.manifest
-      let status = manifest?.status.rawValue ?? "not started"
+      let status = (manifest?.status.rawValue ?? "not started") + (cell?.fillProfile.map { " (\(MarkdownText.cell($0)) profile)" } ?? "")
       let done = manifest.map { "\($0.iterationsCompleted)/\($0.iterations)" } ?? "0/\(run.training.iterations)"
       let parameters = manifest?.parameters.map { String($0) } ?? "–"
       let wall = manifest.map { TableReport.duration($0.wallSeconds) } ?? "–"
@@ -238,7 +278,7 @@ public struct TableReport {
       let fields = [
         CSVField.escaped(run.modelName), sweep, CSVField.escaped(run.datasetName), status, field(evaluation?.testNLL),
         field(evaluation?.testStandardError), CSVField.escaped(run.data.unit), field(cell?.reference), field(difference),
-        String(reported?.manifest?.iterationsCompleted ?? 0), CSVField.escaped(plan.profile),
+        String(reported?.manifest?.iterationsCompleted ?? 0), CSVField.escaped(cell?.fillProfile ?? plan.profile),
         reported?.manifest?.parameters.map(String.init) ?? "", reported?.manifest.map { String(format: "%.1f", $0.wallSeconds) } ?? "",
         String(run.seed), field(reported?.best?.testNLL), reported?.best.map { String($0.iteration) } ?? "", CSVField.escaped(run.identifier),
       ]
@@ -277,14 +317,16 @@ public struct TableReport {
 
   /// Writes the report to `resultsDirectory` instead of ``resultsDirectory`` (see ``write()``).
   public func write(to resultsDirectory: String) throws -> (markdown: String, csv: String) {
-    try TableReport(plan: plan, runsDirectory: runsDirectory, runsRoot: runsRoot, resultsDirectory: resultsDirectory).write()
+    var report = TableReport(plan: plan, runsDirectory: runsDirectory, runsRoot: runsRoot, resultsDirectory: resultsDirectory)
+    report.fillPlan = fillPlan
+    return try report.write()
   }
 
   /// Copies each reported run's files (not its checkpoints) and the resolved spec into `staging`.
   func copyRunFiles(cells: [String: ReportCell], to staging: String) throws(HarnessError) {
     var copied: Set<String> = []
     for run in plan.runs where cells[run.identifier]?.isReported == true && copied.insert(run.identifier).inserted {
-      let source = runsDirectory + "/" + run.identifier
+      guard let source = cells[run.identifier]?.directory else { continue }
       let target = staging + "/" + run.identifier
       try FileOperations.createDirectory(target)
       for file in ReportFolder.runFiles where FileOperations.kind(of: source + "/" + file) == .file {
