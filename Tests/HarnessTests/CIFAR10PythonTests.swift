@@ -138,6 +138,20 @@ struct CIFAR10PythonTests {
     #expect(loadError(directory)?.description == "\(directory): not found (\(lookedFor))")
   }
 
+  @Test("Without a path, CIFAR10 is read from data/cifar-10-batches-bin, else from data when it holds torchvision's python version")
+  func defaultDirectory() throws {
+    let base = temporaryDirectory("cifar-default")
+    defer { try? FileManager.default.removeItem(atPath: base) }
+    #expect(DatasetSpec.cifar10Directory(under: base) == base + "/cifar-10-batches-bin")
+    try write([1], to: base + "/cifar-10-python.tar.gz")
+    #expect(DatasetSpec.cifar10Directory(under: base) == base)
+    try FileManager.default.removeItem(atPath: base + "/cifar-10-python.tar.gz")
+    try FileManager.default.createDirectory(atPath: base + "/cifar-10-batches-py", withIntermediateDirectories: true)
+    #expect(DatasetSpec.cifar10Directory(under: base) == base)
+    try FileManager.default.createDirectory(atPath: base + "/cifar-10-batches-bin", withIntermediateDirectories: true)
+    #expect(DatasetSpec.cifar10Directory(under: base) == base + "/cifar-10-batches-bin")
+  }
+
   @Test("A pickle naming os.system, by GLOBAL or STACK_GLOBAL, is refused naming the file and the callable")
   func foreignCallables() throws {
     let directory = temporaryDirectory("cifar-refused")

@@ -31,7 +31,7 @@ struct CIFAR10PythonBatch {
       throw failure("key 'data' has shape \(shape), expected [N, 3072] (N images of 3 × 32 × 32 bytes)")
     }
     labels = try CIFAR10PythonBatch.labels(try value("labels"), in: pickle, failure: failure)
-    guard labels.count == shape[0] else { throw failure("key 'data' has \(shape[0]) images but key 'labels' has \(labels.count) labels") }
+    guard labels.count == shape[0] else { throw failure("key 'data' has shape \(shape) but key 'labels' has \(labels.count) labels, expected one per image") }
     planes = array.bytes
   }
 

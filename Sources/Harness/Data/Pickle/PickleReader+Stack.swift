@@ -37,7 +37,7 @@ extension PickleReader {
 
   /// Pops `count` values, the deepest first.
   mutating func pop(_ count: Int) throws -> [PickleValue] {
-    guard stack.count - (marks.last ?? 0) >= count else { throw malformed("needs \(count) values on the stack") }
+    guard stack.count - (marks.last ?? 0) >= count else { throw malformed("needs \(count == 1 ? "a value" : "\(count) values") on the stack") }
     defer { stack.removeLast(count) }
     return Array(stack.suffix(count))
   }
