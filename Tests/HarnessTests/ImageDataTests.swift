@@ -29,7 +29,7 @@ private func littleEndian(_ value: UInt32, count: Int) -> [UInt8] {
 
 /// A gzip file of `bytes` in stored (uncompressed) deflate blocks, written by hand so the tests
 /// need no zlib of their own.
-private func gzipped(_ bytes: [UInt8]) -> [UInt8] {
+func gzipped(_ bytes: [UInt8]) -> [UInt8] {
   var output: [UInt8] = [0x1F, 0x8B, 0x08, 0, 0, 0, 0, 0, 0, 0xFF]
   var offset = 0
   repeat {
@@ -64,12 +64,12 @@ func mnistImages(count: Int, first: Int = 0) -> [UInt8] {
 }
 
 /// The CIFAR10 test value of record `record`, channel `channel`, row `y`, column `x`.
-private func cifarPixel(_ record: Int, _ channel: Int, _ y: Int, _ x: Int) -> UInt8 {
+func cifarPixel(_ record: Int, _ channel: Int, _ y: Int, _ x: Int) -> UInt8 {
   UInt8((record * 7 + channel * 3 + y + 2 * x) % 256)
 }
 
 /// CIFAR10 binary records `records` (label `record % 10`, planar red, green, blue).
-private func cifarBatch(_ records: Range<Int>) -> [UInt8] {
+func cifarBatch(_ records: Range<Int>) -> [UInt8] {
   var bytes: [UInt8] = []
   for record in records {
     bytes.append(UInt8(record % 10))
@@ -84,7 +84,7 @@ private func cifarBatch(_ records: Range<Int>) -> [UInt8] {
 
 /// A CIFAR10 directory of 5 training batches of 2 records each (records 0..<10) and a test batch
 /// of 3 records (records 20..<23).
-private func cifarDirectory(_ name: String) throws -> String {
+func cifarDirectory(_ name: String) throws -> String {
   let directory = temporaryDirectory(name)
   for batch in 0..<5 {
     try write(cifarBatch((2 * batch)..<(2 * batch + 2)), to: directory + "/data_batch_\(batch + 1).bin")

@@ -1,49 +1,49 @@
 import Foundation
 
-/// CIFAR10: 32×32 colour images in the binary batches of `cifar-10-batches-bin`. Each record is
-/// one label byte (0…9) and 3,072 pixel bytes: the red plane, then green, then blue, each 32×32
-/// row-major. The loaded dataset is channels-last.
+/// CIFAR10: 32×32 colour images with labels 0…9, read from the binary version
+/// (`cifar-10-batches-bin`: records of one label byte and 3,072 pixel bytes) or the python version
+/// (`cifar-10-batches-py`: pickled dictionaries, unpacked or as `cifar-10-python.tar.gz`; see
+/// ``CIFAR10Source`` for which is read when a directory has several). Both store each image as
+/// its red plane, then green, then blue, each 32×32 row-major; the loaded dataset is
+/// channels-last, the same bytes from either form.
 public enum CIFAR10 {
   /// The directory name of the binary distribution.
-  public static let directoryName = "cifar-10-batches-bin"
-  /// The training batch files.
-  public static let trainingFiles = (1...5).map { "data_batch_\($0).bin" }
-  /// The test batch file.
-  public static let testFiles = ["test_batch.bin"]
+  public static let directoryName = CIFAR10Source.binaryFolder
+  /// The binary training batch files.
+  public static let trainingFiles = CIFAR10Source.binaryNames(.training)
+  /// The binary test batch file.
+  public static let testFiles = CIFAR10Source.binaryNames(.test)
   /// Image side in pixels.
   public static let side = 32
-  /// Bytes per record: one label and 3 × 32 × 32 pixels.
-  public static let recordSize = 1 + 3 * 32 * 32
+  /// Bytes per image: 3 × 32 × 32.
+  public static let imageSize = 3 * 32 * 32
+  /// Bytes per binary record: one label and 3 × 32 × 32 pixels.
+  public static let recordSize = 1 + imageSize
+  /// The largest python batch file or archive member read (the published ones are 31 MB).
+  static let pythonBatchLimit = 256 << 20
 
-  /// Reads one split from `directory`, the `cifar-10-batches-bin` directory (or its parent).
-  /// - Throws: ``ImageDataError/missing(path:what:)`` for a missing directory or batch file,
-  ///   ``ImageDataError/malformed(path:reason:)`` for a file of the wrong size or a bad label.
+  /// Reads one split from `directory`, which holds one of the forms ``CIFAR10Source`` lists.
+  /// - Throws: ``ImageDataError/missing(path:what:)`` for a missing directory, a directory with no
+  ///   form, or a missing batch file of the form found; ``ImageDataError/malformed(path:reason:)``
+  ///   for a file that cannot be used (wrong size, bad label, refused or corrupt pickle, corrupt
+  ///   archive or a member missing from it).
   public static func load(directory: String, split: ImageSplit) throws -> ImageDataset {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
       throw ImageDataError.missing(path: directory, what: "CIFAR10 binary batches (\(directoryName))")
     }
-    let names = split == .training ? trainingFiles : testFiles
-    let batches = try readBatches(names, in: batchDirectory(directory, first: names[0]), split: split)
-    let (labels, pixels) = try decode(batches)
-    return ImageDataset(
-      name: "CIFAR10 \(split.rawValue) set", count: labels.count, height: side, width: side, channels: 3, pixels: pixels, labels: labels)
-  }
-
-  /// `directory` when it holds the batch file `first`, else its `cifar-10-batches-bin`
-  /// subdirectory when there is one, else `directory`.
-  private static func batchDirectory(_ directory: String, first: String) -> String {
-    var isDirectory: ObjCBool = false
-    let nested = joinedPath(directory, directoryName)
-    if !FileManager.default.fileExists(atPath: joinedPath(directory, first)),
-      FileManager.default.fileExists(atPath: nested, isDirectory: &isDirectory), isDirectory.boolValue
-    {
-      return nested
+    let images: (labels: [UInt8], pixels: [UInt8])
+    switch try CIFAR10Source.locate(in: directory) {
+    case .binary(let folder): images = try decode(try readBatches(CIFAR10Source.binaryNames(split), in: folder, split: split))
+    case .python(let folder): images = try readPythonBatches(in: folder, split: split)
+    case .archive(let path): images = try readArchive(path, split: split)
     }
-    return directory
+    return ImageDataset(
+      name: "CIFAR10 \(split.rawValue) set", count: images.labels.count, height: side, width: side, channels: 3, pixels: images.pixels,
+      labels: images.labels)
   }
 
-  /// The batch files `names` in `directory`, each checked to be a whole number of records.
+  /// The binary batch files `names` in `directory`, each checked to be a whole number of records.
   private static func readBatches(_ names: [String], in directory: String, split: ImageSplit) throws -> [(path: String, data: Data)] {
     try names.map { name in
       let path = joinedPath(directory, name)
@@ -60,10 +60,9 @@ public enum CIFAR10 {
     }
   }
 
-  /// The labels and channels-last pixels of every record of `batches`, in order.
+  /// The labels and channels-last pixels of every record of the binary `batches`, in order.
   private static func decode(_ batches: [(path: String, data: Data)]) throws -> (labels: [UInt8], pixels: [UInt8]) {
     let count = batches.reduce(0) { $0 + $1.data.count / recordSize }
-    let imageSize = 3 * side * side
     var labels: [UInt8] = []
     labels.reserveCapacity(count)
     var pixels = [UInt8](repeating: 0, count: count * imageSize)
@@ -85,6 +84,48 @@ public enum CIFAR10 {
       }
     }
     return (labels, pixels)
+  }
+
+  /// The python batch files of `split` in `directory`, decoded in order.
+  private static func readPythonBatches(in directory: String, split: ImageSplit) throws -> (labels: [UInt8], pixels: [UInt8]) {
+    var images: (labels: [UInt8], pixels: [UInt8]) = ([], [])
+    for name in CIFAR10Source.pythonNames(split) {
+      let path = joinedPath(directory, name)
+      guard FileManager.default.fileExists(atPath: path) else {
+        throw ImageDataError.missing(path: path, what: "CIFAR10 \(split.rawValue) batch, python version")
+      }
+      guard let data = FileManager.default.contents(atPath: path) else { throw ImageDataError.malformed(path: path, reason: "cannot be read") }
+      guard data.count <= pythonBatchLimit else {
+        throw ImageDataError.malformed(path: path, reason: "is \(data.count) bytes, more than the \(pythonBatchLimit) a CIFAR10 batch can be")
+      }
+      append(try CIFAR10PythonBatch(pickle: [UInt8](data), path: path), to: &images)
+    }
+    return images
+  }
+
+  /// The python batches of `split` from the archive at `path` (members
+  /// `cifar-10-batches-py/<name>`, named in errors as `<path>/cifar-10-batches-py/<name>`).
+  private static func readArchive(_ path: String, split: ImageSplit) throws -> (labels: [UInt8], pixels: [UInt8]) {
+    let names = CIFAR10Source.pythonNames(split).map { CIFAR10Source.pythonFolder + "/" + $0 }
+    let members = try TarArchive.members(named: Set(names), from: try GzipStream(path: path), sizeLimit: pythonBatchLimit)
+    var images: (labels: [UInt8], pixels: [UInt8]) = ([], [])
+    for name in names {
+      guard let member = members[name] else { throw ImageDataError.malformed(path: path, reason: "has no member \(name)") }
+      append(try CIFAR10PythonBatch(pickle: member, path: joinedPath(path, name)), to: &images)
+    }
+    return images
+  }
+
+  /// Appends `batch`'s labels and its images, channels-last, to `images`.
+  private static func append(_ batch: CIFAR10PythonBatch, to images: inout (labels: [UInt8], pixels: [UInt8])) {
+    let first = images.labels.count
+    images.labels += batch.labels
+    images.pixels += repeatElement(0, count: batch.labels.count * imageSize)
+    images.pixels.withUnsafeMutableBufferPointer { output in
+      batch.planes.withUnsafeBytes { input in
+        for image in 0..<batch.labels.count { interleave(input, planesAt: image * imageSize, into: output, at: (first + image) * imageSize) }
+      }
+    }
   }
 
   /// Copies the red, green and blue planes at `planes` of `input` into one channels-last image at

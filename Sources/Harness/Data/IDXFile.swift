@@ -1,9 +1,4 @@
-import CZlib
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The IDX format of the MNIST files: the bytes `0x00 0x00`, a data-type byte, a dimension-count
 /// byte, one big-endian UInt32 per dimension, then the data in row-major order. Files may be
@@ -55,26 +50,7 @@ public enum IDXFile {
       throw ImageDataError.missing(path: path, what: "IDX file")
     }
     guard !isDirectory.boolValue else { throw ImageDataError.malformed(path: path, reason: "is a directory, expected an IDX file") }
-    guard let file = gzopen(path, "rb") else {
-      throw ImageDataError.malformed(path: path, reason: "cannot be opened: \(String(cString: strerror(errno)))")
-    }
-    let chunkSize = 1 << 20
-    _ = gzbuffer(file, UInt32(chunkSize))
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: chunkSize)
-    while true {
-      let bytesRead = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
-      if bytesRead < 0 {
-        _ = gzclose(file)
-        throw ImageDataError.malformed(path: path, reason: "gzip stream is corrupt")
-      }
-      if bytesRead == 0 { break }
-      bytes.append(contentsOf: chunk[0..<Int(bytesRead)])
-    }
-    let status = gzclose(file)
-    guard status != Z_BUF_ERROR else { throw ImageDataError.malformed(path: path, reason: "gzip stream is truncated") }
-    guard status == Z_OK else { throw ImageDataError.malformed(path: path, reason: "gzip stream is corrupt") }
-    return bytes
+    return try GzipStream(path: path).readToEnd()
   }
 
   /// `0x0D` for 13.

@@ -30,7 +30,7 @@ public final class ImageBatches {
   /// `[H, W, C]` of one image.
   public var geometry: ImageGeometry { ImageGeometry(height: training.height, width: training.width, channels: training.channels) }
 
-  /// Loads the standard files of `data` (MNIST IDX or CIFAR10 binary batches) from its resolved path.
+  /// Loads the standard files of `data` (MNIST IDX, CIFAR10 binary or python batches) from its resolved path.
   /// - Throws: ``ImageDataError`` when files are missing or malformed.
   public static func load(_ data: DatasetSpec, seed: UInt64) throws -> ImageBatches {
     let directory = data.resolvedPath()

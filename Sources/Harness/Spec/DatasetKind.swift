@@ -4,7 +4,7 @@ public enum DatasetKind: String, CaseIterable, Sendable {
   case toy
   /// MNIST (IDX files).
   case mnist
-  /// CIFAR10 (binary batches).
+  /// CIFAR10 (binary batches, or the python version unpacked or as its .tar.gz).
   case cifar10
 
   /// The image size of the standard dataset, nil for toy data.

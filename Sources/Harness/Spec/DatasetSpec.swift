@@ -69,10 +69,21 @@ public struct DatasetSpec: Equatable, Sendable {
   }
 
   /// The directory to read: `$MNIST_DIR` / `$CIFAR10_DIR` when set, else `path`, else
-  /// `data/mnist` / `data/cifar-10-batches-bin` (relative to the working directory).
+  /// `data/mnist` / ``cifar10Directory(under:)`` of `data` (relative to the working directory).
   public func resolvedPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
     if let variable = kind.environmentVariable, let value = environment[variable], !value.isEmpty { return value }
-    return path ?? (kind == .cifar10 ? "data/cifar-10-batches-bin" : "data/mnist")
+    return path ?? (kind == .cifar10 ? DatasetSpec.cifar10Directory(under: "data") : "data/mnist")
+  }
+
+  /// The default CIFAR10 directory under `base`: `base/cifar-10-batches-bin` when it exists, else
+  /// `base` itself when it holds the python version as torchvision leaves it
+  /// (`cifar-10-batches-py/` or `cifar-10-python.tar.gz`), else `base/cifar-10-batches-bin`
+  /// (which is then reported missing).
+  public static func cifar10Directory(under base: String) -> String {
+    let binary = base + "/cifar-10-batches-bin"
+    if FileManager.default.fileExists(atPath: binary) { return binary }
+    let python = ["cifar-10-batches-py", "cifar-10-python.tar.gz"].contains { FileManager.default.fileExists(atPath: base + "/" + $0) }
+    return python ? base : binary
   }
 
   /// The unit of the table cells: nats for toy data, bits/dim for images.
