@@ -79,3 +79,29 @@ public struct InducedNorm {
     return (u * apply(next)).sum()
   }
 }
+
+extension InducedNorm {
+  /// The one-hot index with the largest norm when the maximum of ‖Wx‖_q over ‖x‖_p = 1 is at a
+  /// one-hot vector: for p = 1 the column j of largest ‖W eⱼ‖_q (`.column(j)`), for q = ∞ the row
+  /// i of largest ‖Wᵀeᵢ‖_{p*} (`.row(i)`); nil otherwise. `columns` and `rows` list the entries
+  /// of each candidate (the reference's closed-form `LopLinear`, kept in power-iteration form so
+  /// that σ = uᵀWv still carries the gradient).
+  func largestOneHot(columns: () -> [[Float]], rows: () -> [[Float]]) -> OneHotChoice? {
+    let (p, q) = orders
+    func largest(_ candidates: [[Float]], in order: NormOrder) -> Int {
+      let norms = candidates.map { order.norm($0) }
+      return norms.indices.max { norms[$0] < norms[$1] } ?? 0
+    }
+    if p == .one { return .column(largest(columns(), in: q)) }
+    if q == .infinity { return .row(largest(rows(), in: p.conjugate)) }
+    return nil
+  }
+}
+
+/// Which one-hot vector attains an induced norm with p = 1 (a column) or q = ∞ (a row).
+enum OneHotChoice: Equatable {
+  /// v = eⱼ.
+  case column(Int)
+  /// u = eᵢ.
+  case row(Int)
+}

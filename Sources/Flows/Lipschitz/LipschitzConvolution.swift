@@ -89,6 +89,40 @@ public final class LipschitzConvolution: LipschitzLayer, LipschitzConstrained {
         from: v, apply: { Convolution.forward($0, weight: weight, padding: padding) },
         adjoint: { Convolution.transposed($0, weight: weight, padding: padding) })
     }
+    settleOneHot()
+  }
+
+  /// For p = 1 or q = ∞, puts the exact maximiser in place (as ``LipschitzLinear``): the
+  /// operator's columns and rows are the kernel's slices for one input or output channel,
+  /// complete at the centre pixel (exact for inputs of at least k × k), so v (u) is one-hot at
+  /// the centre in the channel of the largest slice norm, and u (v) its dual.
+  func settleOneHot() {
+    guard !norm.isSpectral, let rightVector, let leftVector else { return }
+    let weight = self.weight.value
+    let (outputs, inputs) = (weight.shape[0], weight.shape[3])
+    let entries = weight.scalars
+    let taps = entries.count / (outputs * inputs)
+    let rows = { (0..<outputs).map { Array(entries[($0 * taps * inputs)..<(($0 + 1) * taps * inputs)]) } }
+    let columns = { (0..<inputs).map { channel in stride(from: channel, to: entries.count, by: inputs).map { entries[$0] } } }
+    guard let choice = norm.largestOneHot(columns: columns, rows: rows) else { return }
+    let orders = norm.orders
+    switch choice {
+    case .column(let channel):
+      self.rightVector = Self.centreOneHot(shape: rightVector.shape, channel: channel)
+      let image = Convolution.forward(self.rightVector!, weight: weight, padding: padding)
+      self.leftVector = HolderDual.direction(of: image, unitIn: orders.codomain.conjugate)
+    case .row(let channel):
+      self.leftVector = Self.centreOneHot(shape: leftVector.shape, channel: channel)
+      let preimage = Convolution.transposed(self.leftVector!, weight: weight, padding: padding)
+      self.rightVector = HolderDual.direction(of: preimage, unitIn: orders.domain)
+    }
+  }
+
+  /// `[1, H, W, C]` zero but 1 at the centre pixel (H/2, W/2) in `channel`.
+  static func centreOneHot(shape: [Int], channel: Int) -> Tensor {
+    var scalars = [Float](repeating: 0, count: shape.reduce(1, *))
+    scalars[((shape[1] / 2) * shape[2] + shape[2] / 2) * shape[3] + channel] = 1
+    return Tensor(shape: shape, scalars: scalars)
   }
 
   public func orderSensitiveNormEstimate() -> Variable? {

@@ -95,6 +95,30 @@ public final class LipschitzLinear: LipschitzLayer, LipschitzConstrained {
         from: v, apply: { Tensor.matrixProduct(weight, $0.reshaped([inputs, 1])).reshaped([outputs]) },
         adjoint: { Tensor.matrixProduct(weight, $0.reshaped([outputs, 1]), transposeA: .transposed).reshaped([inputs]) })
     }
+    settleOneHot()
+  }
+
+  /// For p = 1 or q = ∞, where power iteration's one-hot steps only find a local maximum, puts
+  /// the exact maximiser in place: v = eⱼ for the column of largest q-norm and u its dual, or
+  /// u = eᵢ for the row of largest p*-norm and v its dual.
+  func settleOneHot() {
+    guard !norm.isSpectral else { return }
+    let (outputs, inputs) = (weight.value.shape[0], weight.value.shape[1])
+    let entries = weight.value.scalars
+    let rows = { (0..<outputs).map { Array(entries[($0 * inputs)..<(($0 + 1) * inputs)]) } }
+    let columns = { (0..<inputs).map { column in (0..<outputs).map { entries[$0 * inputs + column] } } }
+    guard let choice = norm.largestOneHot(columns: columns, rows: rows) else { return }
+    let orders = norm.orders
+    let weight = self.weight.value
+    switch choice {
+    case .column(let index):
+      rightVector = Tensor(shape: [inputs], scalars: (0..<inputs).map { $0 == index ? 1 : 0 })
+      let image = Tensor.matrixProduct(weight, rightVector.reshaped([inputs, 1])).reshaped([outputs])
+      leftVector = HolderDual.direction(of: image, unitIn: orders.codomain.conjugate)
+    case .row(let index):
+      leftVector = Tensor(shape: [outputs], scalars: (0..<outputs).map { $0 == index ? 1 : 0 })
+      rightVector = HolderDual.direction(of: Tensor(shape: [inputs], scalars: rows()[index]), unitIn: orders.domain)
+    }
   }
 
   public func orderSensitiveNormEstimate() -> Variable? {
