@@ -69,7 +69,7 @@ struct ExperimentPlanTests {
   @Test("Misspelled keys, wrong types and out-of-range values are rejected with file, line, column, key path and what is allowed")
   func badSpecsAreRejected() {
     #expect(error(smallSpec.replacingOccurrences(of: "blocks: 2, hidden", with: "blocks: 2, hiden"))
-      == "spec.yaml:4:41: models.resflow.hiden: unknown key 'hiden'; allowed: label, family, blocks, hidden, depth, growth, activation, coefficient, concatenation, last_layer, estimator, gradient, memory, power_iterations, scales, fc_blocks, fc_hidden, image, sweep; did you mean 'hidden'?")
+      == "spec.yaml:4:41: models.resflow.hiden: unknown key 'hiden'; allowed: label, family, blocks, hidden, depth, growth, activation, coefficient, concatenation, last_layer, estimator, gradient, memory, power_iterations, scales, fc_blocks, fc_hidden, image, sweep, vnorms, learn_p; did you mean 'hidden'?")
     #expect(error(smallSpec.replacingOccurrences(of: "coefficient: 0.9}", with: "coefficient: 1.2}"))
       == "spec.yaml:4:72: models.resflow.coefficient: 1.2 is out of range; allowed: in (0, 1)")
     #expect(error(smallSpec.replacingOccurrences(of: "depth: 2", with: "depth: 0"))

@@ -1,6 +1,7 @@
 import FlowCore
 
-/// A layer whose weight is rescaled to a spectral norm of at most `coefficient`.
+/// A layer whose weight is rescaled to an induced norm ‖W‖_{p→q} of at most `coefficient`
+/// (the spectral norm, p = q = 2, unless ``norm`` says otherwise).
 ///
 /// The weight used is W / max(1, σ/coefficient) with σ = uᵀWv, where u and v are persistent,
 /// warm-started singular-vector estimates (Behrmann et al. 2019 §3; Chen et al. 2019 §3.3).
@@ -10,8 +11,14 @@ public protocol LipschitzLayer: AnyObject {
   /// The layer's name, unique within a model (`block1.linear2`, the prefix of its weight's
   /// parameter name); checkpoints key the power-iteration vectors by it.
   var name: String { get }
-  /// The bound on the spectral norm of the weight actually used.
+  /// The bound on the induced norm of the weight actually used.
   var coefficient: Float { get }
+  /// The domain and codomain norms σ is measured in.
+  var norm: InducedNorm { get }
+  /// With learned norm orders: one power-iteration step from the stored v with the weight held
+  /// constant, and σ = uᵀWv, as a graph node on the orders (the reference's
+  /// `compute_one_iter`); nil when no order is learned.
+  func orderSensitiveNormEstimate() -> Variable?
   /// Runs power iteration on the current weight and stores the new u, v and σ.
   func updateSpectralNorm(_ schedule: PowerIteration)
   /// σ = uᵀWv for the stored u and v: the current estimate of the raw weight's spectral norm.

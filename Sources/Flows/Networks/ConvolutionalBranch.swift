@@ -10,30 +10,36 @@ public final class ConvolutionalBranch: ResidualBranch {
   public let convolutions: [LipschitzConvolution]
   /// One activation before each convolution (nil before the first when there is no leading one).
   public let activations: [Activation?]
+  /// The learned norm orders the convolutions share (`<name>.order<i>`), empty unless learned.
+  public let learnedOrders: [LearnedNormOrder]
 
-  /// Creates the branch for `channels` channels with hidden widths `hidden` (at least one).
+  /// Creates the branch for `channels` channels with hidden widths `hidden` (at least one);
+  /// `norms` gives convolution i its domain and codomain (``BranchNorms``; the spectral norm by
+  /// default).
   public init(
     name: String, channels: Int, hidden: [Int], activation: ActivationKind, coefficient: Float,
-    leadingActivation: LeadingActivation, random: inout RandomStream
+    leadingActivation: LeadingActivation, norms: BranchNorms = .spectral, random: inout RandomStream
   ) {
     precondition(!hidden.isEmpty, "A convolutional branch needs at least one hidden width")
     let widths = [channels] + hidden + [channels]
     let shapes = (0..<(widths.count - 1)).map { index in
       (widths[index], widths[index + 1], index == 0 || index == widths.count - 2 ? 3 : 1)
     }
+    let (layerNorms, learnedOrders) = norms.layerNorms(layers: shapes.count, name: name)
     convolutions = shapes.enumerated().map { index, shape in
       let widened = index == 0 && leadingActivation == .omitted ? shape.0 : shape.0 * activation.widthMultiplier
       return LipschitzConvolution(
         name: "\(name).conv\(index)", inputChannels: widened, outputChannels: shape.1, kernelSize: shape.2,
-        coefficient: coefficient, random: &random)
+        coefficient: coefficient, norm: layerNorms[index], random: &random)
     }
+    self.learnedOrders = learnedOrders
     activations = shapes.indices.map { index in
       index == 0 && leadingActivation == .omitted ? nil : Activation(activation, name: "\(name).activation\(index)")
     }
   }
 
   public var parameters: [Parameter] {
-    zip(activations, convolutions).flatMap { ($0?.parameters ?? []) + $1.parameters }
+    zip(activations, convolutions).flatMap { ($0?.parameters ?? []) + $1.parameters } + learnedOrders.map(\.parameter)
   }
   public var lipschitzLayers: [any LipschitzLayer] { convolutions }
   public var concatenationLayers: [any ConcatenationLayer] { [] }

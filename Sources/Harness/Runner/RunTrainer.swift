@@ -156,12 +156,26 @@ public struct RunTrainer {
     let lossValue = Double(loss.value.scalar)
     guard lossValue.isFinite else { return lossValue }
     var gradients = Gradients.of(loss, withRespectTo: parameters.map(\.variable)).map(\.value)
+    addNormOrderGradients(&gradients, model: model, parameters: parameters, weight: task.normOrderLossWeight)
     if let maximum = training.gradientClipping { _ = GradientClipping.clipByGlobalNorm(&gradients, maximumNorm: Float(maximum)) }
     adam.update(gradients: gradients, learningRate: training.schedule.learningRate(at: iteration))
     model.applyConcatenationSchedule(afterIteration: iteration)
     model.updateSpectralNorms(run.model.trainingPowerIterations)
     average?.update()
     return lossValue
+  }
+
+  /// Adds the gradient of `weight` × the learned-norm loss (``LipschitzConstrained/normOrderLoss()``,
+  /// the reference's `compute_p_grads`) to `gradients`, when the model learns norm orders. As the
+  /// reference, which drops a NaN gradient of an order, a non-finite term is left out.
+  static func addNormOrderGradients(_ gradients: inout [Tensor], model: SequentialFlow, parameters: [Parameter], weight: Float) {
+    guard let normLoss = model.normOrderLoss() else { return }
+    let orders = Set(model.lipschitzLayers.flatMap { [$0.norm.domain, $0.norm.codomain] }.compactMap { $0.learnedOrder?.parameter.name })
+    let indices = parameters.indices.filter { orders.contains(parameters[$0].name) }
+    let extra = Gradients.of(normLoss * weight, withRespectTo: indices.map { parameters[$0].variable }).map(\.value)
+    for (index, gradient) in zip(indices, extra) where gradient.scalars.allSatisfy(\.isFinite) {
+      gradients[index] = gradients[index] + gradient
+    }
   }
 
   /// Median seconds of one training iteration of `run` (``StepMeasurement``; toy runs after two

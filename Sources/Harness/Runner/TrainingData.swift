@@ -37,6 +37,16 @@ public enum TrainingData {
     }
   }
 
+  /// The weight of the learned-norm loss (``LipschitzConstrained/normOrderLoss()``) in the
+  /// training loss, as the reference: 0.01 in `train_toy.py`, 1 in `train_img.py` (where the
+  /// loss is in bits per dimension).
+  var normOrderLossWeight: Float {
+    switch self {
+    case .toy: return 0.01
+    case .images: return 1
+    }
+  }
+
   /// The training batch of 0-based `iteration`.
   func trainingBatch(iteration: Int, size: Int, random: inout RandomStream) -> Tensor {
     switch self {

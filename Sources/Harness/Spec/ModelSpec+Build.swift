@@ -14,7 +14,7 @@ extension ModelSpec {
       case .iresnet, .resflow:
         branch = LipschitzPerceptron(
           name: name, widths: [dimension] + hidden + [dimension], activation: activation, coefficient: Float(coefficient),
-          lastLayer: lastLayer, random: &random)
+          lastLayer: lastLayer, norms: norms, random: &random)
       case .idensenet:
         guard let growth = fixedGrowth else { preconditionFailure("Resolve the growth budget of \(self.name) before building it") }
         branch = DenseBranch(
@@ -37,7 +37,7 @@ extension ModelSpec {
       fullyConnectedBlocks: fullyConnectedBlocks, activation: activation, coefficient: Float(coefficient),
       concatenationCoefficient: Float(concatenationCoefficient), logitAlpha: Float(logitAlpha), trainingEstimator: estimator,
       evaluationEstimator: evaluationEstimator ?? MultiscaleDefaults.evaluationEstimator,
-      gradient: gradient, memory: memory, random: &random)
+      gradient: gradient, memory: memory, norms: norms, random: &random)
   }
 
   /// The number of trainable numbers of the model on `data` (toy: 2-D; images: the multi-scale model).
@@ -49,7 +49,7 @@ extension ModelSpec {
     guard let geometry = data.kind.geometry else { return parameterCount(dimension: 2) }
     return MultiscaleModel.parameterCount(
       height: geometry.height, width: geometry.width, channels: geometry.channels, branch: imageBranch, scales: scales,
-      blocksPerScale: blocks, fullyConnectedBlocks: fullyConnectedBlocks, activation: activation)
+      blocksPerScale: blocks, fullyConnectedBlocks: fullyConnectedBlocks, activation: activation, norms: norms)
   }
 
   /// The branch family of the image model.

@@ -15,6 +15,8 @@ import Flows
 ///     scales: 3
 ///     hidden: [512, 512]    # conv kernels 3-1-3
 ///     fc_blocks: 4
+///   vnorms: "222222"        # optional: p-norms along the branch (ModelSpec+Norms)
+///   learn_p: fixed          # optional: fixed, per_layer or per_block
 /// ```
 ///
 /// On image data the model is the multi-scale flow of ``MultiscaleModel``: `scales` scales of
@@ -61,11 +63,14 @@ public struct ModelSpec: Equatable, Sendable {
   public var trainingPowerIterations: PowerIteration
   /// Power iteration before each evaluation.
   public var evaluationPowerIterations: PowerIteration
+  /// The norms of the Lipschitz layers (`vnorms`, `learn_p`; the spectral norm by default).
+  public var norms: BranchNorms
 
   /// The keys allowed under `models.<name>` (`sweep` is the model's own sweep, read by ``SweepSpec``).
   public static let keys = [
     "label", "family", "blocks", "hidden", "depth", "growth", "activation", "coefficient", "concatenation", "last_layer",
     "estimator", "gradient", "memory", "power_iterations", "scales", "fc_blocks", "fc_hidden", "image", "sweep",
+    "vnorms", "learn_p",
   ]
 
   /// The keys allowed in a model overlay (`models.<name>.image`, `datasets.<name>.model`): those of
@@ -96,6 +101,7 @@ public struct ModelSpec: Equatable, Sendable {
     gradient = try mapping.optional("gradient")?.choice(GradientChoice.self).value ?? .backpropagation
     memory = try mapping.optional("memory")?.choice(MemoryChoice.self).value ?? .store
     (trainingPowerIterations, evaluationPowerIterations) = try ModelSpec.powerIterations(mapping.optional("power_iterations"))
+    norms = try ModelSpec.norms(mapping, family: family, activation: activation, layers: hidden.count + 1)
   }
 
   /// The growth, once a budget match has been resolved (0 for perceptron families).

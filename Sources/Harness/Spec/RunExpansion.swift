@@ -61,6 +61,7 @@ struct RunExpansion {
     for name in definitions.modelNames {
       let node = SpecNode(node: try definitions.modelNode(row: name, column: column), keyPath: "models.\(name)", file: definitions.models.owner.file)
       let model = try ModelSpec(name: name, node: node)
+      if let data = definitions.datasetsByName[column] { try model.checkNorms(on: data, at: node) }
       if let data = definitions.datasetsByName[column], model.fixedGrowth != nil {
         _ = try model.checkedParameterCount(for: data, at: node, counts: counts)
       }

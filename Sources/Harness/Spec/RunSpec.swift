@@ -89,6 +89,7 @@ public struct RunSpec {
   ) throws -> (ModelSpec, BudgetMatch?) {
     let modelNode = try mapping.required("model")
     var model = try read ?? ModelSpec(name: name, node: modelNode)
+    try model.checkNorms(on: data, at: modelNode)
     var budgetMatch: BudgetMatch?
     if case .matchingBudget(let targetName) = model.growth {
       let growthNode = try modelNode.mapping(allowedKeys: ModelSpec.keys).required("growth")

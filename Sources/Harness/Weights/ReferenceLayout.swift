@@ -97,6 +97,13 @@ enum ReferenceLayout {
       .invalidWeights(path: "reference layout", reason: "\(what) has no counterpart in the reference implementations")
     }
 
+    /// Refuses layers measured in other norms than the 2-norm (`vnorms`, `learn_p`): the reference
+    /// keeps no vectors for its closed-form p = 1 and q = ∞ layers, per-pixel ones for 1×1
+    /// convolutions, and its orders outside the state dictionary.
+    static func requireSpectral(_ layers: [any LipschitzLayer], prefix: String) throws {
+      guard layers.allSatisfy(\.norm.isSpectral) else { throw unsupported("\(prefix): layers with other norms than the 2-norm (vnorms, learn_p)") }
+    }
+
     /// ours (h·W + w)·C + c ↔ reference order[c]·H·W + h·W + w.
     static func flattening(height: Int, width: Int, channelOrder: [Int]) -> [Int] {
       let channels = channelOrder.count
@@ -241,6 +248,7 @@ enum ReferenceLayout {
     }
 
     mutating func perceptron(_ branch: LipschitzPerceptron, prefix: String, inputOrder: [Int]?, outputOrder: [Int]?) throws {
+      try Builder.requireSpectral(branch.lipschitzLayers, prefix: prefix)
       for (index, (activation, layer)) in zip(branch.activations, branch.layers).enumerated() {
         try self.activation(activation, prefix: "\(prefix).\(2 * index)")
         linear(
@@ -274,6 +282,7 @@ enum ReferenceLayout {
     }
 
     mutating func convolutional(_ branch: ConvolutionalBranch, prefix: String, height: Int, width: Int, channelOrder: [Int]) throws {
+      try Builder.requireSpectral(branch.lipschitzLayers, prefix: prefix)
       var index = 0
       for (position, (activation, convolution)) in zip(branch.activations, branch.convolutions).enumerated() {
         if let activation {
