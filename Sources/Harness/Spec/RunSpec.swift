@@ -103,6 +103,10 @@ public struct RunSpec {
       model = matched
       budgetMatch = BudgetMatch(model: targetName, targetParameters: targetCount, parameters: count, growth: matched.fixedGrowth ?? 0)
     }
+    if model.task != .density, data.kind == .toy {
+      let taskNode = try modelNode.mapping(allowedKeys: ModelSpec.keys).required("task")
+      throw taskNode.error("task \(model.task.rawValue) needs labelled image data (kind mnist or cifar10); \(data.name) is toy data")
+    }
     _ = try model.checkedParameterCount(for: data, at: modelNode, counts: counts)
     return (model, budgetMatch)
   }
@@ -110,8 +114,8 @@ public struct RunSpec {
   /// The resolved configuration as YAML (what `spec.yaml` holds), serialized when asked for.
   public var resolvedYAML: String { (try? Yams.serialize(node: resolvedNode)) ?? "" }
 
-  /// The parameter count of the model on this run's data.
-  public var parameterCount: Int { model.parameterCount(for: data) }
+  /// The parameter count of the model on this run's data (with its classification head, if any).
+  public var parameterCount: Int { model.parameterCount(for: data) + model.headParameterCount(for: data) }
 
   /// Training iterations per epoch of an image run (the last incomplete batch is dropped), nil for toy data.
   public var iterationsPerEpoch: Int? {
