@@ -34,6 +34,7 @@ final class ProgressPrinter {
       format: "[%@] %@ it %d/%d loss %.4f %.1f it/s ETA %@", position, progress.run, progress.iteration, progress.iterations, progress.loss,
       progress.iterationsPerSecond, TableReport.duration(remaining))
     if let nll = progress.testNLL { text += String(format: " test NLL %.4f", nll) }
+    if let accuracy = progress.testAccuracy { text += String(format: " accuracy %.2f %%", 100 * accuracy) }
     if live {
       FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
       drew = true

@@ -18,6 +18,12 @@ struct ReportSections {
   /// Whether the plan's seeds are replicates (`seeds`).
   var isReplicated: Bool { !plan.seeds.isEmpty }
 
+  /// Whether the run of `row` on `column` estimates a density (all but task classification, whose
+  /// test NLL is a label cross-entropy): only those enter the NLL comparisons and figures.
+  func estimatesDensity(_ row: ReportLayout.Row, _ column: String) -> Bool {
+    row.runs[column]?.model.task.estimatesDensity ?? true
+  }
+
   /// The cell of `row` on `column` over its seeds.
   func replicateCell(_ row: ReportLayout.Row, _ column: String) -> ReplicateCell {
     ReplicateCell(cells: (row.replicates[column] ?? []).map { ($0, cells[$0.identifier]) })
@@ -75,7 +81,7 @@ struct ReportSections {
       "| Column | Difference | Ours | 95 % interval | Paper | Ordering |", "|---|---|---|---|---|---|",
     ]
     for column in columns {
-      for (earlier, later) in pairs {
+      for (earlier, later) in pairs where estimatesDensity(earlier, column.name) && estimatesDensity(later, column.name) {
         let difference = PairedDifference(
           later: replicateCell(later, column.name).finalBySeed, earlier: replicateCell(earlier, column.name).finalBySeed,
           paperLater: plan.table.reference[later.model]?[column.name], paperEarlier: plan.table.reference[earlier.model]?[column.name])
@@ -88,7 +94,7 @@ struct ReportSections {
         lines.append("| \(MarkdownText.label(column.label)) | \(name) | \(ours) | \(interval) | \(paper) | \(difference.verdictText) |")
       }
     }
-    return lines
+    return lines.count == 6 ? [] : lines
   }
 
   // MARK: Final and best
@@ -105,7 +111,7 @@ struct ReportSections {
       "| Model | Column | Final | Best (chosen on the test set, optimistic) | Best at iteration |", "|---|---|---|---|---|",
     ]
     for row in layout.rows {
-      for column in columns where row.replicates[column.name] != nil {
+      for column in columns where row.replicates[column.name] != nil && estimatesDensity(row, column.name) {
         let replicate = replicateCell(row, column.name)
         let completed = replicate.completed
         guard let final = replicate.final else { continue }
@@ -168,7 +174,7 @@ struct ReportSections {
   /// The learning curves of `column`.
   func learningCurves(_ column: DatasetSpec) -> LearningCurveFigure {
     var rows: [LearningCurveFigure.Row] = []
-    for row in layout.rows where row.replicates[column.name] != nil {
+    for row in layout.rows where row.replicates[column.name] != nil && estimatesDensity(row, column.name) {
       var seeds: [(seed: UInt64, points: [(iteration: Int, value: Double)])] = []
       for run in row.replicates[column.name] ?? [] {
         guard let cell = cells[run.identifier], cell.problem == nil else { continue }
@@ -189,7 +195,7 @@ struct ReportSections {
     let panels = columns.map { column in
       DotPlotFigure.Panel(
         title: column.label, unit: column.unit, entropy: column.distribution?.entropy,
-        rows: layout.rows.filter { $0.replicates[column.name] != nil }.map { row in
+        rows: layout.rows.filter { $0.replicates[column.name] != nil && estimatesDensity($0, column.name) }.map { row in
           let replicate = replicateCell(row, column.name)
           let final = replicate.final
           var interval = final?.interval95

@@ -11,4 +11,6 @@ public struct TrainingProgress: Sendable {
   public var iterationsPerSecond: Double
   /// A test NLL evaluated at this iteration.
   public var testNLL: Double?
+  /// The test accuracy evaluated with it (classifying models).
+  public var testAccuracy: Double? = nil
 }
