@@ -17,7 +17,7 @@ extension ImageBatches {
   /// log-determinants are estimated only when `task` estimates the density. Nil when `shouldStop`
   /// asks to stop (checked before every chunk).
   public func testEvaluation(
-    of model: SequentialFlow, head: ClassificationHead, task: ModelTask, count: Int, testSeed: UInt64, chunk: Int = 200,
+    of model: SequentialFlow, head: ClassificationHead, task: ImageTask, count: Int, testSeed: UInt64, chunk: Int = 200,
     shouldStop: () -> Bool
   ) -> TaskEvaluation? {
     let total = min(count, test.count)

@@ -1,7 +1,7 @@
 /// The accuracy of classifying models (task classification or hybrid).
 extension ReportSections {
   /// Whether any run of the plan has a classification head.
-  var hasClassifiers: Bool { plan.runs.contains { $0.model.task.classifies } }
+  var hasClassifiers: Bool { plan.runs.contains { $0.data.task.classifies } }
 
   /// The section on test accuracy, empty when no model classifies: one line per classifying run
   /// with its task, accuracy ± binomial standard error, test cross-entropy and, for hybrid
@@ -18,7 +18,7 @@ extension ReportSections {
     ]
     for row in layout.rows {
       for column in columns {
-        for run in row.replicates[column.name] ?? [] where run.model.task.classifies {
+        for run in row.replicates[column.name] ?? [] where run.data.task.classifies {
           lines.append(accuracyLine(row: row, column: column, run: run))
         }
       }
@@ -32,9 +32,9 @@ extension ReportSections {
     let evaluation = cell?.problem == nil ? cell?.evaluation : nil
     let accuracy = evaluation.flatMap { ReportSections.accuracyText($0) } ?? (cell?.problem?.status ?? cell?.status?.rawValue ?? "not started")
     let crossEntropy = evaluation?.testCrossEntropy.map { ReportSections.number($0) } ?? "–"
-    let weight = run.model.task == .hybrid ? String(format: "%g", run.model.densityWeight) : "–"
-    let bits = run.model.task == .hybrid ? evaluation.map { "\(ReportSections.number($0.testNLL)) ± \(ReportSections.number($0.testStandardError))" } ?? "–" : "–"
-    return "| \(MarkdownText.label(row.label)) | \(MarkdownText.label(column.label)) | \(run.seed) | \(run.model.task.rawValue) | \(accuracy) | "
+    let weight = run.data.task == .hybrid ? String(format: "%g", run.data.densityWeight) : "–"
+    let bits = run.data.task == .hybrid ? evaluation.map { "\(ReportSections.number($0.testNLL)) ± \(ReportSections.number($0.testStandardError))" } ?? "–" : "–"
+    return "| \(MarkdownText.label(row.label)) | \(MarkdownText.label(column.label)) | \(run.seed) | \(run.data.task.rawValue) | \(accuracy) | "
       + "\(crossEntropy) | \(weight) | \(bits) |"
   }
 

@@ -21,7 +21,7 @@ struct ReportSections {
   /// Whether the run of `row` on `column` estimates a density (all but task classification, whose
   /// test NLL is a label cross-entropy): only those enter the NLL comparisons and figures.
   func estimatesDensity(_ row: ReportLayout.Row, _ column: String) -> Bool {
-    row.runs[column]?.model.task.estimatesDensity ?? true
+    row.runs[column]?.data.task.estimatesDensity ?? true
   }
 
   /// The cell of `row` on `column` over its seeds.

@@ -115,7 +115,7 @@ public struct TableReport {
     switch status {
     case .completed:
       guard let evaluation = cell.evaluation else { return "completed, eval.json missing" }
-      if evaluation.task == ModelTask.classification.rawValue, let accuracy = ReportSections.accuracyText(evaluation) {
+      if evaluation.task == ImageTask.classification.rawValue, let accuracy = ReportSections.accuracyText(evaluation) {
         return "accuracy **\(accuracy)**"
       }
       var parts = ["**\(number(evaluation.testNLL))** ± \(number(evaluation.testStandardError))"]
@@ -214,7 +214,7 @@ public struct TableReport {
 
   /// Whether any run on `column` has a classification head.
   func classifies(_ column: DatasetSpec) -> Bool {
-    plan.runs.contains { $0.datasetName == column.name && $0.model.task.classifies }
+    plan.runs.contains { $0.datasetName == column.name && $0.data.task.classifies }
   }
 
   /// The runs table: one line per run with its status, progress and provenance.
@@ -244,7 +244,7 @@ public struct TableReport {
 
   /// The CSV report, one line per run (RFC 4180).
   public func csv(cells: [String: ReportCell]) -> String {
-    let classifiers = plan.runs.contains { $0.model.task.classifies }
+    let classifiers = plan.runs.contains { $0.data.task.classifies }
     var lines = [classifiers ? TableReport.classifierCSVHeader : TableReport.csvHeader]
     for run in plan.runs {
       let cell = cells[run.identifier]
@@ -254,7 +254,7 @@ public struct TableReport {
       let difference = evaluation.flatMap { evaluation in cell?.reference.map { evaluation.testNLL - $0 } }
       let sweep = CSVField.escaped(ReportLayout.sweep(of: run, replicated: !plan.seeds.isEmpty).joined(separator: ";"), always: true)
       let status = cell?.problem?.status ?? cell?.status?.rawValue ?? "not-started"
-      let unit = run.model.task == .classification ? "nats/label" : run.data.unit
+      let unit = run.data.task == .classification ? "nats/label" : run.data.unit
       var fields = [
         CSVField.escaped(run.modelName), sweep, CSVField.escaped(run.datasetName), status, field(evaluation?.testNLL),
         field(evaluation?.testStandardError), CSVField.escaped(unit), field(cell?.reference), field(difference),
@@ -262,7 +262,7 @@ public struct TableReport {
         reported?.manifest?.parameters.map(String.init) ?? "", reported?.manifest.map { String(format: "%.1f", $0.wallSeconds) } ?? "",
         String(run.seed), field(reported?.best?.testNLL), reported?.best.map { String($0.iteration) } ?? "",
       ]
-      if classifiers { fields += [run.model.task.rawValue, field(evaluation?.testAccuracy), field(evaluation?.testAccuracyStandardError)] }
+      if classifiers { fields += [run.data.task.rawValue, field(evaluation?.testAccuracy), field(evaluation?.testAccuracyStandardError)] }
       fields.append(CSVField.escaped(run.identifier))
       lines.append(fields.joined(separator: ","))
     }

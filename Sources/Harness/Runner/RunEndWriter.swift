@@ -31,12 +31,12 @@ struct RunEndWriter {
     let weights = ToyFigures.concatenationWeights(of: session.model)
     var evaluation = RunEvaluation(
       run: run.identifier, model: run.modelName, dataset: run.datasetName, iterations: session.iteration, testNLL: nll.mean,
-      testStandardError: nll.standardError, unit: run.model.task == .classification ? nll.unit : run.data.unit, testSamples: nll.samples, testSeed: run.evaluation.testSeed,
+      testStandardError: nll.standardError, unit: run.data.task == .classification ? nll.unit : run.data.unit, testSamples: nll.samples, testSeed: run.evaluation.testSeed,
       entropy: session.task.entropy, concatenationWeights: weights.isEmpty ? nil : weights.map { $0.map { [Double($0.0), Double($0.1)] } },
       parameters: session.parameters.reduce(0) { $0 + $1.count })
     if let accuracy = session.lastAccuracy {
-      evaluation.task = run.model.task.rawValue
-      evaluation.densityWeight = run.model.task == .hybrid ? run.model.densityWeight : nil
+      evaluation.task = run.data.task.rawValue
+      evaluation.densityWeight = run.data.task == .hybrid ? run.data.densityWeight : nil
       evaluation.testAccuracy = accuracy.fraction
       evaluation.testAccuracyStandardError = accuracy.standardError
       evaluation.testCrossEntropy = accuracy.crossEntropy.mean

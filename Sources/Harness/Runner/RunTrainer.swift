@@ -149,7 +149,7 @@ public struct RunTrainer {
     switch (task, head) {
     case (.images(let images), let head?):
       let labels = images.trainingLabels(iteration: iteration, size: training.batchSize)
-      loss = TaskObjective.loss(model: model, head: head, spec: run.model, batch: batch, labels: labels, context: &context)
+      loss = TaskObjective.loss(model: model, head: head, data: run.data, batch: batch, labels: labels, context: &context)
     case (.toy, _):
       loss = -model.logLikelihood(Variable(batch), context: &context).mean()
     case (.images, nil):

@@ -14,15 +14,15 @@ import Foundation
 enum TaskObjective {
   /// The loss of `batch` `[N, H, W, C]` with `labels` under `model` and `head`.
   static func loss(
-    model: SequentialFlow, head: ClassificationHead, spec: ModelSpec, batch: Tensor, labels: [Int], context: inout FlowContext
+    model: SequentialFlow, head: ClassificationHead, data: DatasetSpec, batch: Tensor, labels: [Int], context: inout FlowContext
   ) -> Variable {
-    context.logDeterminants = spec.task.estimatesDensity ? .estimated : .skipped
+    context.logDeterminants = data.task.estimatesDensity ? .estimated : .skipped
     let (output, features) = model.forward(Variable(batch), context: &context, keeping: ClassificationHead.featurePositions(of: model))
     let crossEntropy = CrossEntropy.perSample(logits: head(features), labels: labels).mean()
-    guard spec.task == .hybrid else { return crossEntropy }
+    guard data.task == .hybrid else { return crossEntropy }
     let dimension = batch.count / batch.shape[0]
     let logLikelihood = (StandardNormal.logDensity(output.value) + output.logDeterminant).mean()
     let bitsPerDimension = BitsPerDimension.loss(meanLogLikelihood: logLikelihood, dimension: dimension)
-    return bitsPerDimension * Float(spec.densityWeight * Double(dimension)) + crossEntropy * Float(1 / log(2.0))
+    return bitsPerDimension * Float(data.densityWeight * Double(dimension)) + crossEntropy * Float(1 / log(2.0))
   }
 }

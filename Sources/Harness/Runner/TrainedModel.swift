@@ -30,7 +30,7 @@ public enum TrainedModel {
     // A classifying model's checkpoint also holds its head; bind one so the state fits (the
     // commands that load models use the flow only).
     var headRandom = RandomStream(seed: run.seed)
-    let head = run.data.kind.geometry.flatMap { run.model.buildHead(image: $0, random: &headRandom) }
+    let head = run.model.buildHead(for: run.data, random: &headRandom)
     let binding = try TrainingStateBinding(model: model, head: head, optimizer: nil, average: nil)
     let source: WeightSource = preferred == .averaged && run.training.averageDecay != nil ? .averaged : .trained
     let checkpoint = CheckpointStore(directory: directory).loadNewest(

@@ -40,8 +40,8 @@ public enum TrainingData {
   /// The classification head of `run` for this data (nil for task density and toy data), drawn from
   /// `random` after ``buildModel(_:random:)``.
   public func buildHead(_ run: RunSpec, random: inout RandomStream) -> ClassificationHead? {
-    guard case .images(let batches) = self else { return nil }
-    return run.model.buildHead(image: batches.geometry, random: &random)
+    guard case .images = self else { return nil }
+    return run.model.buildHead(for: run.data, random: &random)
   }
 
   /// The training batch of 0-based `iteration`.

@@ -143,7 +143,7 @@ final class TrainingSession {
         self.model.updateSpectralNorms(self.run.model.evaluationPowerIterations)
         let testSeed = self.run.evaluation.testSeed
         if let head = self.head, case .images(let images) = self.task {
-          return images.testEvaluation(of: self.model, head: head, task: self.run.model.task, count: samples, testSeed: testSeed, shouldStop: shouldStop)
+          return images.testEvaluation(of: self.model, head: head, task: self.run.data.task, count: samples, testSeed: testSeed, shouldStop: shouldStop)
             .map { ($0.negativeLogLikelihood, $0.accuracy) }
         }
         return self.task.testNegativeLogLikelihood(of: self.model, samples: samples, testSeed: testSeed, shouldStop: shouldStop).map { ($0, nil) }

@@ -71,20 +71,21 @@ extension ModelSpec {
     return single.build(dimension: dimension, random: &random).parameters.reduce(0) { $0 + $1.count } * blocks
   }
 
-  /// The classification head of the image model for `geometry` (nil for task density), drawn from
-  /// `random` after the model itself (so a density model's initialisation is unchanged).
-  public func buildHead(image geometry: ImageGeometry, random: inout RandomStream) -> ClassificationHead? {
-    guard task.classifies else { return nil }
+  /// The classification head of the image model on `data` (nil for task density and toy data),
+  /// drawn from `random` after the model itself (so a density model's initialisation is unchanged).
+  public func buildHead(for data: DatasetSpec, random: inout RandomStream) -> ClassificationHead? {
+    guard data.task.classifies, let geometry = data.kind.geometry else { return nil }
     let channels = ClassificationHead.featureChannels(channels: geometry.channels, scales: scales)
-    return ClassificationHead(channels: channels, width: classifierWidth, classes: 10, random: &random)
+    return ClassificationHead(channels: channels, width: data.classifierWidth, classes: 10, random: &random)
   }
 
   /// The trainable numbers of the classification head on `data` (0 for task density and toy data):
   /// per scale s a 3×3 convolution C_s → w with bias and an ActNorm (2w), then (S·w + 1)·10.
   public func headParameterCount(for data: DatasetSpec) -> Int {
-    guard task.classifies, let geometry = data.kind.geometry else { return 0 }
+    guard data.task.classifies, let geometry = data.kind.geometry else { return 0 }
+    let width = data.classifierWidth
     let channels = ClassificationHead.featureChannels(channels: geometry.channels, scales: scales)
-    let branches = channels.reduce(0) { $0 + classifierWidth * (9 * $1 + 1) + 2 * classifierWidth }
-    return branches + (channels.count * classifierWidth + 1) * 10
+    let branches = channels.reduce(0) { $0 + width * (9 * $1 + 1) + 2 * width }
+    return branches + (channels.count * width + 1) * 10
   }
 }

@@ -75,18 +75,4 @@ extension ModelSpec {
         samples: try mapping.optional("samples")?.integer(in: 1...100) ?? 1)
     }
   }
-
-  /// `task`, `density_weight` and `classifier_width`; the last two only with a task that uses them.
-  static func taskSettings(_ mapping: SpecMapping) throws -> (task: ModelTask, densityWeight: Double, classifierWidth: Int) {
-    let task = try mapping.optional("task")?.choice(ModelTask.self) ?? .density
-    if !task.classifies, let width = mapping.optional("classifier_width") {
-      throw width.error("'classifier_width' applies only to task classification or hybrid")
-    }
-    if task != .hybrid, let weight = mapping.optional("density_weight") {
-      throw weight.error("'density_weight' applies only to task hybrid")
-    }
-    let weight = try mapping.optional("density_weight")?.number(allowed: "a weight in (0, 1000]") { $0 > 0 && $0 <= 1000 }
-    let width = try mapping.optional("classifier_width")?.integer(in: 1...4096)
-    return (task, weight ?? defaultDensityWeight, width ?? defaultClassifierWidth)
-  }
 }

@@ -17,10 +17,6 @@ import Flows
 ///     fc_blocks: 4
 /// ```
 ///
-/// `task: classification | hybrid` (image data) adds a ``Flows/ClassificationHead``
-/// (`classifier_width` channels per scale, 256 by default); `hybrid` weights log p(x) by
-/// `density_weight` (λ, 1 by default).
-///
 /// On image data the model is the multi-scale flow of ``MultiscaleModel``: `scales` scales of
 /// `blocks` convolutional residual blocks, then `fc_blocks` fully connected ones (hidden widths
 /// `fc_hidden` for perceptron families; D → 64, 3 dense layers of 32, → D for i-DenseNets).
@@ -63,22 +59,10 @@ public struct ModelSpec: Equatable, Sendable {
   public var trainingPowerIterations: PowerIteration
   /// Power iteration before each evaluation.
   public var evaluationPowerIterations: PowerIteration
-  /// What the model is trained for (image data only; `density` by default).
-  public var task: ModelTask
-  /// λ of the hybrid objective E[λ·log p(x) + log p(y|x)] (`density_weight`, default 1: the
-  /// reference's default `--scale-dim False`; 1/D is its `--scale-dim True`).
-  public var densityWeight: Double
-  /// Channels of each branch of the classification head (`classifier_width`; the reference's
-  /// `--cdim`, 256).
-  public var classifierWidth: Int
-
-  /// The reference's defaults of the task keys: λ = 1 and 256 head channels.
-  public static let defaultDensityWeight = 1.0, defaultClassifierWidth = 256
-
   /// The keys allowed under `models.<name>` (`sweep` is the model's own sweep, read by ``SweepSpec``).
   public static let keys = [
     "label", "family", "blocks", "hidden", "depth", "growth", "activation", "coefficient", "concatenation", "last_layer",
-    "estimator", "gradient", "power_iterations", "scales", "fc_blocks", "fc_hidden", "task", "density_weight", "classifier_width", "image", "sweep",
+    "estimator", "gradient", "power_iterations", "scales", "fc_blocks", "fc_hidden", "image", "sweep",
   ]
 
   /// The keys allowed in a model overlay (`models.<name>.image`, `datasets.<name>.model`): those of
@@ -108,7 +92,6 @@ public struct ModelSpec: Equatable, Sendable {
     estimator = try mapping.optional("estimator").map(ModelSpec.estimator) ?? ModelSpec.defaultEstimator(family)
     gradient = try mapping.optional("gradient")?.choice(GradientChoice.self).value ?? .backpropagation
     (trainingPowerIterations, evaluationPowerIterations) = try ModelSpec.powerIterations(mapping.optional("power_iterations"))
-    (task, densityWeight, classifierWidth) = try ModelSpec.taskSettings(mapping)
   }
 
   /// The growth, once a budget match has been resolved (0 for perceptron families).

@@ -103,10 +103,6 @@ public struct RunSpec {
       model = matched
       budgetMatch = BudgetMatch(model: targetName, targetParameters: targetCount, parameters: count, growth: matched.fixedGrowth ?? 0)
     }
-    if model.task != .density, data.kind == .toy {
-      let taskNode = try modelNode.mapping(allowedKeys: ModelSpec.keys).required("task")
-      throw taskNode.error("task \(model.task.rawValue) needs labelled image data (kind mnist or cifar10); \(data.name) is toy data")
-    }
     _ = try model.checkedParameterCount(for: data, at: modelNode, counts: counts)
     return (model, budgetMatch)
   }

@@ -1,6 +1,6 @@
-/// What an image model is trained for (spec key `models.<name>.task`; residual-flows
-/// `train_img.py --task`).
-public enum ModelTask: String, CaseIterable, Sendable {
+/// What the models of an image column are trained for (spec key `datasets.<name>.task`;
+/// residual-flows `train_img.py --task`).
+public enum ImageTask: String, CaseIterable, Sendable {
   /// Density estimation: minimise bits/dim (the default; no head).
   case density
   /// Classification: a ``Flows/ClassificationHead`` on the flow's features, trained with
