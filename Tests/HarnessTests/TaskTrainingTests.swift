@@ -21,13 +21,14 @@ struct TaskTrainingTests {
 
   /// The ci profile of `experiments/hybrid-mnist.yaml` on labelled synthetic MNIST at `data`.
   static func ciPlan(data: String) throws -> ExperimentPlan {
-    try ExperimentPlan.load(path: specPath, profile: "ci", overrides: [SpecOverride(parsing: "datasets.mnist.path=\(data)")])
+    let paths = try ["mnist-classifier", "mnist-hybrid"].map { try SpecOverride(parsing: "datasets.\($0).path=\(data)") }
+    return try ExperimentPlan.load(path: specPath, profile: "ci", overrides: paths)
   }
 
-  /// `spec` (a model block of imageSpec's resflow) with `lines` added to the resflow model.
-  static func spec(adding lines: String, toy: Bool = false) -> String {
-    imageSpec(path: "/nowhere").replacingOccurrences(of: "    family: resflow\n", with: "    family: resflow\n" + lines)
-      .replacingOccurrences(of: "columns: [moons, digits]", with: toy ? "columns: [moons, digits]" : "columns: [digits]")
+  /// imageSpec on its image column `digits` alone, with `lines` added to that dataset.
+  static func spec(adding lines: String) -> String {
+    imageSpec(path: "/nowhere").replacingOccurrences(of: "    kind: mnist\n", with: "    kind: mnist\n" + lines)
+      .replacingOccurrences(of: "columns: [moons, digits]", with: "columns: [digits]")
   }
 
   static func error(_ text: String) -> String {
@@ -43,38 +44,35 @@ struct TaskTrainingTests {
   func unknownTaskIsRefused() {
     let message = Self.error(Self.spec(adding: "    task: hybird\n"))
     #expect(message.hasPrefix("tasks.yaml:"))
-    #expect(message.contains("models.resflow.task: 'hybird' is not allowed; allowed: density, classification, hybrid"))
+    #expect(message.contains("datasets.digits.task: 'hybird' is not allowed; allowed: density, classification, hybrid"))
     #expect(message.contains("did you mean 'hybrid'"))
   }
 
-  @Test("Classification on toy data, λ without hybrid and a head width without a head are refused")
+  @Test("A task on toy data, λ without hybrid, a head width without a head and λ = 0 are refused")
   func misplacedTaskKeysAreRefused() {
-    #expect(Self.error(Self.spec(adding: "    task: classification\n", toy: true)).contains("task classification needs labelled image data"))
+    let toy = imageSpec(path: "/nowhere").replacingOccurrences(of: "distribution: 2moons}", with: "distribution: 2moons, task: classification}")
+    #expect(Self.error(toy).contains("datasets.moons.task: 'task' applies only to labelled image data"))
     #expect(Self.error(Self.spec(adding: "    task: classification\n    density_weight: 2\n")).contains("'density_weight' applies only to task hybrid"))
     #expect(Self.error(Self.spec(adding: "    classifier_width: 16\n")).contains("'classifier_width' applies only to task classification or hybrid"))
-    #expect(Self.error(Self.spec(adding: "    task: hybrid\n    density_weight: 0\n")).contains("density_weight"))
+    #expect(Self.error(Self.spec(adding: "    task: hybrid\n    density_weight: 0\n")).contains("datasets.digits.density_weight: 0 is out of range"))
   }
 
   @Test("The task keys default to density, λ = 1 and 256 head channels, and a spec without them resolves to the same YAML")
   func defaultsLeaveTheResolvedSpecAlone() throws {
     let plain = try ExperimentPlan.parse(imageSpec(path: "/nowhere"))
     let run = try #require(plain.runs.first { $0.identifier == "resflow-digits" })
-    #expect(run.model.task == .density && run.model.densityWeight == 1 && run.model.classifierWidth == 256)
+    #expect(run.data.task == .density && run.data.densityWeight == 1 && run.data.classifierWidth == 256)
     #expect(!run.resolvedYAML.contains("task") && run.parameterCount == run.model.parameterCount(for: run.data))
   }
 
   @Test("The head's parameter count from the formula equals the built head's, for one to three scales")
   func headParameterCount() throws {
     for scales in 1...3 {
-      let text = imageSpec(path: "/nowhere")
-        .replacingOccurrences(of: "    family: idensenet\n", with: "    family: idensenet\n    task: hybrid\n    classifier_width: 7\n")
-        .replacingOccurrences(of: "    scales: 2\n", with: "    scales: \(scales)\n")
-        .replacingOccurrences(of: "columns: [moons, digits]", with: "columns: [digits]")
+      let text = Self.spec(adding: "    task: hybrid\n    classifier_width: 7\n").replacingOccurrences(of: "    scales: 2\n", with: "    scales: \(scales)\n")
       let run = try #require(try ExperimentPlan.parse(text).runs.first { $0.identifier == "idensenet-digits" })
       #expect(run.model.scales == scales)
       var random = RandomStream(seed: 1)
-      let geometry = try #require(run.data.kind.geometry)
-      let head = try #require(run.model.buildHead(image: geometry, random: &random))
+      let head = try #require(run.model.buildHead(for: run.data, random: &random))
       #expect(run.model.headParameterCount(for: run.data) == head.parameters.reduce(0) { $0 + $1.count }, "\(scales) scales")
     }
   }
@@ -107,17 +105,17 @@ struct TaskTrainingTests {
         continue
       }
       let accuracy = try #require(evaluation.testAccuracy)
-      #expect(accuracy >= 0 && accuracy <= 1 && evaluation.task == run.model.task.rawValue && evaluation.testCrossEntropy != nil)
-      #expect(evaluation.unit == (run.model.task == .classification ? "nats/label" : "bits/dim"))
-      #expect(evaluation.testNLL == (run.model.task == .classification ? evaluation.testCrossEntropy : evaluation.testNLL))
+      #expect(accuracy >= 0 && accuracy <= 1 && evaluation.task == run.data.task.rawValue && evaluation.testCrossEntropy != nil)
+      #expect(evaluation.unit == (run.data.task == .classification ? "nats/label" : "bits/dim"))
+      #expect(evaluation.testNLL == (run.data.task == .classification ? evaluation.testCrossEntropy : evaluation.testNLL))
       let rows = MetricRow.read(path: runs + "/" + run.identifier + "/metrics.csv")
       #expect(rows.last?.testAccuracy == accuracy)
     }
     let (markdown, csv) = try TableReport(plan: plan, runsRoot: root, resultsDirectory: root + "/results").write()
     let text = try String(contentsOfFile: markdown, encoding: .utf8)
-    #expect(text.contains("| i-ResNet classifier | accuracy **") && text.contains("## Accuracy"))
-    #expect(text.contains("MNIST (bits/dim ± s.e. · accuracy %; classifiers: accuracy %)"))
-    #expect(!text.contains("| i-ResNet classifier | MNIST | 2."), "the classifier's cross-entropy is not compared with bits/dim")
+    #expect(text.contains("| i-ResNet | accuracy **") && text.contains("## Accuracy"))
+    #expect(text.contains("| Model | MNIST classifier (accuracy %) | MNIST hybrid (bits/dim ± s.e. · accuracy %) |"))
+    #expect(!text.contains("| i-ResNet | MNIST classifier | 2."), "the classifiers' cross-entropies are not compared with bits/dim")
     let table = try String(contentsOfFile: csv, encoding: .utf8)
     #expect(table.hasPrefix("model,sweep,dataset,status,value,standard_error,unit,paper,difference,iterations,profile,parameters,wall_seconds,seed,best_value,best_iteration,task,accuracy,accuracy_standard_error,run\n"))
   }
@@ -125,7 +123,7 @@ struct TaskTrainingTests {
   @Test("A hybrid run interrupted and resumed ends bit-identical to an uninterrupted one, the head's ActNorm included")
   func hybridResumeIsBitIdentical() throws {
     let plan = try Self.ciPlan(data: try labelledMNIST("task-resume-data", training: 700, test: 100))
-    let run = try #require(plan.runs.first { $0.model.task == .hybrid })
+    let run = try #require(plan.runs.first { $0.data.task == .hybrid })
     let straight = temporaryDirectory("task-straight")
     guard case .completed(let expected) = try trainer(run, in: straight).train() else { Issue.record("did not complete"); return }
     let resumed = temporaryDirectory("task-resumed")

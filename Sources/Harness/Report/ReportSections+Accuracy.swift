@@ -10,7 +10,7 @@ extension ReportSections {
     guard hasClassifiers else { return [] }
     var lines = [
       "## Accuracy", "",
-      "Classifying models (task classification or hybrid): the fraction of the final test images whose largest logit is their label, "
+      "Runs of classification and hybrid columns: the fraction of the final test images whose largest logit is their label, "
         + "± its binomial standard error √(a(1 − a)/n); the test cross-entropy −log p(y|x) in nats per image; for hybrid models λ of "
         + "the objective E[λ·log p(x) + log p(y|x)] and the test bits/dim. Higher accuracy is better.",
       "",

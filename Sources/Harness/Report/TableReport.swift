@@ -162,8 +162,8 @@ public struct TableReport {
     let sections = ReportSections(plan: plan, layout: ReportLayout(plan: plan), cells: cells, columns: columns)
     if sections.hasClassifiers {
       lines.append(
-        "Classifiers (task classification) show their test accuracy in % (higher is better); hybrid models their test bits/dim, "
-          + "then their test accuracy; see Accuracy below.")
+        "Cells of classification columns show the test accuracy in % (higher is better); cells of hybrid columns the test bits/dim, "
+          + "then the test accuracy; see Accuracy below.")
     }
     if sections.isReplicated {
       lines.append(
@@ -197,7 +197,7 @@ public struct TableReport {
 
   /// The results table: a header, a row per model and sweep point, and the entropies.
   func table(_ columns: [DatasetSpec], cells: [String: ReportCell], sections: ReportSections) -> [String] {
-    let headers = columns.map { column in MarkdownText.label(column.label) + (classifies(column) ? " (bits/dim ± s.e. · accuracy %; classifiers: accuracy %)" : "") }
+    let headers = columns.map { MarkdownText.label($0.label) + TableReport.cellContents($0.task) }
     var lines = ["| Model | " + headers.joined(separator: " | ") + " |", "|---|" + columns.map { _ in "---|" }.joined()]
     for row in sections.layout.rows {
       let texts = columns.map { column in
@@ -212,9 +212,13 @@ public struct TableReport {
     return lines
   }
 
-  /// Whether any run on `column` has a classification head.
-  func classifies(_ column: DatasetSpec) -> Bool {
-    plan.runs.contains { $0.datasetName == column.name && $0.data.task.classifies }
+  /// What the cells of a column of `task` hold, for its header: nothing for density columns.
+  static func cellContents(_ task: ImageTask) -> String {
+    switch task {
+    case .density: return ""
+    case .classification: return " (accuracy %)"
+    case .hybrid: return " (bits/dim ± s.e. · accuracy %)"
+    }
   }
 
   /// The runs table: one line per run with its status, progress and provenance.
