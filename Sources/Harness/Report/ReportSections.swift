@@ -24,6 +24,9 @@ struct ReportSections {
     row.runs[column]?.data.task.estimatesDensity ?? true
   }
 
+  /// The columns whose numbers are NLLs, which the figures show (all but classification columns).
+  var densityColumns: [DatasetSpec] { columns.filter { $0.task.estimatesDensity } }
+
   /// The cell of `row` on `column` over its seeds.
   func replicateCell(_ row: ReportLayout.Row, _ column: String) -> ReplicateCell {
     ReplicateCell(cells: (row.replicates[column] ?? []).map { ($0, cells[$0.identifier]) })
@@ -157,12 +160,14 @@ struct ReportSections {
 
   /// The figures' files (name in the report folder, SVG text).
   var figures: [(name: String, svg: String)] {
-    columns.map { (ReportSections.curvesPrefix + $0.name + ".svg", learningCurves($0).svg) } + [(ReportSections.dotPlotName, dotPlot.svg)]
+    guard !densityColumns.isEmpty else { return [] }
+    return densityColumns.map { (ReportSections.curvesPrefix + $0.name + ".svg", learningCurves($0).svg) } + [(ReportSections.dotPlotName, dotPlot.svg)]
   }
 
   /// The section linking the figures.
   var figureLines: [String] {
-    let links = columns.map { "[\(MarkdownText.label($0.label))](\(plan.name)/\(ReportSections.curvesPrefix + $0.name).svg)" }
+    guard !densityColumns.isEmpty else { return [] }
+    let links = densityColumns.map { "[\(MarkdownText.label($0.label))](\(plan.name)/\(ReportSections.curvesPrefix + $0.name).svg)" }
     return [
       "## Figures", "",
       "Learning curves, test NLL against iteration for every row" + (isReplicated ? " and seed" : "")
@@ -192,7 +197,7 @@ struct ReportSections {
 
   /// The whole table as a dot plot.
   var dotPlot: DotPlotFigure {
-    let panels = columns.map { column in
+    let panels = densityColumns.map { column in
       DotPlotFigure.Panel(
         title: column.label, unit: column.unit, entropy: column.distribution?.entropy,
         rows: layout.rows.filter { $0.replicates[column.name] != nil && estimatesDensity($0, column.name) }.map { row in
