@@ -3,7 +3,7 @@ import Foundation
 
 /// The classification head of the Residual Flow image model (residual-flows `lib/resflow.py`,
 /// `ResidualFlow.build_multiscale_classifier` and `forward(..., classify=True)`; Chen et al. 2019,
-/// §5 "Hybrid modeling"), on the features of a ``MultiscaleModel``.
+/// hybrid modeling), on the features of a ``MultiscaleModel``.
 ///
 /// Features: the flow's activation at the end of every scale, as the reference takes them without
 /// factoring out — for each scale but the last, the output of its squeeze `[N, H/2ˢ⁺¹, W/2ˢ⁺¹,

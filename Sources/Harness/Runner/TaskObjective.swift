@@ -6,7 +6,7 @@ import Foundation
 /// classification | hybrid`), for one batch with its labels.
 ///
 /// - classification: the mean cross-entropy −log p(y|x) in nats; no log-determinant is estimated.
-/// - hybrid: the negative of E[λ·log p(x) + log p(y|x)] (Chen et al. 2019, §5), in bits per image:
+/// - hybrid: the negative of E[λ·log p(x) + log p(y|x)] (Chen et al. 2019, as the Residual Flows review states it), in bits per image:
 ///   (λ·D·bits/dim + cross-entropy/ln 2), with log p(x) the discrete log-likelihood of the 8-bit
 ///   image (the density minus D·ln 256, as bits/dim counts it). λ = 1 is the reference's default
 ///   loss `bpd·D + crossent/ln 2` (`--scale-dim False`); λ = 1/D is its `--scale-dim True`,

@@ -6,7 +6,7 @@ public enum ImageTask: String, CaseIterable, Sendable {
   /// Classification: a ``Flows/ClassificationHead`` on the flow's features, trained with
   /// cross-entropy alone; no log-determinant is computed.
   case classification
-  /// Both: maximise E[λ·log p(x) + log p(y|x)] (Chen et al. 2019, §5, after Nalisnick et al. 2019).
+  /// Both: maximise E[λ·log p(x) + log p(y|x)] (Chen et al. 2019, as the Residual Flows review states it; Nalisnick et al. 2019).
   case hybrid
 
   /// Whether the model has a classification head (and runs report test accuracy).
