@@ -60,7 +60,8 @@ public enum RunOutcome: Equatable, Sendable {
   static func report(_ outcome: TrainingOutcome, run: RunSpec, position: String) -> RunOutcome {
     switch outcome {
     case .completed(let evaluation):
-      say(String(format: "[%@] %@: completed, test NLL %.4f ± %.4f %@", position, run.identifier, evaluation.testNLL, evaluation.testStandardError, evaluation.unit))
+      let accuracy = evaluation.testAccuracy.map { String(format: ", accuracy %.2f %%", 100 * $0) } ?? ""
+      say(String(format: "[%@] %@: completed, test NLL %.4f ± %.4f %@", position, run.identifier, evaluation.testNLL, evaluation.testStandardError, evaluation.unit) + accuracy)
       return .completed
     case .interrupted(let iteration):
       say("[\(position)] \(run.identifier): interrupted at iteration \(iteration), checkpoint saved")

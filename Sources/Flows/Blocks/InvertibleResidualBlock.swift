@@ -41,13 +41,17 @@ public final class InvertibleResidualBlock: Flow {
 
   public var concatenationLayers: [any ConcatenationLayer] { branch.concatenationLayers }
 
-  /// y = x + g(x) and the estimate of log det(I + J_g(x)) per sample.
+  /// y = x + g(x) and the estimate of log det(I + J_g(x)) per sample (0 when the context skips
+  /// log-determinants).
   public func forward(_ input: Variable, context: inout FlowContext) -> FlowOutput {
     if context.mode == .training, memory == .recompute, trainingEstimator.isSeries {
       return recomputedForward(input, random: &context.random)
     }
     let x = input.requiresGradient ? input : Variable(input.value, requiresGradient: true)
     let residual = branch(x)
+    guard context.logDeterminants == .estimated else {
+      return FlowOutput(value: x + residual, logDeterminant: Variable(Tensor.zeros([x.shape[0]])))
+    }
     let estimator = context.mode == .training ? trainingEstimator : evaluationEstimator
     let logDeterminant = LogDeterminant.estimate(
       input: x, residual: residual, estimator: estimator,

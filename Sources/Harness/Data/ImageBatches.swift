@@ -64,13 +64,24 @@ public final class ImageBatches {
   /// The dequantised batch of 0-based training `iteration`, `[size, H, W, C]`; the noise (and
   /// flips) come from `noise`.
   public func trainingBatch(iteration: Int, size: Int, noise: inout RandomStream) -> Tensor {
-    let perEpoch = max(training.count / size, 1)
-    let epoch = iteration / perEpoch
-    let start = (iteration % perEpoch) * size
-    let order = indices(epoch: epoch)
-    let chosen = (0..<size).map { order[(start + $0) % order.count] }
+    let chosen = trainingIndices(iteration: iteration, size: size)
     let mirrored = flips ? chosen.map { _ in noise.nextBernoulli(0.5) } : Array(repeating: false, count: size)
     return ImageBatches.dequantised(training, indices: chosen, mirrored: mirrored, noise: &noise)
+  }
+
+  /// The training images of 0-based `iteration`: batch `iteration mod E` of epoch `iteration / E`'s
+  /// order, E = ⌊count / size⌋ batches per epoch.
+  func trainingIndices(iteration: Int, size: Int) -> [Int] {
+    let perEpoch = max(training.count / size, 1)
+    let start = (iteration % perEpoch) * size
+    let order = indices(epoch: iteration / perEpoch)
+    return (0..<size).map { order[(start + $0) % order.count] }
+  }
+
+  /// The class labels of the batch of 0-based training `iteration` (those of
+  /// ``trainingBatch(iteration:size:noise:)``'s images, in order).
+  public func trainingLabels(iteration: Int, size: Int) -> [Int] {
+    trainingIndices(iteration: iteration, size: size).map { Int(training.labels[$0]) }
   }
 
   /// Images `indices` of `dataset` as `[n, H, W, C]` in [0, 1): (pixel + u)/256, u ~ U[0, 1).

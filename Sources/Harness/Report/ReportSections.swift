@@ -18,6 +18,15 @@ struct ReportSections {
   /// Whether the plan's seeds are replicates (`seeds`).
   var isReplicated: Bool { !plan.seeds.isEmpty }
 
+  /// Whether the run of `row` on `column` estimates a density (all but task classification, whose
+  /// test NLL is a label cross-entropy): only those enter the NLL comparisons and figures.
+  func estimatesDensity(_ row: ReportLayout.Row, _ column: String) -> Bool {
+    row.runs[column]?.data.task.estimatesDensity ?? true
+  }
+
+  /// The columns whose numbers are NLLs, which the figures show (all but classification columns).
+  var densityColumns: [DatasetSpec] { columns.filter { $0.task.estimatesDensity } }
+
   /// The cell of `row` on `column` over its seeds.
   func replicateCell(_ row: ReportLayout.Row, _ column: String) -> ReplicateCell {
     ReplicateCell(cells: (row.replicates[column] ?? []).map { ($0, cells[$0.identifier]) })
@@ -75,7 +84,7 @@ struct ReportSections {
       "| Column | Difference | Ours | 95 % interval | Paper | Ordering |", "|---|---|---|---|---|---|",
     ]
     for column in columns {
-      for (earlier, later) in pairs {
+      for (earlier, later) in pairs where estimatesDensity(earlier, column.name) && estimatesDensity(later, column.name) {
         let name = "\(MarkdownText.label(later.label)) − \(MarkdownText.label(earlier.label))"
         let profiles = (earlier: budgetProfiles(earlier, column.name), later: budgetProfiles(later, column.name))
         if !profiles.earlier.isEmpty, !profiles.later.isEmpty, profiles.earlier != profiles.later {
@@ -94,7 +103,7 @@ struct ReportSections {
         lines.append("| \(MarkdownText.label(column.label)) | \(name) | \(ours) | \(interval) | \(paper) | \(difference.verdictText) |")
       }
     }
-    return lines
+    return lines.count == 6 ? [] : lines
   }
 
   /// The profiles whose completed runs make `row`'s cell on `column`: the report's own, or the
@@ -117,7 +126,7 @@ struct ReportSections {
       "| Model | Column | Final | Best (chosen on the test set, optimistic) | Best at iteration |", "|---|---|---|---|---|",
     ]
     for row in layout.rows {
-      for column in columns where row.replicates[column.name] != nil {
+      for column in columns where row.replicates[column.name] != nil && estimatesDensity(row, column.name) {
         let replicate = replicateCell(row, column.name)
         let completed = replicate.completed
         guard let final = replicate.final else { continue }
@@ -163,12 +172,14 @@ struct ReportSections {
 
   /// The figures' files (name in the report folder, SVG text).
   var figures: [(name: String, svg: String)] {
-    columns.map { (ReportSections.curvesPrefix + $0.name + ".svg", learningCurves($0).svg) } + [(ReportSections.dotPlotName, dotPlot.svg)]
+    guard !densityColumns.isEmpty else { return [] }
+    return densityColumns.map { (ReportSections.curvesPrefix + $0.name + ".svg", learningCurves($0).svg) } + [(ReportSections.dotPlotName, dotPlot.svg)]
   }
 
   /// The section linking the figures.
   var figureLines: [String] {
-    let links = columns.map { "[\(MarkdownText.label($0.label))](\(plan.name)/\(ReportSections.curvesPrefix + $0.name).svg)" }
+    guard !densityColumns.isEmpty else { return [] }
+    let links = densityColumns.map { "[\(MarkdownText.label($0.label))](\(plan.name)/\(ReportSections.curvesPrefix + $0.name).svg)" }
     return [
       "## Figures", "",
       "Learning curves, test NLL against iteration for every row" + (isReplicated ? " and seed" : "")
@@ -180,7 +191,7 @@ struct ReportSections {
   /// The learning curves of `column`.
   func learningCurves(_ column: DatasetSpec) -> LearningCurveFigure {
     var rows: [LearningCurveFigure.Row] = []
-    for row in layout.rows where row.replicates[column.name] != nil {
+    for row in layout.rows where row.replicates[column.name] != nil && estimatesDensity(row, column.name) {
       var seeds: [(seed: UInt64, points: [(iteration: Int, value: Double)])] = []
       for run in row.replicates[column.name] ?? [] {
         guard let cell = cells[run.identifier], cell.problem == nil else { continue }
@@ -198,10 +209,10 @@ struct ReportSections {
 
   /// The whole table as a dot plot.
   var dotPlot: DotPlotFigure {
-    let panels = columns.map { column in
+    let panels = densityColumns.map { column in
       DotPlotFigure.Panel(
         title: column.label, unit: column.unit, entropy: column.distribution?.entropy,
-        rows: layout.rows.filter { $0.replicates[column.name] != nil }.map { row in
+        rows: layout.rows.filter { $0.replicates[column.name] != nil && estimatesDensity($0, column.name) }.map { row in
           let replicate = replicateCell(row, column.name)
           let final = replicate.final
           var interval = final?.interval95

@@ -17,6 +17,9 @@ public struct TableReport {
   /// NLL in `metrics.csv`, chosen on the test set) with its iteration come before `run`, which
   /// stays the last column.
   static let csvHeader = "model,sweep,dataset,status,value,standard_error,unit,paper,difference,iterations,profile,parameters,wall_seconds,seed,best_value,best_iteration,run"
+  /// The header of a plan with classifying models (task classification or hybrid): the task and
+  /// the test accuracy with its standard error come before `run`.
+  static let classifierCSVHeader = csvHeader.replacingOccurrences(of: ",run", with: ",task,accuracy,accuracy_standard_error,run")
   /// The header of CSV reports before the seed and best columns; also recognised as a report's.
   static let legacyCSVHeader = "model,sweep,dataset,status,value,standard_error,unit,paper,difference,iterations,profile,parameters,wall_seconds,run"
   /// What every Markdown report holds, also how an earlier one is recognised.
@@ -135,7 +138,11 @@ public struct TableReport {
     switch status {
     case .completed:
       guard let evaluation = cell.evaluation else { return "completed, eval.json missing" }
+      if evaluation.task == ImageTask.classification.rawValue, let accuracy = ReportSections.accuracyText(evaluation) {
+        return "accuracy **\(accuracy)**"
+      }
       var parts = ["**\(number(evaluation.testNLL))** ± \(number(evaluation.testStandardError))"]
+      if let accuracy = ReportSections.accuracyText(evaluation) { parts.append("accuracy \(accuracy)") }
       if let reference = cell.reference { parts.append("paper \(number(reference, digits: 2))"); parts.append("Δ \(String(format: "%+.3f", evaluation.testNLL - reference))") }
       if let profile = cell.fillProfile { parts.append("*\(MarkdownText.label(profile)) profile*") }
       return parts.joined(separator: " · ")
@@ -178,6 +185,11 @@ public struct TableReport {
     lines.append("Budget per run: \(TableReport.budgets(columns, runs: plan.runs).joined(separator: "; ")). Lower is better; toy columns in nats, image columns in bits/dim.")
     lines += fillLines(columns, cells: cells)
     let sections = ReportSections(plan: plan, layout: ReportLayout(plan: plan), cells: cells, columns: columns)
+    if sections.hasClassifiers {
+      lines.append(
+        "Cells of classification columns show the test accuracy in % (higher is better); cells of hybrid columns the test bits/dim, "
+          + "then the test accuracy; see Accuracy below.")
+    }
     if sections.isReplicated {
       lines.append(
         "Each cell: ours as the mean ± standard deviation over seeds \(plan.seeds.map(String.init).joined(separator: ", ")) (n: the seeds completed) · "
@@ -187,7 +199,7 @@ public struct TableReport {
     }
     if let source = plan.table.referenceSource { lines.append("Paper values: \(source).") }
     lines += [""] + table(columns, cells: cells, sections: sections)
-    for section in [sections.differenceLines, sections.finalAndBestLines, sections.seedLines, sections.figureLines] where !section.isEmpty {
+    for section in [sections.accuracyLines, sections.differenceLines, sections.finalAndBestLines, sections.seedLines, sections.figureLines] where !section.isEmpty {
       lines += [""] + section
     }
     lines += [""] + runsTable(cells: cells)
@@ -225,7 +237,8 @@ public struct TableReport {
 
   /// The results table: a header, a row per model and sweep point, and the entropies.
   func table(_ columns: [DatasetSpec], cells: [String: ReportCell], sections: ReportSections) -> [String] {
-    var lines = ["| Model | " + columns.map { MarkdownText.label($0.label) }.joined(separator: " | ") + " |", "|---|" + columns.map { _ in "---|" }.joined()]
+    let headers = columns.map { MarkdownText.label($0.label) + TableReport.cellContents($0.task) }
+    var lines = ["| Model | " + headers.joined(separator: " | ") + " |", "|---|" + columns.map { _ in "---|" }.joined()]
     for row in sections.layout.rows {
       let texts = columns.map { column in
         sections.isReplicated ? sections.replicatedCellText(row, column.name) : TableReport.cellText(row.runs[column.name].flatMap { cells[$0.identifier] })
@@ -237,6 +250,15 @@ public struct TableReport {
       lines.append("| *true entropy (lower bound)* | " + entropies.joined(separator: " | ") + " |")
     }
     return lines
+  }
+
+  /// What the cells of a column of `task` hold, for its header: nothing for density columns.
+  static func cellContents(_ task: ImageTask) -> String {
+    switch task {
+    case .density: return ""
+    case .classification: return " (accuracy %)"
+    case .hybrid: return " (bits/dim ± s.e. · accuracy %)"
+    }
   }
 
   /// The runs table: one line per run with its status, progress and provenance.
@@ -266,7 +288,8 @@ public struct TableReport {
 
   /// The CSV report, one line per run (RFC 4180).
   public func csv(cells: [String: ReportCell]) -> String {
-    var lines = [TableReport.csvHeader]
+    let classifiers = plan.runs.contains { $0.data.task.classifies }
+    var lines = [classifiers ? TableReport.classifierCSVHeader : TableReport.csvHeader]
     for run in plan.runs {
       let cell = cells[run.identifier]
       let reported = cell?.problem == nil ? cell : nil
@@ -275,13 +298,16 @@ public struct TableReport {
       let difference = evaluation.flatMap { evaluation in cell?.reference.map { evaluation.testNLL - $0 } }
       let sweep = CSVField.escaped(ReportLayout.sweep(of: run, replicated: !plan.seeds.isEmpty).joined(separator: ";"), always: true)
       let status = cell?.problem?.status ?? cell?.status?.rawValue ?? "not-started"
-      let fields = [
+      let unit = run.data.task == .classification ? "nats/label" : run.data.unit
+      var fields = [
         CSVField.escaped(run.modelName), sweep, CSVField.escaped(run.datasetName), status, field(evaluation?.testNLL),
-        field(evaluation?.testStandardError), CSVField.escaped(run.data.unit), field(cell?.reference), field(difference),
+        field(evaluation?.testStandardError), CSVField.escaped(unit), field(cell?.reference), field(difference),
         String(reported?.manifest?.iterationsCompleted ?? 0), CSVField.escaped(cell?.fillProfile ?? plan.profile),
         reported?.manifest?.parameters.map(String.init) ?? "", reported?.manifest.map { String(format: "%.1f", $0.wallSeconds) } ?? "",
-        String(run.seed), field(reported?.best?.testNLL), reported?.best.map { String($0.iteration) } ?? "", CSVField.escaped(run.identifier),
+        String(run.seed), field(reported?.best?.testNLL), reported?.best.map { String($0.iteration) } ?? "",
       ]
+      if classifiers { fields += [run.data.task.rawValue, field(evaluation?.testAccuracy), field(evaluation?.testAccuracyStandardError)] }
+      fields.append(CSVField.escaped(run.identifier))
       lines.append(fields.joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
@@ -301,7 +327,7 @@ public struct TableReport {
     let markdownPath = resultsDirectory + "/" + plan.name + ".md"
     let csvPath = resultsDirectory + "/" + plan.name + ".csv"
     try ReportFolder.checkReplaceable(file: markdownPath, signatures: [TableReport.markdownSignature])
-    try ReportFolder.checkReplaceable(file: csvPath, signatures: [TableReport.csvHeader, TableReport.legacyCSVHeader])
+    try ReportFolder.checkReplaceable(file: csvPath, signatures: [TableReport.classifierCSVHeader, TableReport.csvHeader, TableReport.legacyCSVHeader])
     try FileOperations.createDirectory(resultsDirectory)
     let cells = cells()
     let columns = plan.table.columns.compactMap { name in plan.datasets.first { $0.name == name } }

@@ -19,7 +19,7 @@ struct RunEndWriter {
     }
     let notes = try drawFigures(session)
     let evaluation = self.evaluation(session, nll: nll)
-    try MetricRow.write(session.metrics, path: session.metricsPath)
+    try MetricRow.write(session.metrics, path: session.metricsPath, columns: session.metricColumns)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     try AtomicFile.write(try encoder.encode(evaluation), to: directory + "/eval.json")
@@ -31,9 +31,16 @@ struct RunEndWriter {
     let weights = ToyFigures.concatenationWeights(of: session.model)
     var evaluation = RunEvaluation(
       run: run.identifier, model: run.modelName, dataset: run.datasetName, iterations: session.iteration, testNLL: nll.mean,
-      testStandardError: nll.standardError, unit: run.data.unit, testSamples: nll.samples, testSeed: run.evaluation.testSeed,
+      testStandardError: nll.standardError, unit: run.data.task == .classification ? nll.unit : run.data.unit, testSamples: nll.samples, testSeed: run.evaluation.testSeed,
       entropy: session.task.entropy, concatenationWeights: weights.isEmpty ? nil : weights.map { $0.map { [Double($0.0), Double($0.1)] } },
       parameters: session.parameters.reduce(0) { $0 + $1.count })
+    if let accuracy = session.lastAccuracy {
+      evaluation.task = run.data.task.rawValue
+      evaluation.densityWeight = run.data.task == .hybrid ? run.data.densityWeight : nil
+      evaluation.testAccuracy = accuracy.fraction
+      evaluation.testAccuracyStandardError = accuracy.standardError
+      evaluation.testCrossEntropy = accuracy.crossEntropy.mean
+    }
     if let perEpoch = run.iterationsPerEpoch {
       evaluation.epochs = Double(session.iteration) / Double(perEpoch)
       evaluation.dataPath = run.data.resolvedPath()

@@ -9,11 +9,12 @@ public struct RunEvaluation: Codable, Equatable, Sendable {
   public var dataset: String
   /// Iterations trained.
   public var iterations: Int
-  /// Test negative log-likelihood (mean over the final test samples).
+  /// Test negative log-likelihood (mean over the final test samples): of the images (nats or
+  /// bits/dim), or for a classifier (task classification) of the labels, −log p(y|x) in nats.
   public var testNLL: Double
   /// Its standard error.
   public var testStandardError: Double
-  /// `nats` or `bits/dim`.
+  /// `nats`, `bits/dim` or (a classifier's) `nats/label`.
   public var unit: String
   /// Test samples and their seed.
   public var testSamples: Int
@@ -28,6 +29,15 @@ public struct RunEvaluation: Codable, Equatable, Sendable {
   public var epochs: Double? = nil
   /// The directory the images were read from (image runs).
   public var dataPath: String? = nil
+  /// The model's task when it is not density estimation (`classification`, `hybrid`).
+  public var task: String? = nil
+  /// λ of a hybrid model's objective.
+  public var densityWeight: Double? = nil
+  /// Test accuracy (a fraction) of a classifying model, and its binomial standard error.
+  public var testAccuracy: Double? = nil
+  public var testAccuracyStandardError: Double? = nil
+  /// The mean test cross-entropy −log p(y|x) of a classifying model, nats.
+  public var testCrossEntropy: Double? = nil
 
   /// Reads `eval.json` from a run directory, nil when absent.
   public static func read(directory: String) throws -> RunEvaluation? {

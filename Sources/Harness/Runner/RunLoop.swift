@@ -62,7 +62,7 @@ struct RunLoop {
     }
     progress(TrainingProgress(
       run: run.identifier, iteration: iteration, iterations: run.training.iterations, loss: row.loss, iterationsPerSecond: session.rate,
-      testNLL: row.testNLL))
+      testNLL: row.testNLL, testAccuracy: row.testAccuracy))
     return nil
   }
 

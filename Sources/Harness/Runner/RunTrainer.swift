@@ -134,25 +134,29 @@ public struct RunTrainer {
   }
 
   /// One training iteration (0-based `iteration`): a batch (fresh toy samples, or the next
-  /// dequantised images), the loss (toy: −mean log p in nats; images: mean bits/dim), gradients,
+  /// dequantised images), the loss (toy: −mean log p in nats; images: mean bits/dim, or the
+  /// ``TaskObjective`` of a classifying model), gradients,
   /// clipping, an Adam step at the scheduled rate, the concatenation schedule, power iteration and
   /// the EMA. Returns the loss; when it is not finite nothing is updated.
   static func step(
-    run: RunSpec, task: TrainingData, model: SequentialFlow, parameters: [Parameter], adam: Adam, average: ExponentialMovingAverage?,
-    iteration: Int, data: inout RandomStream, estimator: inout RandomStream
+    run: RunSpec, task: TrainingData, model: SequentialFlow, head: ClassificationHead?, parameters: [Parameter], adam: Adam,
+    average: ExponentialMovingAverage?, iteration: Int, data: inout RandomStream, estimator: inout RandomStream
   ) -> Double {
     let training = run.training
     let batch = task.trainingBatch(iteration: iteration, size: training.batchSize, random: &data)
     var context = FlowContext(mode: .training, random: estimator)
-    let logLikelihood = model.logLikelihood(Variable(batch), context: &context).mean()
-    estimator = context.random
     let loss: Variable
-    switch task {
-    case .toy:
-      loss = -logLikelihood
-    case .images:
+    switch (task, head) {
+    case (.images(let images), let head?):
+      let labels = images.trainingLabels(iteration: iteration, size: training.batchSize)
+      loss = TaskObjective.loss(model: model, head: head, data: run.data, batch: batch, labels: labels, context: &context)
+    case (.toy, _):
+      loss = -model.logLikelihood(Variable(batch), context: &context).mean()
+    case (.images, nil):
+      let logLikelihood = model.logLikelihood(Variable(batch), context: &context).mean()
       loss = BitsPerDimension.loss(meanLogLikelihood: logLikelihood, dimension: batch.count / batch.shape[0])
     }
+    estimator = context.random
     let lossValue = Double(loss.value.scalar)
     guard lossValue.isFinite else { return lossValue }
     var gradients = Gradients.of(loss, withRespectTo: parameters.map(\.variable)).map(\.value)

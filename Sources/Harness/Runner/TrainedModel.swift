@@ -27,7 +27,11 @@ public enum TrainedModel {
     _ run: RunSpec, directory: String, into model: SequentialFlow, weights preferred: WeightSource = .averaged, warn: (String) -> Void = { _ in }
   ) throws -> Int {
     let owner = CheckpointOwner(run: run.identifier, specHash: Provenance.hash(run.resolvedYAML))
-    let binding = try TrainingStateBinding(model: model, optimizer: nil, average: nil)
+    // A classifying model's checkpoint also holds its head; bind one so the state fits (the
+    // commands that load models use the flow only).
+    var headRandom = RandomStream(seed: run.seed)
+    let head = run.model.buildHead(for: run.data, random: &headRandom)
+    let binding = try TrainingStateBinding(model: model, head: head, optimizer: nil, average: nil)
     let source: WeightSource = preferred == .averaged && run.training.averageDecay != nil ? .averaged : .trained
     let checkpoint = CheckpointStore(directory: directory).loadNewest(
       accepting: { state in

@@ -47,6 +47,13 @@ public enum TrainingData {
     }
   }
 
+  /// The classification head of `run` for this data (nil for task density and toy data), drawn from
+  /// `random` after ``buildModel(_:random:)``.
+  public func buildHead(_ run: RunSpec, random: inout RandomStream) -> ClassificationHead? {
+    guard case .images = self else { return nil }
+    return run.model.buildHead(for: run.data, random: &random)
+  }
+
   /// The training batch of 0-based `iteration`.
   func trainingBatch(iteration: Int, size: Int, random: inout RandomStream) -> Tensor {
     switch self {

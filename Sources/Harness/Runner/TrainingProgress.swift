@@ -11,14 +11,18 @@ public struct TrainingProgress: Sendable {
   public var iterationsPerSecond: Double
   /// A test NLL evaluated at this iteration.
   public var testNLL: Double?
+  /// The test accuracy evaluated with it (classifying models).
+  public var testAccuracy: Double?
 
   /// Creates a report.
-  public init(run: String, iteration: Int, iterations: Int, loss: Double, iterationsPerSecond: Double, testNLL: Double? = nil) {
+  public init(
+    run: String, iteration: Int, iterations: Int, loss: Double, iterationsPerSecond: Double, testNLL: Double? = nil, testAccuracy: Double? = nil
+  ) {
     (self.run, self.iteration, self.iterations, self.loss) = (run, iteration, iterations, loss)
-    (self.iterationsPerSecond, self.testNLL) = (iterationsPerSecond, testNLL)
+    (self.iterationsPerSecond, self.testNLL, self.testAccuracy) = (iterationsPerSecond, testNLL, testAccuracy)
   }
 
-  /// `[position] run it i/n loss L r it/s ETA t test NLL v`; the rate and ETA only once the
+  /// `[position] run it i/n loss L r it/s ETA t test NLL v accuracy a %`; the rate and ETA only once the
   /// session has a rate (a resumed run reports its checkpoint's row before its first step).
   public func line(position: String) -> String {
     var text = String(format: "[%@] %@ it %d/%d loss %.4f", position, run, iteration, iterations, loss)
@@ -27,6 +31,7 @@ public struct TrainingProgress: Sendable {
       text += String(format: " %.1f it/s ETA %@", iterationsPerSecond, TableReport.duration(remaining))
     }
     if let testNLL { text += String(format: " test NLL %.4f", testNLL) }
+    if let testAccuracy { text += String(format: " accuracy %.2f %%", 100 * testAccuracy) }
     return text
   }
 }

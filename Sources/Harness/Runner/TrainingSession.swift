@@ -16,6 +16,8 @@ final class TrainingSession {
   let task: TrainingData
   let owner: CheckpointOwner
   let model: SequentialFlow
+  /// The classification head of a classifying image model (task classification or hybrid).
+  let head: ClassificationHead?
   let parameters: [Parameter]
   let adam: Adam
   let average: ExponentialMovingAverage?
@@ -32,6 +34,8 @@ final class TrainingSession {
   var row = TrainingState.RowStatus.made
   /// The latest test evaluation made by this process.
   var lastEvaluation: NegativeLogLikelihood?
+  /// The accuracy of that evaluation (classifying models).
+  var lastAccuracy: ClassificationAccuracy?
   let sessionStart = Date()
   var sessionStartIteration = 0
 
@@ -48,18 +52,22 @@ final class TrainingSession {
     let data = root.split()
     streams = TrainingState.Streams(data: data, estimator: root.split())
     model = task.buildModel(run, random: &initialization)
-    let parameters = model.parameters
+    head = task.buildHead(run, random: &initialization)
+    let parameters = model.parameters + (head?.parameters ?? [])
     self.parameters = parameters
     let training = run.training
     adam = Adam(
       parameters: parameters, betas: (Float(training.betas[0]), Float(training.betas[1])), epsilon: Float(training.epsilon),
       weightDecay: training.weightDecay)
     average = training.averageDecay.map { ExponentialMovingAverage(parameters: parameters, decay: Float($0)) }
-    binding = try TrainingStateBinding(model: model, optimizer: adam, average: average)
+    binding = try TrainingStateBinding(model: model, head: head, optimizer: adam, average: average)
     store = CheckpointStore(directory: directory)
     metricsPath = directory + "/metrics.csv"
     self.elapsedBefore = elapsedBefore
   }
+
+  /// The columns of `metrics.csv`: with the test accuracy for a classifying model.
+  var metricColumns: MetricRow.Columns { head == nil ? .density : .withAccuracy }
 
   /// Training seconds over every session so far.
   var seconds: Double { elapsedBefore + Date().timeIntervalSince(sessionStart) }
@@ -102,7 +110,7 @@ final class TrainingSession {
   /// Saves the state after `iteration` (see ``capture(row:)``); the metrics rows made so far are
   /// written first.
   func saveCheckpoint(row: TrainingState.RowStatus) throws {
-    try MetricRow.write(metrics, path: metricsPath)
+    try MetricRow.write(metrics, path: metricsPath, columns: metricColumns)
     try store.save(capture(row: row))
   }
 
@@ -112,7 +120,7 @@ final class TrainingSession {
   func step() -> Double {
     var (data, estimator) = (streams.data, streams.estimator)
     let loss = RunTrainer.step(
-      run: run, task: task, model: model, parameters: parameters, adam: adam, average: average, iteration: iteration, data: &data,
+      run: run, task: task, model: model, head: head, parameters: parameters, adam: adam, average: average, iteration: iteration, data: &data,
       estimator: &estimator)
     streams = TrainingState.Streams(data: data, estimator: estimator)
     guard loss.isFinite else { return loss }
@@ -122,16 +130,23 @@ final class TrainingSession {
     return loss
   }
 
-  /// The test NLL on `samples` test points or images; nil when `shouldStop` asked to stop part-way
-  /// (checked between chunks). As the reference's `train_img.py`: when the run keeps an average,
-  /// its weights are swapped in first, then the evaluation power iterations run on the weights
-  /// actually evaluated (so σ is that of the averaged weights), then the test; the training
-  /// weights come back afterwards and keep the singular vectors the evaluation left.
-  func evaluate(samples: Int, shouldStop: () -> Bool) -> NegativeLogLikelihood? {
+  /// The test NLL on `samples` test points or images (and the accuracy of a classifying model,
+  /// whose NLL is bits/dim for hybrid and the label cross-entropy for a classifier); nil when
+  /// `shouldStop` asked to stop part-way (checked between chunks). As the reference's
+  /// `train_img.py`: when the run keeps an average, its weights are swapped in first, then the
+  /// evaluation power iterations run on the weights actually evaluated (so σ is that of the
+  /// averaged weights), then the test; the training weights come back afterwards and keep the
+  /// singular vectors the evaluation left.
+  func evaluate(samples: Int, shouldStop: () -> Bool) -> (NegativeLogLikelihood, ClassificationAccuracy?)? {
     withoutActuallyEscaping(shouldStop) { shouldStop in
-      let body = {
+      let body = { () -> (NegativeLogLikelihood, ClassificationAccuracy?)? in
         self.model.updateSpectralNorms(self.run.model.evaluationPowerIterations)
-        return self.task.testNegativeLogLikelihood(of: self.model, samples: samples, testSeed: self.run.evaluation.testSeed, shouldStop: shouldStop)
+        let testSeed = self.run.evaluation.testSeed
+        if let head = self.head, case .images(let images) = self.task {
+          return images.testEvaluation(of: self.model, head: head, task: self.run.data.task, count: samples, testSeed: testSeed, shouldStop: shouldStop)
+            .map { ($0.negativeLogLikelihood, $0.accuracy) }
+        }
+        return self.task.testNegativeLogLikelihood(of: self.model, samples: samples, testSeed: testSeed, shouldStop: shouldStop).map { ($0, nil) }
       }
       return average.map { $0.withAveragedParameters(body) } ?? body()
     }
@@ -143,10 +158,12 @@ final class TrainingSession {
     var row = MetricRow(iteration: iteration, loss: lossWindow.mean, testNLL: nil, testStandardError: nil, seconds: 0)
     if evaluationDue {
       let samples = isLast ? run.evaluation.finalTestSamples : run.evaluation.testSamples
-      guard let nll = evaluate(samples: samples, shouldStop: shouldStop) else { return nil }
+      guard let (nll, accuracy) = evaluate(samples: samples, shouldStop: shouldStop) else { return nil }
       row.testNLL = nll.mean
       row.testStandardError = nll.standardError
+      row.testAccuracy = accuracy?.fraction
       lastEvaluation = nll
+      lastAccuracy = accuracy
     }
     row.seconds = seconds
     metrics.append(row)

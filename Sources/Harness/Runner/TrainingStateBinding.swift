@@ -13,14 +13,15 @@ public struct TrainingStateBinding {
   let layers: [any LipschitzLayer]
   let normalizations: [ActNorm]
 
-  /// Binds `model` (its parameters must be those `optimizer` and `average` update).
+  /// Binds `model` and its classification head, if any (their parameters, model first, must be
+  /// those `optimizer` and `average` update).
   /// - Throws: ``TrainingStateError`` for an empty or duplicate name.
-  public init(model: SequentialFlow, optimizer: Adam?, average: ExponentialMovingAverage?) throws(TrainingStateError) {
-    parameters = model.parameters
+  public init(model: SequentialFlow, head: ClassificationHead? = nil, optimizer: Adam?, average: ExponentialMovingAverage?) throws(TrainingStateError) {
+    parameters = model.parameters + (head?.parameters ?? [])
     self.optimizer = optimizer
     self.average = average
     layers = model.lipschitzLayers
-    normalizations = model.flows.compactMap { $0 as? ActNorm }
+    normalizations = model.flows.compactMap { $0 as? ActNorm } + (head?.normalizations ?? [])
     try Self.checkNames(layers.map(\.name), .lipschitzLayer)
     try Self.checkNames(normalizations.map(\.name), .actNorm)
     try Self.checkNames(parameters.map(\.name), .parameter)

@@ -12,11 +12,16 @@ import Foundation
 ///   training: {epochs: 200, batch_size: 64}   # merged over the top-level training block
 ///   evaluation: {every: 5000}                 # merged over the top-level evaluation block
 ///   model: {coefficient: 0.93}                # merged over every model of this column
+///   task: hybrid              # density (default) | classification | hybrid, for every model
+///   density_weight: 1.0       # λ of the hybrid objective (default 1)
+///   classifier_width: 256     # channels of each branch of the classification head (default 256)
 /// ```
 ///
 /// `model`, `training` and `evaluation` under a dataset apply to that column's runs only, key by
 /// key over the model definitions and the top-level blocks (image columns train differently from
-/// toy ones).
+/// toy ones). A column's `task` is what its models are trained for (``ImageTask``; image data
+/// only): `classification` and `hybrid` put a ``Flows/ClassificationHead`` on every model, and a
+/// spec without the task keys resolves as before.
 public struct DatasetSpec: Equatable, Sendable {
   /// The key under `datasets`.
   public var name: String
@@ -30,9 +35,19 @@ public struct DatasetSpec: Equatable, Sendable {
   public var path: String?
   /// α of the logit transform (image kinds).
   public var logitAlpha: Double
+  /// What the column's models are trained for (`density` by default).
+  public var task: ImageTask
+  /// λ of the hybrid objective E[λ·log p(x) + log p(y|x)] (`density_weight`, default 1: the
+  /// reference's default `--scale-dim False`; 1/D is its `--scale-dim True`).
+  public var densityWeight: Double
+  /// Channels of each branch of the classification head (`classifier_width`; the reference's
+  /// `--cdim`, 256).
+  public var classifierWidth: Int
 
   /// The keys allowed under `datasets.<name>`.
-  public static let keys = ["label", "kind", "distribution", "path", "logit_alpha", "model", "training", "evaluation"]
+  public static let keys = [
+    "label", "kind", "distribution", "path", "logit_alpha", "model", "training", "evaluation", "task", "density_weight", "classifier_width",
+  ]
 
   /// Reads a dataset definition strictly.
   public init(name: String, node: SpecNode) throws {
@@ -45,6 +60,9 @@ public struct DatasetSpec: Equatable, Sendable {
       distribution = try mapping.required("distribution").choice(ToyDistribution.self)
       if let path = mapping.optional("path") { throw path.error("'path' does not apply to toy data (it is sampled, not read)") }
       if let alpha = mapping.optional("logit_alpha") { throw alpha.error("'logit_alpha' applies only to image data") }
+      if let key = ["task", "density_weight", "classifier_width"].first(where: { mapping.optional($0) != nil }), let node = mapping.optional(key) {
+        throw node.error("'\(key)' applies only to labelled image data (kind mnist or cifar10); toy data has no labels")
+      }
       path = nil
       logitAlpha = 0
     case .mnist, .cifar10:
@@ -53,9 +71,24 @@ public struct DatasetSpec: Equatable, Sendable {
       path = try mapping.optional("path")?.string()
       logitAlpha = try mapping.optional("logit_alpha")?.number(allowed: "in [0, 0.5)") { $0 >= 0 && $0 < 0.5 } ?? (kind == .mnist ? 1e-6 : 0.05)
     }
+    (task, densityWeight, classifierWidth) = try DatasetSpec.taskSettings(mapping)
     if let model = mapping.optional("model") { _ = try model.mapping(allowedKeys: ModelSpec.overlayKeys) }
     if let training = mapping.optional("training") { _ = try training.mapping(allowedKeys: TrainingSpec.keys) }
     if let evaluation = mapping.optional("evaluation") { _ = try evaluation.mapping(allowedKeys: EvaluationSpec.keys) }
+  }
+
+  /// `task`, `density_weight` and `classifier_width`; the last two only with a task that uses them.
+  static func taskSettings(_ mapping: SpecMapping) throws -> (task: ImageTask, densityWeight: Double, classifierWidth: Int) {
+    let task = try mapping.optional("task")?.choice(ImageTask.self) ?? .density
+    if !task.classifies, let width = mapping.optional("classifier_width") {
+      throw width.error("'classifier_width' applies only to task classification or hybrid")
+    }
+    if task != .hybrid, let weight = mapping.optional("density_weight") {
+      throw weight.error("'density_weight' applies only to task hybrid")
+    }
+    let weight = try mapping.optional("density_weight")?.number(allowed: "a weight in (0, 1000]") { $0 > 0 && $0 <= 1000 }
+    let width = try mapping.optional("classifier_width")?.integer(in: 1...4096)
+    return (task, weight ?? 1, width ?? 256)
   }
 
   /// Why the image files cannot be read, when their directory does not exist (nil for toy data

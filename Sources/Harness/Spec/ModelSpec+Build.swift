@@ -70,4 +70,22 @@ extension ModelSpec {
     var random = RandomStream(seed: 0)
     return single.build(dimension: dimension, random: &random).parameters.reduce(0) { $0 + $1.count } * blocks
   }
+
+  /// The classification head of the image model on `data` (nil for task density and toy data),
+  /// drawn from `random` after the model itself (so a density model's initialisation is unchanged).
+  public func buildHead(for data: DatasetSpec, random: inout RandomStream) -> ClassificationHead? {
+    guard data.task.classifies, let geometry = data.kind.geometry else { return nil }
+    let channels = ClassificationHead.featureChannels(channels: geometry.channels, scales: scales)
+    return ClassificationHead(channels: channels, width: data.classifierWidth, classes: 10, random: &random)
+  }
+
+  /// The trainable numbers of the classification head on `data` (0 for task density and toy data):
+  /// per scale s a 3×3 convolution C_s → w with bias and an ActNorm (2w), then (S·w + 1)·10.
+  public func headParameterCount(for data: DatasetSpec) -> Int {
+    guard data.task.classifies, let geometry = data.kind.geometry else { return 0 }
+    let width = data.classifierWidth
+    let channels = ClassificationHead.featureChannels(channels: geometry.channels, scales: scales)
+    let branches = channels.reduce(0) { $0 + width * (9 * $1 + 1) + 2 * width }
+    return branches + (channels.count * width + 1) * 10
+  }
 }

@@ -111,8 +111,8 @@ public struct RunSpec {
   /// The resolved configuration as YAML (what `spec.yaml` holds), serialized when asked for.
   public var resolvedYAML: String { (try? Yams.serialize(node: resolvedNode)) ?? "" }
 
-  /// The parameter count of the model on this run's data.
-  public var parameterCount: Int { model.parameterCount(for: data) }
+  /// The parameter count of the model on this run's data (with its classification head, if any).
+  public var parameterCount: Int { model.parameterCount(for: data) + model.headParameterCount(for: data) }
 
   /// Training iterations per epoch of an image run (the last incomplete batch is dropped), nil for toy data.
   public var iterationsPerEpoch: Int? {
