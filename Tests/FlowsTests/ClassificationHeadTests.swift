@@ -108,13 +108,13 @@ struct ClassificationHeadTests {
     #expect(features[2].value == output.value.value)
   }
 
-  @Test("Skipping log-determinants leaves f(x) unchanged and draws nothing from the stream")
-  func skippedLogDeterminants() {
+  @Test("Skipping log-determinants leaves f(x) unchanged and draws nothing from the stream, also when blocks recompute", arguments: [BlockMemory.store, .recompute])
+  func skippedLogDeterminants(memory: BlockMemory) {
     var random = RandomStream(seed: 8)
     let model = MultiscaleModel.build(
       height: 4, width: 4, channels: 1, branch: .residualFlow(hidden: [4, 4], fullyConnectedHidden: [6]), scales: 2, blocksPerScale: 1,
       fullyConnectedBlocks: 1, logitAlpha: 1e-6, trainingEstimator: .russianRoulette(.poisson(2), exactTerms: 2, samples: 1),
-      gradient: .neumannSeries, random: &random)
+      gradient: .neumannSeries, memory: memory, random: &random)
     let input = Variable(Tensor.randomUniform(shape: [2, 4, 4, 1], lower: 0.01, upper: 0.99, stream: &random))
     var estimated = FlowContext(mode: .training, random: RandomStream(seed: 4))
     let full = model.forward(input, context: &estimated)

@@ -63,6 +63,18 @@ struct ExperimentSpecFileTests {
     #expect(completed >= 12)
   }
 
+  @Test("The committed quick runs of hybrid-mnist are recognised as theirs: each run's resolved-spec hash is its manifest's, all completed")
+  func committedHybridRunsAreRecognised() throws {
+    let plan = try ExperimentPlan.load(path: repositoryRoot + "/experiments/hybrid-mnist.yaml", profile: "quick")
+    #expect(plan.runs.count == 6)
+    for run in plan.runs {
+      let directory = repositoryRoot + "/results/hybrid-mnist/" + run.identifier
+      let manifest = try #require(try RunManifest.read(directory: directory), "\(directory) has no manifest")
+      #expect(manifest.specHash == Provenance.hash(run.resolvedYAML), "\(run.identifier)")
+      #expect(RunDirectoryState.inspect(run, directory: directory) == .completed, "\(run.identifier)")
+    }
+  }
+
   @Test("The committed paper-budget runs of Table 1 are the paper profile's: each one's resolved-spec hash is its manifest's")
   func committedPaperRunsAreRecognised() throws {
     let plan = try ExperimentPlan.load(path: repositoryRoot + "/experiments/table1.yaml", profile: "paper")

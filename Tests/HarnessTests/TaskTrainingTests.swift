@@ -40,6 +40,32 @@ struct TaskTrainingTests {
     }
   }
 
+  @Test("The hybrid loss is λ·D·bits/dim + cross-entropy/ln 2: linear in λ, with the classifier's loss over ln 2 at λ = 0 and D·bits/dim as slope")
+  func hybridLossWeighsItsTerms() throws {
+    let run = try #require(try ExperimentPlan.parse(Self.spec(adding: "    task: hybrid\n    density_weight: 0.5\n"), file: "tasks.yaml").runs.first)
+    let geometry = try #require(run.data.kind.geometry)
+    var random = RandomStream(seed: 2)
+    let model = run.model.build(image: geometry, logitAlpha: run.data.logitAlpha, random: &random)
+    let head = try #require(run.model.buildHead(for: run.data, random: &random))
+    let batch = Tensor.randomUniform(shape: [3, 28, 28, 1], lower: 0.01, upper: 0.99, stream: &random)
+    let labels = [3, 0, 7]
+    func loss(_ task: ImageTask, weight: Double) -> Double {
+      var data = run.data
+      (data.task, data.densityWeight) = (task, weight)
+      var context = FlowContext(mode: .training, random: RandomStream(seed: 5))
+      return Double(TaskObjective.loss(model: model, head: head, data: data, batch: batch, labels: labels, context: &context).value.scalar)
+    }
+    let (half, one, two) = (loss(.hybrid, weight: 0.5), loss(.hybrid, weight: 1), loss(.hybrid, weight: 2))
+    let slope = two - one
+    #expect(abs((one - half) - slope / 2) <= 1e-4 * abs(slope), "linear in λ")
+    #expect(abs((one - slope) - loss(.classification, weight: 1) / log(2.0)) <= 1e-4 * abs(one), "the intercept is the cross-entropy in bits")
+    // The slope is D·bits/dim of the density: −log p(x)/ln 2 + D·8 with D = 784.
+    var context = FlowContext(mode: .training, random: RandomStream(seed: 5))
+    let output = model.forward(Variable(batch), context: &context)
+    let logLikelihood = Double((StandardNormal.logDensity(output.value) + output.logDeterminant).mean().value.scalar)
+    #expect(abs(slope - (-logLikelihood / log(2.0) + 784 * 8)) <= 1e-4 * abs(slope))
+  }
+
   @Test("A task other than the three is refused with its key path, the allowed values and a suggestion")
   func unknownTaskIsRefused() {
     let message = Self.error(Self.spec(adding: "    task: hybird\n"))
@@ -107,7 +133,11 @@ struct TaskTrainingTests {
       let accuracy = try #require(evaluation.testAccuracy)
       #expect(accuracy >= 0 && accuracy <= 1 && evaluation.task == run.data.task.rawValue && evaluation.testCrossEntropy != nil)
       #expect(evaluation.unit == (run.data.task == .classification ? "nats/label" : "bits/dim"))
-      #expect(evaluation.testNLL == (run.data.task == .classification ? evaluation.testCrossEntropy : evaluation.testNLL))
+      if run.data.task == .classification {
+        #expect(evaluation.testNLL == evaluation.testCrossEntropy, "a classifier's value is its cross-entropy")
+      } else {
+        #expect(evaluation.testNLL != evaluation.testCrossEntropy && evaluation.testNLL > 0, "a hybrid model's value is its bits/dim")
+      }
       let rows = MetricRow.read(path: runs + "/" + run.identifier + "/metrics.csv")
       #expect(rows.last?.testAccuracy == accuracy)
     }

@@ -44,7 +44,8 @@ public final class InvertibleResidualBlock: Flow {
   /// y = x + g(x) and the estimate of log det(I + J_g(x)) per sample (0 when the context skips
   /// log-determinants).
   public func forward(_ input: Variable, context: inout FlowContext) -> FlowOutput {
-    if context.mode == .training, memory == .recompute, trainingEstimator.isSeries {
+    // Recomputation replays the series; without log-determinants (a classifier) g's graph is kept.
+    if context.mode == .training, memory == .recompute, trainingEstimator.isSeries, context.logDeterminants == .estimated {
       return recomputedForward(input, random: &context.random)
     }
     let x = input.requiresGradient ? input : Variable(input.value, requiresGradient: true)

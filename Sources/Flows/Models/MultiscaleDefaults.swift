@@ -3,7 +3,7 @@ import FlowCore
 /// The defaults of the multi-scale image model, in one place: the paper's reduced architecture
 /// (3 scales × 4 blocks, then 4 fully connected blocks of D-128-128-D), LipSwish, Lipschitz and
 /// concatenation coefficients 0.98, and a Poisson(2) Russian roulette with 20 exact terms for
-/// evaluation. ``MultiscaleModel/build(height:width:channels:branch:scales:blocksPerScale:fullyConnectedBlocks:activation:coefficient:concatenationCoefficient:logitAlpha:trainingEstimator:evaluationEstimator:gradient:random:)``
+/// evaluation. ``MultiscaleModel/build(height:width:channels:branch:scales:blocksPerScale:fullyConnectedBlocks:activation:coefficient:concatenationCoefficient:logitAlpha:trainingEstimator:evaluationEstimator:gradient:memory:norms:random:)``
 /// takes its default arguments from here, and so does the harness's `ModelSpec` for keys a spec
 /// leaves out.
 public enum MultiscaleDefaults {

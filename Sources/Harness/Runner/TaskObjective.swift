@@ -11,9 +11,9 @@ import Foundation
 ///   image (the density minus D·ln 256, as bits/dim counts it). λ = 1 is the reference's default
 ///   loss `bpd·D + crossent/ln 2` (`--scale-dim False`); λ = 1/D is its `--scale-dim True`,
 ///   `bpd + crossent/ln 2`.
-enum TaskObjective {
+public enum TaskObjective {
   /// The loss of `batch` `[N, H, W, C]` with `labels` under `model` and `head`.
-  static func loss(
+  public static func loss(
     model: SequentialFlow, head: ClassificationHead, data: DatasetSpec, batch: Tensor, labels: [Int], context: inout FlowContext
   ) -> Variable {
     context.logDeterminants = data.task.estimatesDensity ? .estimated : .skipped

@@ -39,7 +39,7 @@ public enum TrainingData {
 
   /// The weight of the learned-norm loss (``LipschitzConstrained/normOrderLoss()``) in the
   /// training loss, as the reference: 0.01 in `train_toy.py`, 1 in `train_img.py` (where the
-  /// loss is in bits per dimension).
+  /// loss is in bits per dimension for density models, bits per image for hybrid ones).
   var normOrderLossWeight: Float {
     switch self {
     case .toy: return 0.01
