@@ -16,7 +16,7 @@ struct SampleCommand: ParsableCommand {
   @Option(help: ArgumentHelp("A safetensors state_dict in the reference layout to sample from instead of the run's checkpoint.", valueName: "file"))
   var weights: String?
 
-  @Option(help: ArgumentHelp("Number of samples (default 1000 points, 64 images).", valueName: "n"))
+  @Option(help: ArgumentHelp("Number of samples (default 1000 points, 64 images; a density figure always draws 10000).", valueName: "n"))
   var count: Int?
 
   @Option(help: "Seed of z.")

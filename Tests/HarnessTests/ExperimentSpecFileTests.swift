@@ -84,7 +84,7 @@ struct ExperimentSpecFileTests {
       guard let manifest = try RunManifest.read(directory: directory), manifest.profile == "paper" else { continue }
       paperRuns += 1
       #expect(manifest.specHash == Provenance.hash(run.resolvedYAML), "\(run.identifier)")
-      if manifest.status == .completed { #expect(try RunEvaluation.read(directory: directory)?.iterations == 50_000, "\(run.identifier)") }
+      if manifest.status == .completed { #expect(try RunEvaluation.read(directory: directory)?.iterations == run.training.iterations, "\(run.identifier)") }
     }
     #expect(paperRuns >= 2)
   }

@@ -158,6 +158,9 @@ struct ReportTests {
     let records = CSVReader.records(try self.text(written.csv))
     #expect(records.first { $0.last == "resflow-moons" }?[10] == "paper")
     #expect(records.first { $0.last == "idensenet-moons" }?[10] == "short")
+    #expect(markdown.contains("the cells of profile short with: `lipflow run small.yaml --profile short --runs-dir \(root) --results-dir \(results) --only resflow-mnist,idensenet-moons`."))
+    #expect(try self.text(results + "/small/curves-moons.svg").contains("idensenet (short profile)"))
+    #expect(try self.text(results + "/small/dot-plot.svg").contains("idensenet (short profile)"))
     let copied = try self.text(results + "/small/idensenet-moons/eval.json")
     #expect(copied == (try self.text(root + "/" + short.runGroup + "/idensenet-moons/eval.json")))
   }

@@ -60,8 +60,8 @@ public final class InvertibleResidualBlock: Flow {
     return FlowOutput(value: x + residual, logDeterminant: logDeterminant)
   }
 
-  /// The training forward pass of ``BlockMemory/recompute``: the values as in the stored pass
-  /// (same draw, same series), a graph of one node, and a replay that rebuilds g and the
+  /// The training forward pass of ``BlockMemory/recompute``: the values of the stored pass (same
+  /// draw, same series; with Neumann gradients the estimate itself, see ``BlockMemory/recompute``), a graph of one node, and a replay that rebuilds g and the
   /// log-determinant's differentiable part from the kept input, probe and Neumann vector.
   private func recomputedForward(_ input: Variable, random: inout RandomStream) -> FlowOutput {
     let draw = SeriesDraw(trainingEstimator, shape: input.shape, random: &random)

@@ -18,7 +18,12 @@ struct ReportCommandLine {
   /// and `--fill-from F` for `report` (training never mixes profiles).
   func command(_ subcommand: String) -> String {
     let fill = subcommand == "report" ? fillProfile.map { ["--fill-from", $0] } ?? [] : []
-    return (["lipflow", subcommand] + arguments + fill).map(ReportCommandLine.shellQuoted).joined(separator: " ")
+    return ReportCommandLine.command(subcommand, arguments + fill)
+  }
+
+  /// `lipflow <subcommand> <words>…`, shell-quoted.
+  static func command(_ subcommand: String, _ words: [String]) -> String {
+    (["lipflow", subcommand] + words).map(shellQuoted).joined(separator: " ")
   }
 
   /// The words after the subcommand.

@@ -53,6 +53,7 @@ struct ReportSections {
       parts.append("paper \(TableReport.number(reference, digits: 2))")
       parts.append("Δ \(ReportSections.signed(final.mean - reference))")
     }
+    if let profiles = otherProfiles(row, column) { parts.append("*\(MarkdownText.label(profiles)) profile*") }
     let unfinished = replicate.unfinished
     return parts.joined(separator: " · ") + (unfinished.isEmpty ? "" : "; \(MarkdownText.cell(unfinished))")
   }
@@ -87,7 +88,7 @@ struct ReportSections {
       for (earlier, later) in pairs where estimatesDensity(earlier, column.name) && estimatesDensity(later, column.name) {
         let name = "\(MarkdownText.label(later.label)) − \(MarkdownText.label(earlier.label))"
         let profiles = (earlier: budgetProfiles(earlier, column.name), later: budgetProfiles(later, column.name))
-        if !profiles.earlier.isEmpty, !profiles.later.isEmpty, profiles.earlier != profiles.later {
+        if !profiles.earlier.isEmpty, !profiles.later.isEmpty, profiles.earlier != profiles.later || profiles.earlier.count > 1 {
           let named = [profiles.later, profiles.earlier].map { $0.sorted().joined(separator: "/") }
           lines.append("| \(MarkdownText.label(column.label)) | \(name) | – | – | – | not compared: the rows come from the \(named[0]) and \(named[1]) profiles |")
           continue
@@ -110,6 +111,18 @@ struct ReportSections {
   /// one that fills it (``ReportCell/fillProfile``).
   func budgetProfiles(_ row: ReportLayout.Row, _ column: String) -> Set<String> {
     Set(replicateCell(row, column).completed.map { $0.cell.fillProfile ?? plan.profile })
+  }
+
+  /// The profiles of `row`'s cell on `column` (`quick`, `paper/quick`) when they are not just the
+  /// report's own; nil otherwise.
+  func otherProfiles(_ row: ReportLayout.Row, _ column: String) -> String? {
+    let profiles = budgetProfiles(row, column)
+    return profiles.isEmpty || profiles == [plan.profile] ? nil : profiles.sorted().joined(separator: "/")
+  }
+
+  /// `row`'s label in the figures of `column`, naming the other profile its runs come from.
+  func figureLabel(_ row: ReportLayout.Row, _ column: String) -> String {
+    otherProfiles(row, column).map { "\(row.label) (\($0) profile)" } ?? row.label
   }
 
   // MARK: Final and best
@@ -201,9 +214,13 @@ struct ReportSections {
         }
         if !points.isEmpty { seeds.append((run.seed, points)) }
       }
-      rows.append(LearningCurveFigure.Row(label: row.label, seeds: seeds, paper: plan.table.reference[row.model]?[column.name]))
+      rows.append(LearningCurveFigure.Row(label: figureLabel(row, column.name), seeds: seeds, paper: plan.table.reference[row.model]?[column.name]))
     }
-    let iterations = plan.runs.filter { $0.datasetName == column.name }.map(\.training.iterations).max() ?? 1
+    // The plan's budget, unless every run drawn comes from another profile: then the runs' own extent.
+    let ownRuns = layout.rows.contains { budgetProfiles($0, column.name).contains(plan.profile) }
+    let drawn = rows.flatMap(\.seeds).flatMap(\.points).map(\.iteration).max()
+    let planned = plan.runs.filter { $0.datasetName == column.name }.map(\.training.iterations).max() ?? 1
+    let iterations = ownRuns ? planned : drawn ?? planned
     return LearningCurveFigure(title: column.label, unit: column.unit, rows: rows, entropy: column.distribution?.entropy, iterations: iterations)
   }
 
@@ -220,7 +237,7 @@ struct ReportSections {
             let half = StudentT.normal975 * only.evaluation.testStandardError
             interval = (only.evaluation.testNLL - half)...(only.evaluation.testNLL + half)
           }
-          return DotPlotFigure.Row(label: row.label, value: final?.mean, interval: interval, paper: replicate.reference)
+          return DotPlotFigure.Row(label: figureLabel(row, column.name), value: final?.mean, interval: interval, paper: replicate.reference)
         })
     }
     let note = isReplicated

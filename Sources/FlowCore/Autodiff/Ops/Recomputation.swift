@@ -11,7 +11,9 @@ extension Variable {
   /// input is replaced by a fresh leaf with its value. Memory between the passes: the values
   /// and whatever `replay` captures; during the backward pass, one replayed graph at a time.
   ///
-  /// First-order only: the node's backward rule cannot itself be differentiated.
+  /// First-order only: the node's backward rule cannot itself be differentiated. `inputs` must
+  /// not repeat a variable (each would receive the whole gradient). Between the passes the node
+  /// holds the outputs packed in one row and the outputs their own copies: twice the outputs.
   ///
   /// - Parameters:
   ///   - values: the outputs' values, any shapes.
@@ -23,11 +25,12 @@ extension Variable {
     _ values: [Tensor], inputs: [Variable], replay: @escaping ([Variable]) -> [Variable]
   ) -> [Variable] {
     guard inputs.contains(where: \.requiresGradient) else { return values.map { Variable($0) } }
+    precondition(Set(inputs.map(ObjectIdentifier.init)).count == inputs.count, "A recomputed segment's inputs must be distinct")
     let shapes = values.map(\.shape)
     let counts = values.map(\.count)
     let packed = Tensor.concatenatingLastAxis(values.map { $0.reshaped([1, $0.count]) })
     // Leaves are captured (they own no graph); inner inputs are rebuilt from their values.
-    let leaves: [Variable?] = inputs.map { $0.operation == nil ? $0 : nil }
+    let leaves: [Variable?] = inputs.map { $0.isLeaf ? $0 : nil }
     let node = Variable.record(packed, name: "recomputed", inputs: inputs) { context in
       precondition(context.mode == .firstOrder, "A recomputed segment has first-order gradients only")
       let standIns = context.inputs.indices.map { index in
