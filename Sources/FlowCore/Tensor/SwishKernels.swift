@@ -103,7 +103,7 @@ public enum SwishKernels {
   enum DerivativeKind { case value, slope }
 
   /// factor · (∂ⁿh/∂xⁿ or ∂_β∂ⁿh/∂xⁿ) from x and s = σ(βx).
-  struct FromSigmoid: BinaryVectorFunction {
+  struct FromSigmoid {
     let order: Int
     let slope: Float
     let factor: Vector8
@@ -117,50 +117,78 @@ public enum SwishKernels {
   }
 
   /// f(x, σ(βx)), times w when a multiplier is given, in one pass over x, s (and w).
+  ///
+  /// The order and kind are dispatched once per chunk (`ValuePass.run` is specialised for each
+  /// ``SwishOrder``), not per vector: inside the loop they are constants and the polynomials fold.
   static func evaluate(_ input: Tensor, slope: Float, multiplier: Tensor?, _ function: FromSigmoid) -> Tensor {
     let sigmoid = sigmoidValues(of: input, slope: slope)
-    guard let multiplier else { return Tensor.zip(input, sigmoid, shape: input.shape, function) }
-    precondition(multiplier.count == input.count, "Multiplier \(multiplier.shape) does not match input \(input.shape)")
+    if let multiplier {
+      precondition(multiplier.count == input.count, "Multiplier \(multiplier.shape) does not match input \(input.shape)")
+    }
     let result = Tensor(uninitializedShape: input.shape)
-    let (x, s, w, target) = (UnsafePointer(input.pointer), UnsafePointer(sigmoid.pointer), UnsafePointer(multiplier.pointer), result.pointer)
+    let pass = ValuePass(
+      x: UnsafePointer(input.pointer), s: UnsafePointer(sigmoid.pointer),
+      w: multiplier.map { UnsafePointer($0.pointer) }, target: result.pointer,
+      slope: function.slope, factor: function.factor)
     Parallelism.forEachChunk(count: input.count) { range in
-      var offset = range.lowerBound
-      while offset < range.upperBound {
-        let lanes = min(8, range.upperBound - offset)
-        store8(load8(w, offset, lanes) * function(load8(x, offset, lanes), load8(s, offset, lanes)), target, offset, lanes)
-        offset += 8
+      switch function.order {
+      case 0: pass.run(SwishOrder0.self, function.kind, range)
+      case 1: pass.run(SwishOrder1.self, function.kind, range)
+      case 2: pass.run(SwishOrder2.self, function.kind, range)
+      case 3: pass.run(SwishOrder3.self, function.kind, range)
+      default: pass.run(SwishOrder4.self, function.kind, range)
       }
     }
     return result
+  }
+
+  /// The pointers and constants of one ``evaluate(_:slope:multiplier:_:)`` pass.
+  struct ValuePass {
+    let x: UnsafePointer<Float>
+    let s: UnsafePointer<Float>
+    let w: UnsafePointer<Float>?
+    let target: UnsafeMutablePointer<Float>
+    let slope: Float
+    let factor: Vector8
+
+    /// Writes (w ⊙) factor · (∂ⁿh/∂xⁿ or ∂_β∂ⁿh/∂xⁿ) for the elements in `range`, n = `Order.value`.
+    func run<Order: SwishOrder>(_: Order.Type, _ kind: DerivativeKind, _ range: Range<Int>) {
+      switch kind {
+      case .value: run(FromSigmoid(order: Order.value, slope: slope, factor: factor, kind: .value), range)
+      case .slope: run(FromSigmoid(order: Order.value, slope: slope, factor: factor, kind: .slope), range)
+      }
+    }
+
+    @inline(__always)
+    func run(_ function: FromSigmoid, _ range: Range<Int>) {
+      var offset = range.lowerBound
+      while offset + 8 <= range.upperBound {
+        step(function, offset, 8)
+        offset += 8
+      }
+      if offset < range.upperBound { step(function, offset, range.upperBound - offset) }
+    }
+
+    @inline(__always)
+    func step(_ function: FromSigmoid, _ offset: Int, _ lanes: Int) {
+      let value = function(load8(x, offset, lanes), load8(s, offset, lanes))
+      store8(w.map { load8($0, offset, lanes) * value } ?? value, target, offset, lanes)
+    }
   }
 
   /// The three first-order gradients of y = scale · w ⊙ ∂ⁿh/∂xⁿ(x; β) for upstream g, in one pass:
   /// ∂/∂w = scale·g·h⁽ⁿ⁾, ∂/∂x = scale·g·w·h⁽ⁿ⁺¹⁾, ∂/∂β = Σ scale·g·w·∂_β h⁽ⁿ⁾.
   /// A nil multiplier stands for w = 1 (and gets no gradient). Only the gradients in `selection`
   /// are computed; the others are nil.
+  ///
+  /// The β-sum adds fixed blocks of ``sumBlock`` elements in order, whatever the thread count.
+  /// The order is dispatched once per block (`GradientPass.run` is specialised for each ``SwishOrder``).
   public static func gradients(
     order: Int, input: Tensor, slope: Float, scale: Float, multiplier: Tensor?, upstream: Tensor,
     selection: SwishGradientSelection
   ) -> (multiplier: Tensor?, input: Tensor?, slope: Float?) {
     precondition(order >= 0 && order <= maximumOrder, "Swish gradient of order \(order) unsupported")
     let selection = multiplier == nil ? selection.subtracting(.multiplier) : selection
-    switch order {
-    case 0: return gradients(0, input, slope, scale, multiplier, upstream, selection)
-    case 1: return gradients(1, input, slope, scale, multiplier, upstream, selection)
-    case 2: return gradients(2, input, slope, scale, multiplier, upstream, selection)
-    case 3: return gradients(3, input, slope, scale, multiplier, upstream, selection)
-    default: return gradients(4, input, slope, scale, multiplier, upstream, selection)
-    }
-  }
-
-  /// The body of ``gradients(order:input:slope:scale:multiplier:upstream:selection:)``,
-  /// inlined for each constant order.
-  @inline(__always)
-  static func gradients(
-    _ order: Int, _ input: Tensor, _ slope: Float, _ scale: Float, _ multiplier: Tensor?,
-    _ upstream: Tensor, _ selection: SwishGradientSelection
-  ) -> (multiplier: Tensor?, input: Tensor?, slope: Float?) {
-    let wantsSlope = selection.contains(.slope)
     let count = input.count
     let multiplierGradient = selection.contains(.multiplier) ? Tensor(uninitializedShape: input.shape) : nil
     let inputGradient = selection.contains(.input) ? Tensor(uninitializedShape: input.shape) : nil
@@ -168,54 +196,94 @@ public enum SwishKernels {
     let partialSums = UnsafeMutablePointer<Float>.allocate(capacity: max(blocks, 1))
     defer { partialSums.deallocate() }
     let sigmoid = sigmoidValues(of: input, slope: slope)
-    let sigmoidPointer = UnsafePointer(sigmoid.pointer)
-    let x = UnsafePointer(input.pointer)
-    let g = UnsafePointer(upstream.pointer)
-    let w = multiplier.map { UnsafePointer($0.pointer) }
-    let factor = Vector8(repeating: scale)
-    let slopeVector = Vector8(repeating: slope)
-    let valuePower = power(slope, order - 1)
-    let nextPower = power(slope, order)
-    let slopePower = power(slope, order - 2)
+    let pass = GradientPass(
+      x: UnsafePointer(input.pointer), s: UnsafePointer(sigmoid.pointer), g: UnsafePointer(upstream.pointer),
+      w: multiplier.map { UnsafePointer($0.pointer) },
+      multiplierTarget: multiplierGradient?.pointer, inputTarget: inputGradient?.pointer,
+      wantsSlope: selection.contains(.slope), factor: Vector8(repeating: scale), slope: slope)
     Parallelism.forEachChunk(count: blocks, minimumParallelCount: 16, alignment: 1) { blockRange in
       for block in blockRange {
-        var accumulator = Vector8()
-        var offset = block * sumBlock
-        let end = min(count, offset + sumBlock)
-        while offset < end {
-          let lanes = min(8, end - offset)
-          let xv = load8(x, offset, lanes)
-          let gv = load8(g, offset, lanes) * factor
-          let u = xv * slopeVector
-          let s = load8(sigmoidPointer, offset, lanes)
-          if let multiplierGradient {
-            let value = order == 0 ? xv * s : phi(order, u, s) * valuePower
-            store8(gv * value, multiplierGradient.pointer, offset, lanes)
-          }
-          let gw = w.map { gv * load8($0, offset, lanes) } ?? gv
-          if let inputGradient {
-            store8(gw * phi(order + 1, u, s) * nextPower, inputGradient.pointer, offset, lanes)
-          }
-          if wantsSlope {
-            let slopeValue: Vector8
-            if order == 0 {
-              slopeValue = xv * xv * sigmoidDerivative(1, s)
-            } else {
-              slopeValue = (Vector8(repeating: Float(order - 1)) * phi(order, u, s) + u * phi(order + 1, u, s)) * slopePower
-            }
-            accumulator = accumulator.addingProduct(gw, slopeValue)
-          }
-          offset += 8
+        let range = block * sumBlock..<min(count, (block + 1) * sumBlock)
+        switch order {
+        case 0: partialSums[block] = pass.run(SwishOrder0.self, range)
+        case 1: partialSums[block] = pass.run(SwishOrder1.self, range)
+        case 2: partialSums[block] = pass.run(SwishOrder2.self, range)
+        case 3: partialSums[block] = pass.run(SwishOrder3.self, range)
+        default: partialSums[block] = pass.run(SwishOrder4.self, range)
         }
-        partialSums[block] = accumulator.sum()
       }
     }
     var slopeGradient: Float? = nil
-    if wantsSlope {
+    if selection.contains(.slope) {
       var total: Float = 0
       for block in 0..<blocks { total += partialSums[block] }
       slopeGradient = total
     }
     return (multiplierGradient, inputGradient, slopeGradient)
   }
+
+  /// The pointers and constants of one ``gradients(order:input:slope:scale:multiplier:upstream:selection:)``
+  /// pass; a nil target is a gradient not selected.
+  struct GradientPass {
+    let x: UnsafePointer<Float>
+    let s: UnsafePointer<Float>
+    let g: UnsafePointer<Float>
+    let w: UnsafePointer<Float>?
+    let multiplierTarget: UnsafeMutablePointer<Float>?
+    let inputTarget: UnsafeMutablePointer<Float>?
+    let wantsSlope: Bool
+    let factor: Vector8
+    let slope: Float
+
+    /// Writes the selected gradients of the elements in `range` (one sum block) and returns
+    /// their partial β-sum (0 when the β-gradient is not selected); n = `Order.value`.
+    func run<Order: SwishOrder>(_: Order.Type, _ range: Range<Int>) -> Float {
+      let order = Order.value
+      var accumulator = Vector8()
+      var offset = range.lowerBound
+      while offset + 8 <= range.upperBound {
+        step(order, offset, 8, &accumulator)
+        offset += 8
+      }
+      if offset < range.upperBound { step(order, offset, range.upperBound - offset, &accumulator) }
+      return accumulator.sum()
+    }
+
+    /// One vector of `lanes` elements at `offset`: writes the selected gradients and adds
+    /// g·w·∂_β h⁽ⁿ⁾ to `accumulator` (zero-filled lanes add nothing).
+    @inline(__always)
+    func step(_ order: Int, _ offset: Int, _ lanes: Int, _ accumulator: inout Vector8) {
+      let xv = load8(x, offset, lanes)
+      let gv = load8(g, offset, lanes) * factor
+      let u = xv * Vector8(repeating: slope)
+      let s = load8(self.s, offset, lanes)
+      if let multiplierTarget {
+        let value = order == 0 ? xv * s : phi(order, u, s) * power(slope, order - 1)
+        store8(gv * value, multiplierTarget, offset, lanes)
+      }
+      let gw = w.map { gv * load8($0, offset, lanes) } ?? gv
+      if let inputTarget {
+        store8(gw * phi(order + 1, u, s) * power(slope, order), inputTarget, offset, lanes)
+      }
+      if wantsSlope {
+        let slopeValue: Vector8
+        if order == 0 {
+          slopeValue = xv * xv * sigmoidDerivative(1, s)
+        } else {
+          slopeValue = (Vector8(repeating: Float(order - 1)) * phi(order, u, s) + u * phi(order + 1, u, s)) * power(slope, order - 2)
+        }
+        accumulator = accumulator.addingProduct(gw, slopeValue)
+      }
+    }
+  }
 }
+
+/// A derivative order fixed at compile time. The swish kernels' loops are generic over it, so each
+/// order gets its own specialised loop with the polynomials folded (passing the order as a value
+/// left a switch in every iteration: the inliner gives up on large callers).
+protocol SwishOrder { static var value: Int { get } }
+enum SwishOrder0: SwishOrder { static var value: Int { 0 } }
+enum SwishOrder1: SwishOrder { static var value: Int { 1 } }
+enum SwishOrder2: SwishOrder { static var value: Int { 2 } }
+enum SwishOrder3: SwishOrder { static var value: Int { 3 } }
+enum SwishOrder4: SwishOrder { static var value: Int { 4 } }
