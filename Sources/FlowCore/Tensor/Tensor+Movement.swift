@@ -108,12 +108,13 @@ extension Tensor {
       range.lowerBound >= 0 && range.upperBound <= width,
       "Slice \(range) out of bounds for last axis of \(shape)")
     if range.count == width { return self }
-    let rows = rowCount
     let result = Tensor(uninitializedShape: Array(shape.dropLast()) + [range.count])
     let target = result.pointer
     let source = UnsafePointer(pointer)
-    for row in 0..<rows {
-      (target + row * range.count).update(from: source + row * width + range.lowerBound, count: range.count)
+    Tensor.forEachRowChunk(rows: rowCount, width: width) { rows in
+      for row in rows {
+        (target + row * range.count).update(from: source + row * width + range.lowerBound, count: range.count)
+      }
     }
     return result
   }
@@ -123,13 +124,28 @@ extension Tensor {
   public func paddingLastAxis(offset: Int, width: Int) -> Tensor {
     let columns = lastExtent
     precondition(offset >= 0 && offset + columns <= width, "Padding \(shape) at \(offset) exceeds width \(width)")
-    let rows = rowCount
-    let result = Tensor(repeating: 0, shape: Array(shape.dropLast()) + [width])
+    let result = Tensor(uninitializedShape: Array(shape.dropLast()) + [width])
     let target = result.pointer
-    for row in 0..<rows {
-      (target + row * width + offset).update(from: pointer + row * columns, count: columns)
+    let source = UnsafePointer(pointer)
+    Tensor.forEachRowChunk(rows: rowCount, width: width) { rows in
+      for row in rows {
+        let rowTarget = target + row * width
+        rowTarget.update(repeating: 0, count: offset)
+        (rowTarget + offset).update(from: source + row * columns, count: columns)
+        (rowTarget + offset + columns).update(repeating: 0, count: width - offset - columns)
+      }
     }
     return result
+  }
+
+  /// Runs `body` over chunks of `0..<rows` in parallel when the rows hold at least
+  /// `Parallelism.minimumParallelElements` elements of a `width`-wide tensor (copies only: the
+  /// result does not depend on the split).
+  @inline(__always)
+  static func forEachRowChunk(rows: Int, width: Int, _ body: (Range<Int>) -> Void) {
+    Parallelism.forEachChunk(
+      count: rows, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / Swift.max(width, 1)),
+      alignment: 1, body)
   }
 }
 
