@@ -20,6 +20,9 @@ struct LipFlowBench: ParsableCommand {
   @Flag(name: .customLong("only-gemm"), help: "Only the FMA peak and the matrix-product shapes of the models.")
   var onlyGemm = false
 
+  @Flag(name: .customLong("only-host"), help: "Only the host-stability figures: register FMAs against memory-touching products, round by round.")
+  var onlyHost = false
+
   @Flag(name: .customLong("only-toy"), help: "Only the toy training steps (each in a child process).")
   var onlyToy = false
 
@@ -55,6 +58,8 @@ struct LipFlowBench: ParsableCommand {
       try cases.runInThisProcess(imageCase, among: cases.images, suffix: figureSuffix)
     } else if onlyGemm {
       CoreBenchmarks(threads: threads).runPeakAndGemm()
+    } else if onlyHost {
+      HostStability(rounds: 10_000).run(benchmarks: CoreBenchmarks(threads: threads))
     } else if onlyImages {
       cases.runEachInChildProcess(cases.images, speedups: speedups)
     } else if onlyToy {
@@ -64,6 +69,7 @@ struct LipFlowBench: ParsableCommand {
       let benchmarks = CoreBenchmarks(threads: threads)
       if !onlyMultilayerPerceptron {
         benchmarks.runPeakGemmAndConvolution()
+        HostStability(rounds: 10_000).run(benchmarks: benchmarks)
       }
       benchmarks.runMultilayerPerceptron(withBreakdown: onlyMultilayerPerceptron)
       if !onlyMultilayerPerceptron {
