@@ -85,6 +85,17 @@ struct TensorTests {
     #expect(a.paddingLastAxis(offset: 1, width: 4).slicingLastAxis(1..<3) == a)
   }
 
+  @Test("Padding puts the columns at their offset and zeros everywhere else, in parallel chunks too", arguments: [1, 2, 3])
+  func paddingWritesZerosAroundTheColumns(threads: Int) {
+    let a = randomTensor([700, 30], seed: 5)  // 700 rows of width 64 after padding: split among threads
+    let padded = Parallelism.withThreads(threads) { a.paddingLastAxis(offset: 7, width: 64) }
+    let values = padded.scalars
+    var expected = [Float](repeating: 0, count: 700 * 64)
+    for row in 0..<700 { for column in 0..<30 { expected[row * 64 + 7 + column] = a.scalars[row * 30 + column] } }
+    #expect(values == expected)
+    #expect(Parallelism.withThreads(threads) { padded.slicingLastAxis(7..<37) } == a)
+  }
+
   @Test("Squeeze moves each 2×2 block of pixels into channels and unsqueeze undoes it")
   func squeezeRoundTrips() {
     let image = Tensor(shape: [1, 2, 2, 1], scalars: [1, 2, 3, 4])
