@@ -22,7 +22,9 @@ enum SimdGemm {
   ) {
     let blocking = requested ?? GemmBlocking.environmentOverride ?? GemmBlocking(cacheSizes: .current, depth: min(max(k, 1), depthBlock))
     let threads = Parallelism.threadCount
-    let work = m * n * max(k, 1)
+    // The work the micro-kernels actually do: a tile computes at least 6 rows and 8 columns, so
+    // a 500×2 product costs what a 500×8 one does (and splitting it pays as well).
+    let work = max(m, rowTile) * max(n, columnTile / 2) * max(k, 1)
     if threads <= 1 || work < 100_000 {
       serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, blocking: blocking)
       return

@@ -130,13 +130,17 @@ public enum SwishKernels {
       x: UnsafePointer(input.pointer), s: UnsafePointer(sigmoid.pointer),
       w: multiplier.map { UnsafePointer($0.pointer) }, target: result.pointer,
       slope: function.slope, factor: function.factor)
-    Parallelism.forEachChunk(count: input.count) { range in
-      switch function.order {
-      case 0: pass.run(SwishOrder0.self, function.kind, range)
-      case 1: pass.run(SwishOrder1.self, function.kind, range)
-      case 2: pass.run(SwishOrder2.self, function.kind, range)
-      case 3: pass.run(SwishOrder3.self, function.kind, range)
-      default: pass.run(SwishOrder4.self, function.kind, range)
+    // The pointers must outlive the loop: keep the tensors they point into (σ is also held by
+    // the input's cache, but that is not this function's guarantee to rely on).
+    withExtendedLifetime((input, sigmoid, multiplier)) {
+      Parallelism.forEachChunk(count: input.count) { range in
+        switch function.order {
+        case 0: pass.run(SwishOrder0.self, function.kind, range)
+        case 1: pass.run(SwishOrder1.self, function.kind, range)
+        case 2: pass.run(SwishOrder2.self, function.kind, range)
+        case 3: pass.run(SwishOrder3.self, function.kind, range)
+        default: pass.run(SwishOrder4.self, function.kind, range)
+        }
       }
     }
     return result
@@ -201,15 +205,17 @@ public enum SwishKernels {
       w: multiplier.map { UnsafePointer($0.pointer) },
       multiplierTarget: multiplierGradient?.pointer, inputTarget: inputGradient?.pointer,
       wantsSlope: selection.contains(.slope), factor: Vector8(repeating: scale), slope: slope)
-    Parallelism.forEachChunk(count: blocks, minimumParallelCount: 16, alignment: 1) { blockRange in
-      for block in blockRange {
-        let range = block * sumBlock..<min(count, (block + 1) * sumBlock)
-        switch order {
-        case 0: partialSums[block] = pass.run(SwishOrder0.self, range)
-        case 1: partialSums[block] = pass.run(SwishOrder1.self, range)
-        case 2: partialSums[block] = pass.run(SwishOrder2.self, range)
-        case 3: partialSums[block] = pass.run(SwishOrder3.self, range)
-        default: partialSums[block] = pass.run(SwishOrder4.self, range)
+    withExtendedLifetime((input, sigmoid, multiplier, upstream)) {
+      Parallelism.forEachChunk(count: blocks, minimumParallelCount: max(1, Parallelism.minimumParallelElements / sumBlock), alignment: 1) { blockRange in
+        for block in blockRange {
+          let range = block * sumBlock..<min(count, (block + 1) * sumBlock)
+          switch order {
+          case 0: partialSums[block] = pass.run(SwishOrder0.self, range)
+          case 1: partialSums[block] = pass.run(SwishOrder1.self, range)
+          case 2: partialSums[block] = pass.run(SwishOrder2.self, range)
+          case 3: partialSums[block] = pass.run(SwishOrder3.self, range)
+          default: partialSums[block] = pass.run(SwishOrder4.self, range)
+          }
         }
       }
     }
