@@ -36,6 +36,9 @@ struct CoreBenchmarks {
     return accumulators.reduce(Vector8(), +).sum()
   }
 
+  /// Floating-point operations of ``fmaLoop(iterations:)``: 12 eight-lane FMAs of 2 each per iteration.
+  static func fmaLoopOperations(iterations: Int) -> Double { Double(iterations * 12 * 8 * 2) }
+
   /// The FMA peak in GFLOP/s with `threadCount` threads: the best of 9 timed loops (a peak is
   /// the fastest the machine goes; a median would count the moments another process had the core).
   func fmaPeak(threadCount: Int) -> Double {
@@ -53,7 +56,7 @@ struct CoreBenchmarks {
       }
     }
     if sink == .infinity { BenchReport.say("\(sink)") }
-    return Double(threadCount * iterations * 12 * 8 * 2) / time / 1e9
+    return Double(threadCount) * CoreBenchmarks.fmaLoopOperations(iterations: iterations) / time / 1e9
   }
 
   // MARK: - GEMM

@@ -2,8 +2,8 @@ import FlowCore
 
 /// Whether this host slows memory-touching work while leaving register-only arithmetic alone.
 ///
-/// One thread alternates, round after round, a short loop of register FMAs (no memory traffic)
-/// and one 500×128·128×128 product (operands in L2), timing each. A round is slow for a workload
+/// One thread alternates, round after round, a loop of register FMAs (no memory traffic) and one
+/// 500×128·128×128 product of about the same length (operands in L2), timing each. A round is slow for a workload
 /// when its rate is below 85 % of that workload's best round. If slow products coincide with fast
 /// FMA loops, the host is taking memory bandwidth or cache from this core (another tenant on the
 /// shared L3 or memory controller, or on a hyperthread sibling of the physical core), not CPU
@@ -38,7 +38,7 @@ struct HostStability {
         _ = Tensor.matrixProduct(a, b, transposeA: .none, transposeB: .none, backend: .simd)
         let gemmSeconds = BenchReport.seconds() - start
         guard round >= 20 else { continue }
-        fmaRates.append(Double(fmaIterations * 12 * 8 * 2) / fmaSeconds)
+        fmaRates.append(CoreBenchmarks.fmaLoopOperations(iterations: fmaIterations) / fmaSeconds)
         gemmRates.append(2.0 * 500 * 128 * 128 / gemmSeconds)
       }
     }

@@ -138,7 +138,7 @@ public enum Convolution {
     ) {
       let channels = inputChannels
       let patch = patchSize
-      Parallelism.forEachChunk(count: pixels.count, minimumParallelCount: max(1, Parallelism.minimumParallelElements / patch), alignment: 1) { local in
+      Parallelism.forEachRowChunk(rows: pixels.count, width: patch) { local in
         for offset in local {
           let pixel = pixels.lowerBound + offset
           let j = pixel % outputWidth

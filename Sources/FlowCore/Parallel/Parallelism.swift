@@ -46,4 +46,12 @@ public enum Parallelism {
       if start < end { body(start..<end) }
     }
   }
+
+  /// Runs `body` over chunks of `0..<rows`, each row holding `width` elements of work, in
+  /// parallel once the rows hold at least ``minimumParallelElements`` elements (row-wise kernels:
+  /// copies, concatenations, per-row sums, im2col, fixed sum blocks).
+  @inline(__always)
+  public static func forEachRowChunk(rows: Int, width: Int, _ body: (Range<Int>) -> Void) {
+    forEachChunk(count: rows, minimumParallelCount: Swift.max(1, minimumParallelElements / Swift.max(width, 1)), alignment: 1, body)
+  }
 }

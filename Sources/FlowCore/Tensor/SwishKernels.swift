@@ -206,7 +206,7 @@ public enum SwishKernels {
       multiplierTarget: multiplierGradient?.pointer, inputTarget: inputGradient?.pointer,
       wantsSlope: selection.contains(.slope), factor: Vector8(repeating: scale), slope: slope)
     withExtendedLifetime((input, sigmoid, multiplier, upstream)) {
-      Parallelism.forEachChunk(count: blocks, minimumParallelCount: max(1, Parallelism.minimumParallelElements / sumBlock), alignment: 1) { blockRange in
+      Parallelism.forEachRowChunk(rows: blocks, width: sumBlock) { blockRange in
         for block in blockRange {
           let range = block * sumBlock..<min(count, (block + 1) * sumBlock)
           switch order {

@@ -154,7 +154,7 @@ extension Tensor {
     let largePointer = UnsafePointer(large.pointer)
     let smallPointer = UnsafePointer(small.pointer)
     let target = result.pointer
-    Parallelism.forEachChunk(count: rows, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / inner), alignment: 1) { rowRange in
+    Parallelism.forEachRowChunk(rows: rows, width: inner) { rowRange in
       for row in rowRange {
         let base = row * inner
         var offset = 0

@@ -19,7 +19,7 @@ extension Tensor {
     // release each, more than copying a row of a few dozen channels.
     let sources = parts.map { UnsafePointer($0.pointer) }
     withExtendedLifetime(parts) {
-      Parallelism.forEachChunk(count: rows, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / Swift.max(total, 1)), alignment: 1) { range in
+      Parallelism.forEachRowChunk(rows: rows, width: total) { range in
         for row in range {
           var column = 0
           for index in sources.indices {
@@ -70,7 +70,7 @@ extension Tensor {
     let partialSums = partials.pointer
     let count = parts.count
     withExtendedLifetime((parts, gradients, partials, upstream)) {
-      Parallelism.forEachChunk(count: rows, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / Swift.max(total, 1)), alignment: 1) { range in
+      Parallelism.forEachRowChunk(rows: rows, width: total) { range in
         for row in range {
           var column = 0
           for index in 0..<count {
@@ -111,7 +111,7 @@ extension Tensor {
     let result = Tensor(uninitializedShape: Array(shape.dropLast()) + [range.count])
     let target = result.pointer
     let source = UnsafePointer(pointer)
-    Tensor.forEachRowChunk(rows: rowCount, width: width) { rows in
+    Parallelism.forEachRowChunk(rows: rowCount, width: width) { rows in
       for row in rows {
         (target + row * range.count).update(from: source + row * width + range.lowerBound, count: range.count)
       }
@@ -127,7 +127,7 @@ extension Tensor {
     let result = Tensor(uninitializedShape: Array(shape.dropLast()) + [width])
     let target = result.pointer
     let source = UnsafePointer(pointer)
-    Tensor.forEachRowChunk(rows: rowCount, width: width) { rows in
+    Parallelism.forEachRowChunk(rows: rowCount, width: width) { rows in
       for row in rows {
         let rowTarget = target + row * width
         rowTarget.update(repeating: 0, count: offset)
@@ -138,15 +138,6 @@ extension Tensor {
     return result
   }
 
-  /// Runs `body` over chunks of `0..<rows` in parallel when the rows hold at least
-  /// `Parallelism.minimumParallelElements` elements of a `width`-wide tensor (copies only: the
-  /// result does not depend on the split).
-  @inline(__always)
-  static func forEachRowChunk(rows: Int, width: Int, _ body: (Range<Int>) -> Void) {
-    Parallelism.forEachChunk(
-      count: rows, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / Swift.max(width, 1)),
-      alignment: 1, body)
-  }
 }
 
 // MARK: - Space-to-depth (squeeze) and its inverse

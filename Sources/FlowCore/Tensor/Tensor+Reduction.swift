@@ -30,7 +30,7 @@ extension Tensor {
     let source = UnsafePointer(pointer)
     let target = result.pointer
     if inner == 1 {
-      Parallelism.forEachChunk(count: outer, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / Swift.max(extent, 1)), alignment: 1) { range in
+      Parallelism.forEachRowChunk(rows: outer, width: extent) { range in
         for row in range {
           target[row] = Tensor.contiguousSum(source + row * extent, count: extent)
         }
@@ -56,7 +56,7 @@ extension Tensor {
         work(0..<1, $0)
       }
     } else {
-      Parallelism.forEachChunk(count: outer, minimumParallelCount: Swift.max(1, Parallelism.minimumParallelElements / Swift.max(extent * inner, 1)), alignment: 1) {
+      Parallelism.forEachRowChunk(rows: outer, width: extent * inner) {
         work($0, 0..<inner)
       }
     }
