@@ -4,13 +4,24 @@
 /// H' = H + 2·padding − kh + 1 (so `padding = (k − 1) / 2` keeps the size for odd k). Each is an
 /// im2col into a `[pixels, kh·kw·C]` matrix, processed in chunks of ``chunkPixels`` output pixels
 /// (a fixed number, so the order of every sum is independent of the thread count), followed by
-/// one GEMM per chunk.
+/// one GEMM per chunk. Convolutions with at most 8 output channels skip the patch matrix and give
+/// the same bits (``NarrowConvolution``).
 public enum Convolution {
+  /// Which kernel computes a convolution that is not pointwise.
+  public enum Route: Sendable {
+    /// Straight from the image for at most 8 output channels (``NarrowConvolution``), otherwise
+    /// through the patch matrix.
+    case automatic
+    /// Always im2col + GEMM.
+    case patchMatrix
+  }
+
   /// Output pixels per im2col chunk.
   static let chunkPixels = 2048
 
   /// y = x ⋆ W: `[N, H, W, C] ⋆ [O, kh, kw, C] → [N, H', W', O]`.
-  public static func forward(_ input: Tensor, weight: Tensor, padding: Int) -> Tensor {
+  /// `route` picks the kernel; every route gives the same bits (the tests compare them).
+  public static func forward(_ input: Tensor, weight: Tensor, padding: Int, route: Route = .automatic) -> Tensor {
     let geometry = Geometry(input: input.shape, weight: weight.shape, padding: padding)
     let output = Tensor(uninitializedShape: geometry.outputShape)
     let columns = geometry.patchSize
@@ -21,6 +32,20 @@ public enum Convolution {
         c: output.pointer, ldc: geometry.outputChannels)
       return output
     }
+    if route == .automatic && NarrowConvolution.applies(to: geometry) {
+      FlopCounter.current?.add(2 * geometry.outputPixels * geometry.outputChannels * columns)
+      NarrowConvolution.forward(input.pointer, weight: weight.pointer, geometry: geometry, into: output.pointer)
+      return output
+    }
+    forwardThroughPatches(input, weight: weight, geometry: geometry, into: output)
+    return output
+  }
+
+  /// The im2col + GEMM path of ``forward(_:weight:padding:)`` for a convolution that is not
+  /// pointwise (the only path for more than ``NarrowConvolution/maximumOutputChannels`` outputs;
+  /// the reference the narrow path is tested against, bit for bit).
+  static func forwardThroughPatches(_ input: Tensor, weight: Tensor, geometry: Geometry, into output: Tensor) {
+    let columns = geometry.patchSize
     let patches = Tensor(uninitializedShape: [chunkPixels * columns])
     defer { withExtendedLifetime(patches) {} }
     let buffer = patches.pointer
@@ -32,7 +57,6 @@ public enum Convolution {
         a: buffer, lda: columns, b: weight.pointer, ldb: columns, transposeB: .transposed,
         c: output.pointer + start * geometry.outputChannels, ldc: geometry.outputChannels)
     }
-    return output
   }
 
   /// The adjoint of ``forward(_:weight:padding:)`` in its input: for y `[N, H', W', O]` returns
