@@ -27,9 +27,43 @@ struct NarrowConvolutionTests {
     let expected = Convolution.forward(input, weight: weight, padding: testCase.padding, route: .patchMatrix)
     for threads in [1, 2, 3] {
       let direct = Parallelism.withThreads(threads) { Convolution.forward(input, weight: weight, padding: testCase.padding) }
-      #expect(direct.shape == expected.shape)
-      #expect(direct.scalars == expected.scalars, "case \(index), \(threads) threads")
+      let identical = direct.scalars == expected.scalars  // a Bool: a failure need not print the tensors
+      #expect(identical, "case \(index), \(threads) threads")
     }
+  }
+
+  @Test("The direct weight gradient gives the im2col route's bits at 1, 2 and 3 threads", arguments: 0..<cases.count)
+  func directWeightGradientMatchesPatchMatrixBitForBit(index: Int) {
+    let testCase = Self.cases[index]
+    let (batch, height, width, channels) = (testCase.input[0], testCase.input[1], testCase.input[2], testCase.input[3])
+    let padded = (channels + 63) / 64 * 64  // whole column groups for every layout
+    let input = randomTensor([batch, height, width, padded], seed: UInt64(700 + index))
+    let outputSize = (height + 2 * testCase.padding - testCase.kernel + 1, width + 2 * testCase.padding - testCase.kernel + 1)
+    let gradient = randomTensor([batch, outputSize.0, outputSize.1, testCase.outputs], seed: UInt64(800 + index))
+    let expected = Convolution.weightGradient(
+      input: input, outputGradient: gradient, kernelHeight: testCase.kernel, kernelWidth: testCase.kernel,
+      padding: testCase.padding, route: .patchMatrix)
+    for threads in [1, 2, 3] {
+      let direct = Parallelism.withThreads(threads) {
+        Convolution.weightGradient(
+          input: input, outputGradient: gradient, kernelHeight: testCase.kernel, kernelWidth: testCase.kernel, padding: testCase.padding)
+      }
+      let identical = direct.scalars == expected.scalars  // a Bool: a failure need not print the tensors
+      #expect(identical, "case \(index), \(threads) threads")
+    }
+  }
+
+  @Test("Over more pixels than one im2col chunk the direct weight gradient still sums in the chunks' blocks")
+  func directWeightGradientOverSeveralChunks() {
+    let input = randomTensor([6, 28, 28, 64], seed: 901)  // 4,704 pixels: two whole chunks and a partial one
+    let gradient = randomTensor([6, 28, 28, 1], seed: 902)
+    let expected = Convolution.weightGradient(
+      input: input, outputGradient: gradient, kernelHeight: 3, kernelWidth: 3, padding: 1, route: .patchMatrix)
+    let direct = Parallelism.withThreads(2) {
+      Convolution.weightGradient(input: input, outputGradient: gradient, kernelHeight: 3, kernelWidth: 3, padding: 1)
+    }
+    let identical = direct.scalars == expected.scalars
+    #expect(identical)
   }
 
   @Test("The direct kernel matches a naive double-precision convolution")
@@ -49,7 +83,8 @@ struct NarrowConvolutionTests {
     let flipped = Convolution.transposed(gradient, weight: weight, padding: 1)
     let reference = Convolution.forward(
       gradient, weight: flippedTransposed(weight), padding: 1, route: .patchMatrix)
-    #expect(flipped.scalars == reference.scalars)
+    let identical = flipped.scalars == reference.scalars
+    #expect(identical)
   }
 
   /// `[O, kh, kw, C] → [C, kh, kw, O]` with the spatial axes reversed, written out here so the

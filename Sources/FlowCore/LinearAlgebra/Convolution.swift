@@ -12,11 +12,12 @@ public enum Convolution {
     /// Straight from the image for at most 8 output channels (``NarrowConvolution``), otherwise
     /// through the patch matrix.
     case automatic
-    /// Always im2col + GEMM.
+    /// Always im2col + GEMM (the reference the other kernels are tested against).
     case patchMatrix
   }
 
-  /// Output pixels per im2col chunk.
+  /// Output pixels per im2col chunk: a multiple of ``SimdGemm/depthBlock``, so the weight
+  /// gradient's sum over pixels goes in blocks of 256 from pixel 0 whatever the chunk.
   static let chunkPixels = 2048
 
   /// y = x ⋆ W: `[N, H, W, C] ⋆ [O, kh, kw, C] → [N, H', W', O]`.
@@ -76,8 +77,9 @@ public enum Convolution {
 
   /// The gradient of ⟨x ⋆ W, g⟩ with respect to W: `[O, kh, kw, C]`, given the input x
   /// `[N, H, W, C]` and the output-shaped g `[N, H', W', O]`.
+  /// `route` picks the kernel; every route gives the same bits.
   public static func weightGradient(
-    input: Tensor, outputGradient: Tensor, kernelHeight: Int, kernelWidth: Int, padding: Int
+    input: Tensor, outputGradient: Tensor, kernelHeight: Int, kernelWidth: Int, padding: Int, route: Route = .automatic
   ) -> Tensor {
     let weightShape = [outputGradient.lastExtent, kernelHeight, kernelWidth, input.lastExtent]
     let geometry = Geometry(input: input.shape, weight: weightShape, padding: padding)
@@ -92,6 +94,12 @@ public enum Convolution {
         m: outputChannels, n: columns, k: geometry.outputPixels,
         a: outputGradient.pointer, lda: outputChannels, transposeA: .transposed,
         b: input.pointer, ldb: columns, c: result.pointer, ldc: columns)
+      return result
+    }
+    if route == .automatic && NarrowConvolution.gradientApplies(to: geometry) {
+      FlopCounter.current?.add(2 * outputChannels * columns * geometry.outputPixels)
+      NarrowConvolution.weightGradient(
+        input: input.pointer, outputGradient: outputGradient.pointer, geometry: geometry, into: result.pointer)
       return result
     }
     let patches = Tensor(uninitializedShape: [chunkPixels * columns])
