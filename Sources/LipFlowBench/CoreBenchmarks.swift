@@ -95,6 +95,10 @@ struct CoreBenchmarks {
       ("sgemm_500x2x128_output_layer", 500, 2, 128, .none, .transposed),
       ("sgemm_128x1x128_power_iteration", 128, 1, 128, .none, .none),
       ("sgemm_conv3x3_forward_50176x64x576", 50176, 64, 576, .none, .transposed),
+      // What training runs: one im2col chunk of 2048 pixels (a 64-channel 3×3 layer; the third
+      // dense layer of the paper-width i-DenseNet at scale 1, 220 channels in, 108 out).
+      ("sgemm_conv3x3_chunk_2048x64x576", 2048, 64, 576, .none, .transposed),
+      ("sgemm_dense3x3_chunk_2048x108x1980", 2048, 108, 1980, .none, .transposed),
       ("sgemm_conv3x3_weight_64x576x50176", 64, 576, 50176, .transposed, .none),
     ]
     for shape in gemmShapes {
