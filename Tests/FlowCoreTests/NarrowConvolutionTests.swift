@@ -66,6 +66,25 @@ struct NarrowConvolutionTests {
     #expect(identical)
   }
 
+  @Test("Kernels that are not square, and padding wider than a 1×1 kernel, give the im2col route's bits too")
+  func nonSquareKernelsMatchPatchMatrix() {
+    let input = randomTensor([2, 9, 11, 64], seed: 1001)
+    for (index, kernel) in [(1, 3), (3, 1), (1, 1), (2, 5)].enumerated() {
+      let weight = randomTensor([3, kernel.0, kernel.1, 64], seed: UInt64(1010 + index), scale: 0.1)
+      let padding = kernel == (1, 1) ? 1 : 0
+      let expected = Convolution.forward(input, weight: weight, padding: padding, route: .patchMatrix)
+      let direct = Parallelism.withThreads(2) { Convolution.forward(input, weight: weight, padding: padding) }
+      let gradient = randomTensor(expected.shape, seed: UInt64(1020 + index))
+      let expectedGradient = Convolution.weightGradient(
+        input: input, outputGradient: gradient, kernelHeight: kernel.0, kernelWidth: kernel.1, padding: padding, route: .patchMatrix)
+      let directGradient = Parallelism.withThreads(2) {
+        Convolution.weightGradient(input: input, outputGradient: gradient, kernelHeight: kernel.0, kernelWidth: kernel.1, padding: padding)
+      }
+      let identical = direct.scalars == expected.scalars && directGradient.scalars == expectedGradient.scalars
+      #expect(identical, "kernel \(kernel)")
+    }
+  }
+
   @Test("The direct kernel matches a naive double-precision convolution")
   func directKernelMatchesNaiveLoops() {
     for (index, testCase) in Self.cases.enumerated() where testCase.input[3] <= 40 {
