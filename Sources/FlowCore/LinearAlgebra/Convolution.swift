@@ -177,17 +177,26 @@ public enum Convolution {
           let i = (pixel / outputWidth) % outputHeight
           let n = pixel / (outputWidth * outputHeight)
           var target = buffer + offset * patch
+          let (firstColumn, tapRow) = (j - padding, kernelWidth * channels)
           for p in 0..<kernelHeight {
             let row = i + p - padding
-            for q in 0..<kernelWidth {
-              let column = j + q - padding
-              if row >= 0 && row < height && column >= 0 && column < width {
-                target.update(from: input + ((n * height + row) * width + column) * channels, count: channels)
-              } else {
-                target.update(repeating: 0, count: channels)
+            if row < 0 || row >= height {
+              target.update(repeating: 0, count: tapRow)
+            } else if firstColumn >= 0 && firstColumn + kernelWidth <= width {
+              // The taps of one kernel row are neighbouring pixels: one copy of kw·C floats.
+              target.update(from: input + ((n * height + row) * width + firstColumn) * channels, count: tapRow)
+            } else {
+              for q in 0..<kernelWidth {
+                let column = firstColumn + q
+                let tap = target + q * channels
+                if column >= 0 && column < width {
+                  tap.update(from: input + ((n * height + row) * width + column) * channels, count: channels)
+                } else {
+                  tap.update(repeating: 0, count: channels)
+                }
               }
-              target += channels
             }
+            target += tapRow
           }
         }
       }
