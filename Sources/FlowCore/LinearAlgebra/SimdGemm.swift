@@ -12,6 +12,9 @@
 /// are split among threads.
 enum SimdGemm {
   static let rowTile = 6
+  /// Rows of the narrow micro-kernel: 8 independent chains of fused multiply-adds keep both FMA
+  /// units busy (4 cycles of latency each); 6 left a quarter of their slots empty.
+  static let narrowRowTile = 8
   static let columnTile = 16
   static let depthBlock = 256
 
@@ -87,9 +90,11 @@ enum SimdGemm {
             let mc = min(rowBlock, m - ic)
             for jr in stride(from: 0, to: nc, by: columnTile) {
               let columns = min(columnTile, nc - jr)
-              for ir in stride(from: 0, to: mc, by: rowTile) {
-                let (rows, block, target) = (min(rowTile, mc - ir), a.offset(rows: ic + ir, columns: pc), c + (ic + ir) * ldc + jc + jr)
-                if columns <= columnTile / 2 {
+              let isNarrow = columns <= columnTile / 2
+              let tileRows = isNarrow ? narrowRowTile : rowTile
+              for ir in stride(from: 0, to: mc, by: tileRows) {
+                let (rows, block, target) = (min(tileRows, mc - ir), a.offset(rows: ic + ir, columns: pc), c + (ic + ir) * ldc + jc + jr)
+                if isNarrow {
                   narrowKernel(
                     depth: kc, a: block, b: packedB + jr * kc, c: target, ldc: ldc, rows: rows, columns: columns, alpha: alpha,
                     beta: blockBeta, scratch: scratch.baseAddress!)
@@ -106,34 +111,37 @@ enum SimdGemm {
     }
   }
 
-  /// The 6×8 micro-kernel for a last panel of at most 8 columns (n = 1 or 2 of power iteration
-  /// and two-dimensional layers, tails such as 90 = 5·16 + 10 are wide): the first half of each
-  /// packed 16-wide row only, so half the multiply-adds of ``kernel(depth:a:b:c:ldc:rows:columns:alpha:beta:scratch:)``,
-  /// with the same operations on every element it keeps (the same products, summed in the same
-  /// order, written the same way), hence the same bits.
+  /// The 8×8 micro-kernel for a last panel of at most 8 columns (n = 1 or 2 of power iteration
+  /// and two-dimensional layers, the 5-column tail of 21 = 16 + 5 channels; tails such as
+  /// 90 = 5·16 + 10 are wide): the first half of each packed 16-wide row only, so half the
+  /// multiply-adds of ``kernel(depth:a:b:c:ldc:rows:columns:alpha:beta:scratch:)`` per row, with
+  /// the same operations on every element it keeps (the same products, summed in the same order,
+  /// written the same way), hence the same bits. Rows past `rows` repeat the last one and are not
+  /// written.
   @inline(__always)
   static func narrowKernel(
     depth: Int, a: MatrixOperand, b: UnsafePointer<Float>,
     c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int,
     alpha: Float, beta: Float, scratch: UnsafeMutablePointer<Float>
   ) {
-    var (c0, c1, c2, c3, c4, c5) = (Vector8(), Vector8(), Vector8(), Vector8(), Vector8(), Vector8())
+    var (c0, c1, c2, c3) = (Vector8(), Vector8(), Vector8(), Vector8())
+    var (c4, c5, c6, c7) = (Vector8(), Vector8(), Vector8(), Vector8())
     let depthStride = a.depthStride
-    var (pa0, pa1, pa2, pa3, pa4, pa5) = (
-      a.rowStart(0, rows: rows), a.rowStart(1, rows: rows), a.rowStart(2, rows: rows), a.rowStart(3, rows: rows), a.rowStart(4, rows: rows),
-      a.rowStart(5, rows: rows)
-    )
+    let (pa0, pa1, pa2, pa3) = (a.rowStart(0, rows: rows), a.rowStart(1, rows: rows), a.rowStart(2, rows: rows), a.rowStart(3, rows: rows))
+    let (pa4, pa5, pa6, pa7) = (a.rowStart(4, rows: rows), a.rowStart(5, rows: rows), a.rowStart(6, rows: rows), a.rowStart(7, rows: rows))
     var pb = UnsafeRawPointer(b)
+    var offset = 0
     for _ in 0..<depth {
       let b0 = pb.loadUnaligned(as: Vector8.self)
-      c0 = c0.addingProduct(Vector8(repeating: pa0.pointee), b0)
-      c1 = c1.addingProduct(Vector8(repeating: pa1.pointee), b0)
-      c2 = c2.addingProduct(Vector8(repeating: pa2.pointee), b0)
-      c3 = c3.addingProduct(Vector8(repeating: pa3.pointee), b0)
-      c4 = c4.addingProduct(Vector8(repeating: pa4.pointee), b0)
-      c5 = c5.addingProduct(Vector8(repeating: pa5.pointee), b0)
-      pa0 += depthStride; pa1 += depthStride; pa2 += depthStride
-      pa3 += depthStride; pa4 += depthStride; pa5 += depthStride
+      c0 = c0.addingProduct(Vector8(repeating: pa0[offset]), b0)
+      c1 = c1.addingProduct(Vector8(repeating: pa1[offset]), b0)
+      c2 = c2.addingProduct(Vector8(repeating: pa2[offset]), b0)
+      c3 = c3.addingProduct(Vector8(repeating: pa3[offset]), b0)
+      c4 = c4.addingProduct(Vector8(repeating: pa4[offset]), b0)
+      c5 = c5.addingProduct(Vector8(repeating: pa5[offset]), b0)
+      c6 = c6.addingProduct(Vector8(repeating: pa6[offset]), b0)
+      c7 = c7.addingProduct(Vector8(repeating: pa7[offset]), b0)
+      offset &+= depthStride
       pb += 64
     }
     let alphaVector = Vector8(repeating: alpha)
@@ -152,6 +160,8 @@ enum SimdGemm {
     write(3, c3)
     write(4, c4)
     write(5, c5)
+    write(6, c6)
+    write(7, c7)
   }
 
   /// Packs op(B)[0..<depth, 0..<columns] into panels of 16 columns, each `depth × 16`,
