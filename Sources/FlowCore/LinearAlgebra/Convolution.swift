@@ -42,7 +42,7 @@ public enum Convolution {
     return output
   }
 
-  /// The im2col + GEMM path of ``forward(_:weight:padding:)`` for a convolution that is not
+  /// The im2col + GEMM path of ``forward(_:weight:padding:route:)`` for a convolution that is not
   /// pointwise (the only path for more than ``NarrowConvolution/maximumOutputChannels`` outputs;
   /// the reference the narrow path is tested against, bit for bit).
   static func forwardThroughPatches(_ input: Tensor, weight: Tensor, geometry: Geometry, into output: Tensor) {
@@ -60,7 +60,7 @@ public enum Convolution {
     }
   }
 
-  /// The adjoint of ``forward(_:weight:padding:)`` in its input: for y `[N, H', W', O]` returns
+  /// The adjoint of ``forward(_:weight:padding:route:)`` in its input: for y `[N, H', W', O]` returns
   /// `[N, H, W, C]` with ⟨x ⋆ W, y⟩ = ⟨x, transposed(y, W)⟩. It is the convolution of y with the
   /// kernel flipped in space and with input and output channels exchanged, at padding k − 1 − p.
   public static func transposed(

@@ -61,7 +61,7 @@ extension NarrowConvolution {
     into result: UnsafeMutablePointer<Float>
   ) {
     for (slot, sum) in sums.vectors.enumerated() {
-      let (vector, channel) = slot.quotientAndRemainder(dividingBy: layout.outputs)
+      let (vector, channel) = layout.place(ofSlot: slot)
       guard channel < geometry.outputChannels else { continue }
       let target = UnsafeMutableRawPointer(result + channel * geometry.patchSize + group * groupWidth(layout) + vector * tileWidth)
       let total = firstBlock ? sum : UnsafeRawPointer(target).loadUnaligned(as: Vector8.self) + sum

@@ -49,6 +49,13 @@ enum NarrowConvolution {
 
     /// Output channels per tile, zero weights filling those past the layer's.
     var outputs: Int { 8 / tiles }
+
+    /// Which tile (forward pass) or column vector (weight gradient) and which output channel
+    /// accumulator slot `slot` holds.
+    func place(ofSlot slot: Int) -> (tile: Int, channel: Int) {
+      let (tile, channel) = slot.quotientAndRemainder(dividingBy: outputs)
+      return (tile, channel)
+    }
   }
 
   /// Whether ``forward(_:weight:geometry:into:)`` takes this convolution.
@@ -143,7 +150,7 @@ enum NarrowConvolution {
       }
       let sums = blockSums(starts: starts, planes: planes, weights: weights, layout: layout)
       for (slot, sum) in sums.vectors.enumerated() {
-        let (tileSlot, channel) = slot.quotientAndRemainder(dividingBy: layout.outputs)
+        let (tileSlot, channel) = layout.place(ofSlot: slot)
         let tile = groupStart + tileSlot
         guard tile < tileCount, channel < geometry.outputChannels else { continue }
         let (row, column) = (tile / planes.tilesPerRow, tile % planes.tilesPerRow * tileWidth)
