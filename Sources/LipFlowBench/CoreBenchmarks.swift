@@ -91,6 +91,11 @@ struct CoreBenchmarks {
       ("sgemm_500x128x128", 500, 128, 128, .none, .transposed),
       ("sgemm_500x128x128_backward_input", 500, 128, 128, .none, .none),
       ("sgemm_128x128x500_backward_weight", 128, 128, 500, .transposed, .none),
+      // The toy i-DenseNet's largest products (its last dense layer: 272 inputs, growth 90),
+      // which with the 182- and 92-input layers hold 95 % of its matrix-product work.
+      ("sgemm_500x90x272_dense_layer", 500, 90, 272, .none, .transposed),
+      ("sgemm_500x272x90_dense_backward_input", 500, 272, 90, .none, .none),
+      ("sgemm_90x272x500_dense_backward_weight", 90, 272, 500, .transposed, .none),
       ("sgemm_500x90x2_dense_input_layer", 500, 90, 2, .none, .transposed),
       ("sgemm_500x2x128_output_layer", 500, 2, 128, .none, .transposed),
       ("sgemm_128x1x128_power_iteration", 128, 1, 128, .none, .none),

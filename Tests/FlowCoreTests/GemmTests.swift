@@ -120,4 +120,19 @@ struct GemmTests {
       #expect(narrowProduct.scalars == expected, "width \(width)")
     }
   }
+
+  @Test("A transposed B gives the same bits as the same B stored untransposed: packing moves floats, it does not round them")
+  func transposedRightOperandPacksExactly() {
+    // Widths with whole 16-column panels and a partial one; depths with whole 8 × 8 squares,
+    // a remainder, none at all, and depth blocks ending inside a square.
+    for (m, n, k) in [(13, 16, 8), (13, 32, 17), (500, 90, 272), (7, 5, 300), (20, 48, 7), (9, 128, 513)] {
+      let a = randomTensor([m, k], seed: 13)
+      let stored = randomTensor([n, k], seed: 14)
+      let untransposed = Tensor(shape: [k, n], scalars: (0..<k).flatMap { p in (0..<n).map { j in stored.scalars[j * k + p] } })
+      let fromTransposed = Tensor.matrixProduct(a, stored, transposeB: .transposed, backend: .simd)
+      let fromStored = Tensor.matrixProduct(a, untransposed, backend: .simd)
+      let identical = fromTransposed.scalars == fromStored.scalars
+      #expect(identical, "\(m)x\(n)x\(k)")
+    }
+  }
 }

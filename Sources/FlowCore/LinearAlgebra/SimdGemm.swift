@@ -186,9 +186,21 @@ enum SimdGemm {
           }
         }
       case .transposed:
-        // op(B)[p, j] = b[j·ldb + p]: write each packed row contiguously, reading 16 rows of b
-        // in step (sequential streams the prefetcher follows).
-        for p in 0..<depth {
+        // op(B)[p, j] = b[j·ldb + p]: a full panel moves as 8 × 8 squares (8 depths of 8 rows
+        // of b, transposed in registers); partial panels and the last depth % 8 element by
+        // element, writing each packed row contiguously and reading 16 rows of b in step.
+        var vectorDepth = 0
+        if width == columnTile {
+          vectorDepth = depth / 8 * 8
+          for p in stride(from: 0, to: vectorDepth, by: 8) {
+            for half in 0..<2 {
+              let source = b.pointer + (panelStart + 8 * half) * b.leadingDimension + p
+              Vector8Square(loading: source, rowStride: b.leadingDimension).transposed()
+                .store(to: panel + p * columnTile + 8 * half, rowStride: columnTile)
+            }
+          }
+        }
+        for p in vectorDepth..<depth {
           let target = panel + p * columnTile
           for lane in 0..<width { target[lane] = b.pointer[(panelStart + lane) * b.leadingDimension + p] }
           for lane in width..<columnTile { target[lane] = 0 }
