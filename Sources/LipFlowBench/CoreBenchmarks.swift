@@ -99,6 +99,9 @@ struct CoreBenchmarks {
       ("sgemm_500x90x2_dense_input_layer", 500, 90, 2, .none, .transposed),
       ("sgemm_500x2x128_output_layer", 500, 2, 128, .none, .transposed),
       ("sgemm_128x1x128_power_iteration", 128, 1, 128, .none, .none),
+      ("sgemm_128x1x128_power_iteration_transposed", 128, 1, 128, .transposed, .none),
+      // The weight gradient of a toy model's first layer, gᵀ·x: [128, 500]·[500, 2].
+      ("sgemm_128x2x500_input_layer_weight_gradient", 128, 2, 500, .transposed, .none),
       ("sgemm_conv3x3_forward_50176x64x576", 50176, 64, 576, .none, .transposed),
       // What training runs: one im2col chunk of 2048 pixels (a 64-channel 3×3 layer; the third
       // dense layer of the paper-width i-DenseNet at scale 1, 220 channels in, 108 out).
