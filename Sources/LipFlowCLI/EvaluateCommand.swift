@@ -41,6 +41,11 @@ struct EvaluateCommand: ParsableCommand {
 
   func run() throws {
     let (plan, run) = try options.selectedRun()
+    // The products of the run's own backend (`training.gemm`), so its log-densities are the bits its training saw.
+    try Gemm.withBackend(run.training.gemm) { try evaluate(plan, run) }
+  }
+
+  func evaluate(_ plan: ExperimentPlan, _ run: RunSpec) throws {
     if inputs != nil && points != nil { throw CommandFailure.usage("give --inputs or --points, not both") }
     if let testSamples, testSamples < 2 { throw CommandFailure.usage("--test-samples \(testSamples): need at least 2 for a standard error") }
     let geometry = run.data.kind.geometry

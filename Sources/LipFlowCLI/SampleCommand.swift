@@ -27,6 +27,11 @@ struct SampleCommand: ParsableCommand {
 
   func run() throws {
     let (plan, run) = try options.selectedRun()
+    // The products of the run's own backend (`training.gemm`), so its log-densities are the bits its training saw.
+    try Gemm.withBackend(run.training.gemm) { try sample(plan, run) }
+  }
+
+  func sample(_ plan: ExperimentPlan, _ run: RunSpec) throws {
     let geometry = run.data.kind.geometry
     let wanted = count ?? (geometry == nil ? 1000 : 64)
     guard wanted >= 1 && wanted <= 100_000 else { throw CommandFailure.usage("--count \(wanted): must be 1 to 100000") }

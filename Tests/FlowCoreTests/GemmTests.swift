@@ -135,4 +135,38 @@ struct GemmTests {
       #expect(identical, "\(m)x\(n)x\(k)")
     }
   }
+
+  @Test("OpenBLAS gives bit-identical products with one to four threads: each product is one single-threaded call")
+  func openBLASProductDoesNotDependOnThreadCount() {
+    // Wide and narrow, tails of every size, both transpositions, depths inside and beyond
+    // OpenBLAS's depth blocks (split into parts of whole tiles, the 500×2 and 128×1 products
+    // failed this).
+    let shapes = [
+      (500, 128, 128), (500, 90, 272), (90, 272, 500), (500, 2, 362), (128, 1, 128), (64, 576, 3000), (1000, 64, 576), (37, 301, 900),
+      (2048, 21, 189), (300, 1000, 64), (784, 4, 4608),
+    ]
+    for (m, n, k) in shapes {
+      for (transposeA, transposeB) in [(Transposition.none, Transposition.none), (.transposed, .none), (.none, .transposed)] {
+        let a = randomTensor(transposeA == .none ? [m, k] : [k, m], seed: 21)
+        let b = randomTensor(transposeB == .none ? [k, n] : [n, k], seed: 22)
+        func product() -> Tensor { Tensor.matrixProduct(a, b, transposeA: transposeA, transposeB: transposeB, backend: .openBLAS) }
+        let one = Parallelism.withThreads(1) { product() }
+        for threads in [2, 3, 4] {
+          let identical = Parallelism.withThreads(threads) { product() }.scalars == one.scalars
+          #expect(identical, "\(m)x\(n)x\(k) \(transposeA)/\(transposeB) differs between 1 and \(threads) threads")
+        }
+      }
+    }
+  }
+
+  @Test("A bound backend computes the products that name none, and only inside its scope")
+  func boundBackendComputesUnnamedProducts() {
+    let a = randomTensor([50, 300], seed: 23)
+    let b = randomTensor([300, 40], seed: 24)
+    let simd = Tensor.matrixProduct(a, b, backend: .simd)
+    let blas = Tensor.matrixProduct(a, b, backend: .openBLAS)
+    #expect(simd.scalars != blas.scalars, "the two backends must differ somewhere for this test to tell them apart")
+    #expect(Gemm.withBackend(.openBLAS) { Tensor.matrixProduct(a, b) }.scalars == blas.scalars)
+    #expect(Tensor.matrixProduct(a, b).scalars == simd.scalars)
+  }
 }

@@ -83,4 +83,14 @@ struct ReproducibilityTests {
     let initial = trainedParameters(threads: 1, steps: 0)
     #expect(!zip(one, initial).allSatisfy { $0 == $1 }, "training changed nothing")
   }
+
+  @Test("With OpenBLAS computing the products, three training steps give bit-identical parameters with one to four threads")
+  func openBLASTrainingIsBitReproducible() {
+    let one = Gemm.withBackend(.openBLAS) { trainedParameters(threads: 1, steps: 3) }
+    for threads in 2...4 {
+      let many = Gemm.withBackend(.openBLAS) { trainedParameters(threads: threads, steps: 3) }
+      #expect(zip(one, many).allSatisfy { $0 == $1 }, "parameters differ between 1 and \(threads) threads")
+    }
+    #expect(!zip(one, trainedParameters(threads: 1, steps: 3)).allSatisfy { $0 == $1 }, "OpenBLAS gave the package kernel's bits: the backend was not used")
+  }
 }

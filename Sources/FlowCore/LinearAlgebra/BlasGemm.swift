@@ -1,24 +1,23 @@
 import COpenBLAS
-import Synchronization
 
-/// The OpenBLAS backend of ``Gemm``.
+/// The OpenBLAS backend of ``Gemm``: every product is one single-threaded `cblas_sgemm` on the
+/// calling thread, whatever ``Parallelism/threadCount`` is, so its bits never depend on the
+/// thread count (the other kernels of a step still use every thread).
+///
+/// Products are not split among threads as ``SimdGemm`` splits them: OpenBLAS picks its kernel
+/// by the size and shape of a product, so a part of a product can be summed in another order
+/// than the whole. Split into parts of whole 48-row or 16-column tiles, 500×2 and 128×1 products
+/// changed at 2-4 threads, and so did the small test models' training at 3 and 4 threads.
+/// OpenBLAS's own threading may split the sum over k, so it stays at one thread.
 enum BlasGemm {
-  /// The thread count last given to OpenBLAS (−1: none yet). OpenBLAS's setting is process-wide.
-  private static let configuredThreads = Atomic<Int>(-1)
-
-  /// Tells OpenBLAS the caller's ``Parallelism/threadCount`` when it changed since the last call.
-  static func synchronizeThreadCount() {
-    let wanted = Parallelism.threadCount
-    if configuredThreads.exchange(wanted, ordering: .sequentiallyConsistent) != wanted {
-      openblas_set_num_threads(Int32(wanted))
-    }
-  }
+  /// OpenBLAS's process-wide thread count, set to 1 once before the first product.
+  private static let singleThreaded: Void = openblas_set_num_threads(1)
 
   static func multiply(
     m: Int, n: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float,
     c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
-    synchronizeThreadCount()
+    _ = singleThreaded
     if beta == 0 {
       // OpenBLAS reads C even when β = 0 in some kernels; clear it so garbage (NaN) cannot leak.
       for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) }

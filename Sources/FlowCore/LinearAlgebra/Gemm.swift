@@ -7,13 +7,12 @@ public enum Transposition: Sendable {
 }
 
 /// Which implementation computes a matrix product.
-public enum GemmBackend: Sendable, CaseIterable {
-  /// This package's blocked AVX2/FMA kernel (``SimdGemm``). Its results do not depend on the
-  /// thread count: threads split rows or columns of C, never the sum over k.
+public enum GemmBackend: String, Sendable, CaseIterable {
+  /// This package's blocked AVX2/FMA kernel (``SimdGemm``).
   case simd
-  /// OpenBLAS `cblas_sgemm`. With more than one thread, OpenBLAS may split the sum over k
-  /// differently, so results can change with the thread count.
-  case openBLAS
+  /// OpenBLAS `cblas_sgemm`, each product whole on one thread (``BlasGemm``). It sums in
+  /// another order than ``simd``, so the two give different bits.
+  case openBLAS = "openblas"
 }
 
 /// Row-major single-precision matrix products C = α·op(A)·op(B) + β·C, counted by
@@ -23,12 +22,20 @@ public enum GemmBackend: Sendable, CaseIterable {
 /// `[rows, leadingDimension]` row-major is passed with its leading dimension (the distance
 /// between rows).
 public enum Gemm {
-  /// The backend used when none is named: the SIMD kernel, which measured faster than OpenBLAS
-  /// 0.3.21 on every shape the flows use on the reference machine (`make bench` prints both).
-  public static let defaultBackend: GemmBackend = .simd
+  /// The backend of products that name none: a task-local value, ``GemmBackend/simd`` unless
+  /// bound (a run binds its spec's `training.gemm` around training and evaluation). Whichever
+  /// it is, results do not depend on the thread count: ``simd`` splits rows or columns of C
+  /// among threads, never the sum over k, and ``GemmBackend/openBLAS`` computes each product
+  /// whole on one thread.
+  @TaskLocal public static var backend: GemmBackend = .simd
+
+  /// Runs `body` with `backend` computing the products that name none.
+  public static func withBackend<Result>(_ backend: GemmBackend, _ body: () throws -> Result) rethrows -> Result {
+    try $backend.withValue(backend) { try body() }
+  }
 
   /// Computes C = α·op(A)·op(B) + β·C. When β = 0, C is not read (it may hold garbage).
-  /// `blocking` overrides the SIMD kernel's cache blocking (default: sized to this machine's
+  /// `backend` overrides ``backend`` for this product; `blocking` overrides the SIMD kernel's cache blocking (default: sized to this machine's
   /// caches); it never changes the result.
   public static func multiply(
     m: Int, n: Int, k: Int,
@@ -44,7 +51,7 @@ public enum Gemm {
     FlopCounter.current?.add(2 * m * n * k)
     let matrixA = MatrixOperand(pointer: a, leadingDimension: lda, transposition: transposeA)
     let matrixB = MatrixOperand(pointer: b, leadingDimension: ldb, transposition: transposeB)
-    switch backend ?? defaultBackend {
+    switch backend ?? Gemm.backend {
     case .simd:
       SimdGemm.multiply(m: m, n: n, k: k, alpha: alpha, a: matrixA, b: matrixB, beta: beta, c: c, ldc: ldc, blocking: blocking)
     case .openBLAS:

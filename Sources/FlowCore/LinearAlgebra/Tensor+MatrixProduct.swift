@@ -1,6 +1,6 @@
 extension Tensor {
   /// The matrix product op(a)·op(b) of two rank-2 tensors: `[m, k]·[k, n] → [m, n]`, by
-  /// `backend` (``Gemm/defaultBackend`` when nil).
+  /// `backend` (``Gemm/backend`` when nil).
   public static func matrixProduct(
     _ a: Tensor, _ b: Tensor, transposeA: Transposition = .none, transposeB: Transposition = .none,
     backend: GemmBackend? = nil

@@ -2,8 +2,8 @@
 ///
 /// Every kernel here splits work only over independent outputs (rows of a matrix product,
 /// chunks of an elementwise map, output columns of a reduction), never over a sum, so the
-/// numbers do not depend on the thread count. The exception is a product routed to OpenBLAS,
-/// whose own threading may change the order of its sums; ``GemmBackend`` says when that happens.
+/// numbers do not depend on the thread count; products routed to OpenBLAS too, since each is one
+/// single-threaded OpenBLAS call (``GemmBackend/openBLAS``).
 /// The count is bound by the caller for a scope (an executable at start-up, a test around its
 /// body); results do not depend on it.
 public enum Parallelism {

@@ -76,8 +76,10 @@ public struct RunTrainer {
     }
     try manifest.running()
     return try Parallelism.withThreads(threads) {
-      try RunLoop(run: run, directory: directory, figures: figures)
-        .train(manifest: &manifest, data: data, shouldStop: shouldStop, progress: progress, log: log)
+      try Gemm.withBackend(run.training.gemm) {
+        try RunLoop(run: run, directory: directory, figures: figures)
+          .train(manifest: &manifest, data: data, shouldStop: shouldStop, progress: progress, log: log)
+      }
     }
   }
 

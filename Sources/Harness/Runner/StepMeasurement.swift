@@ -22,10 +22,11 @@ public struct StepMeasurement: Sendable {
   /// The timed iterations, in the order they ran (warm-ups excluded).
   public let samples: [Sample]
 
-  /// Times `repetitions` iterations of `run` after `warmups` untimed ones, with `threads` threads.
+  /// Times `repetitions` iterations of `run` after `warmups` untimed ones, with `threads` threads
+  /// and the run's matrix-product backend (`training.gemm`).
   public static func measure(_ run: RunSpec, threads: Int, warmups: Int, repetitions: Int) -> StepMeasurement {
     precondition(repetitions >= 1, "need at least one timed iteration")
-    return Parallelism.withThreads(threads) {
+    return Parallelism.withThreads(threads) { Gemm.withBackend(run.training.gemm) {
       guard let session = try? TrainingSession(run: run, task: TrainingData.timing(run), directory: "", specHash: "", elapsedBefore: 0) else {
         preconditionFailure("\(run.identifier): its model has two layers of one name")
       }
@@ -36,7 +37,7 @@ public struct StepMeasurement: Sendable {
         if iteration >= warmups { samples.append(Sample(seconds: Date().timeIntervalSince(start), operations: counted.operations)) }
       }
       return StepMeasurement(samples: samples)
-    }
+    } }
   }
 
   /// The median of `values` (the upper one of an even count).

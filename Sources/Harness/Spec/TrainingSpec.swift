@@ -12,6 +12,7 @@ import FlowCore
 ///   ema: none                   # or a decay, e.g. 0.999
 ///   checkpoint_every: 500
 ///   log_every: 100
+///   gemm: simd                  # or openblas: which library computes the matrix products
 /// ```
 public struct TrainingSpec: Equatable, Sendable {
   /// Optimizer steps (on image data with `epochs`: resolved from them by ``RunSpec``).
@@ -38,10 +39,16 @@ public struct TrainingSpec: Equatable, Sendable {
   public var checkpointEvery: Int
   /// Iterations between loss lines in `metrics.csv`.
   public var logEvery: Int
+  /// What computes the matrix products (and the convolutions made of them) in training and
+  /// evaluation: `simd` (this package's kernel, the default) or `openblas`. The two sum in
+  /// different orders, so they give different bits (each the same for every thread count);
+  /// which is faster depends on the machine (`make bench` prints both).
+  public var gemm: GemmBackend
 
   /// The keys allowed under `training`.
   public static let keys = [
     "iterations", "epochs", "batch_size", "optimizer", "warmup_iterations", "gradient_clipping", "ema", "checkpoint_every", "log_every",
+    "gemm",
   ]
 
   /// Reads the training block strictly.
@@ -73,6 +80,7 @@ public struct TrainingSpec: Equatable, Sendable {
     averageDecay = try TrainingSpec.optionalNumber(mapping.optional("ema"), allowed: "none or a decay in (0, 1)") { $0 > 0 && $0 < 1 }
     checkpointEvery = try mapping.optional("checkpoint_every")?.integer(in: 1...Int.max) ?? 500
     logEvery = try mapping.optional("log_every")?.integer(in: 1...Int.max) ?? 100
+    gemm = try mapping.optional("gemm")?.choice(GemmBackend.self) ?? .simd
   }
 
   /// `none` (or absent) as nil, otherwise a number satisfying `condition`.

@@ -1,0 +1,54 @@
+import FlowCore
+import Foundation
+import Harness
+import LipFlowTestSupport
+import Testing
+
+@Suite("The matrix-product backend of a run")
+struct GemmBackendRunTests {
+  /// The small spec with `training.gemm: value` (or without the key), at batch 300: the two
+  /// backends sum a depth of at most 256 in the same order (one chain of fused multiply-adds), so
+  /// only the weight gradients' depth of 300 tells them apart.
+  static func spec(gemm value: String?) -> String {
+    let text = smallSpec.replacingOccurrences(of: "  batch_size: 64\n", with: "  batch_size: 300\n")
+    guard let value else { return text }
+    return text.replacingOccurrences(of: "  log_every: 5\n", with: "  log_every: 5\n  gemm: \(value)\n")
+  }
+
+  /// The completed evaluation and the metrics (iteration, loss bits, test NLL bits) of `resflow-moons` trained with `threads`.
+  func trained(gemm value: String?, threads: Int) throws -> (RunEvaluation, [[Int]]) {
+    let run = try #require(try ExperimentPlan.parse(Self.spec(gemm: value)).runs.first { $0.identifier == "resflow-moons" })
+    let directory = temporaryDirectory("gemm-\(value ?? "default")-\(threads)")
+    guard case .completed(let evaluation) = try trainer(run, in: directory, threads: threads).train() else {
+      Issue.record("did not complete")
+      return (try #require(nil as RunEvaluation?), [])
+    }
+    let metrics = MetricRow.read(path: directory + "/metrics.csv").map { [$0.iteration, Int($0.loss.bitPattern), Int(($0.testNLL ?? 0).bitPattern)] }
+    return (evaluation, metrics)
+  }
+
+  @Test("A run with OpenBLAS products gives the same bits with one and three threads, and other bits than the package's kernel")
+  func openBLASRunsAreReproducibleAcrossThreads() throws {
+    let (one, oneMetrics) = try trained(gemm: "openblas", threads: 1)
+    let (three, threeMetrics) = try trained(gemm: "openblas", threads: 3)
+    #expect(one.testNLL.bitPattern == three.testNLL.bitPattern && oneMetrics == threeMetrics)
+    let (simd, simdMetrics) = try trained(gemm: nil, threads: 1)
+    #expect(simd.testNLL.bitPattern != one.testNLL.bitPattern && simdMetrics != oneMetrics, "the key changed nothing")
+    #expect(abs(simd.testNLL - one.testNLL) < 0.05, "the backends should agree to rounding: \(simd.testNLL) vs \(one.testNLL)")
+  }
+
+  @Test("The key defaults to the package's kernel, leaves a spec without it unchanged, and refuses other libraries by key path")
+  func keyIsReadStrictly() throws {
+    let plain = try #require(try ExperimentPlan.parse(Self.spec(gemm: nil)).runs.first)
+    #expect(plain.training.gemm == .simd && !plain.resolvedYAML.contains("gemm"))
+    let chosen = try #require(try ExperimentPlan.parse(Self.spec(gemm: "openblas")).runs.first)
+    #expect(chosen.training.gemm == .openBLAS)
+    do {
+      _ = try ExperimentPlan.parse(Self.spec(gemm: "mkl"), file: "small.yaml")
+      Issue.record("gemm: mkl was accepted")
+    } catch {
+      let message = "\(error)"
+      #expect(message.contains("small.yaml:") && message.contains("training.gemm") && message.contains("simd") && message.contains("openblas"), "\(message)")
+    }
+  }
+}
