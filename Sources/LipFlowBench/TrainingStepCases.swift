@@ -3,7 +3,7 @@ import FlowCore
 import Foundation
 import Harness
 
-/// One timed training step of `make bench`: a run of ``TrainingStepCases/toySpec`` or
+/// One timed training step of `make bench`: a run of ``TrainingStepCases/toySpec(gemm:)`` or
 /// ``TrainingStepCases/imageSpec`` (its model name is the case's name) and the reference it is
 /// compared with.
 struct TrainingStepCase {
@@ -34,18 +34,23 @@ struct TrainingStepCases {
   /// perceptrons (coefficient 0.9), or dense branches of depth 4 and growth 90 with learnable
   /// concatenation (0.98) from the first step; Russian roulette (geometric 0.5, 2 exact terms) or
   /// exact 2×2 log-determinants, backpropagated or Neumann-series gradients.
-  static var toySpec: String {
+  ///
+  /// With `gemm: .openBLAS`, the Residual Flow and i-DenseNet cases again (`…_openblas`) with
+  /// OpenBLAS computing every product (`training.gemm: openblas`): the library that runs faster
+  /// differs between machines, and the ratio of the two lines says which it is on this one.
+  static func toySpec(gemm: GemmBackend = .simd) -> String {
     let roulette = "{kind: russian_roulette, distribution: geometric, parameter: 0.5, exact_terms: 2, samples: 1}"
     let resflow = "family: resflow, blocks: 10, hidden: [128, 128, 128, 128]"
     let idensenet = "family: idensenet, blocks: 10, depth: 4, growth: 90, concatenation: {coefficient: 0.98, learnable: true, start: 0}"
     let common = "activation: lipswish, coefficient: 0.9, power_iterations: {training: 5, evaluation: 200}"
-    let models: [(name: String, architecture: String, estimator: String, gradient: String)] = [
+    let allModels: [(name: String, architecture: String, estimator: String, gradient: String)] = [
       ("toy_resflow_step", resflow, roulette, "backpropagation"),
       ("toy_idensenet_step", idensenet, roulette, "backpropagation"),
       ("toy_resflow_step_exact2d", resflow, "{kind: exact}", "backpropagation"),
       ("toy_resflow_step_neumann", resflow, roulette, "neumann"),
       ("toy_idensenet_step_neumann", idensenet, roulette, "neumann"),
     ]
+    let models = gemm == .simd ? allModels : allModels.prefix(2).map { ($0.name + "_openblas", $0.architecture, $0.estimator, $0.gradient) }
     return """
       experiment: {name: bench-toy, description: toy training steps of lipflow-bench}
       seed: 7
@@ -62,6 +67,7 @@ struct TrainingStepCases {
         ema: none
         checkpoint_every: 100
         log_every: 100
+        gemm: \(gemm.rawValue)
       evaluation: {every: 100, test_samples: 1000, final_test_samples: 1000, test_seed: 1}
       table: {rows: [\(models.map(\.name).joined(separator: ", "))], columns: [moons]}
       """
@@ -117,9 +123,13 @@ struct TrainingStepCases {
       "toy_resflow_step_exact2d": "exact 2×2 log det in training",
       "toy_resflow_step_neumann": "Neumann gradient series",
       "toy_idensenet_step_neumann": "Neumann gradient series",
+      "toy_resflow_step_openblas": "OpenBLAS products (each whole on one thread)",
+      "toy_idensenet_step_openblas": "OpenBLAS products (each whole on one thread)",
     ]
-    return Self.cases(of: Self.toySpec, file: "<bench toy spec>") { run in
-      TrainingStepCase(name: run.modelName, run: run, note: notes[run.modelName] ?? "", repetitions: 21, isImageCase: false)
+    return [GemmBackend.simd, .openBLAS].flatMap { gemm in
+      Self.cases(of: Self.toySpec(gemm: gemm), file: "<bench toy spec>") { run in
+        TrainingStepCase(name: run.modelName, run: run, note: notes[run.modelName] ?? "", repetitions: 21, isImageCase: false)
+      }
     }
   }
 
