@@ -22,7 +22,7 @@ struct SpecOriginTests {
     #expect(specError(smallSpec, overrides: ["models.resflow.coefficient=2"])
       == "<command line>: --set models.resflow.coefficient=2: models.resflow.coefficient: 2 is out of range; allowed: in (0, 1)")
     #expect(specError(smallSpec, overrides: ["training.iteration=5"])
-      == "<command line>: --set training.iteration=5: training.iteration: unknown key 'iteration'; allowed: iterations, epochs, batch_size, optimizer, warmup_iterations, gradient_clipping, ema, checkpoint_every, log_every; did you mean 'iterations'?")
+      == "<command line>: --set training.iteration=5: training.iteration: unknown key 'iteration'; allowed: iterations, epochs, batch_size, optimizer, warmup_iterations, gradient_clipping, ema, checkpoint_every, log_every, gemm; did you mean 'iterations'?")
     #expect(specError(smallSpec, overrides: ["trainin.iterations=5"])
       .hasPrefix("<command line>: --set trainin.iterations=5: trainin: unknown key 'trainin'; allowed: experiment"))
     #expect(specError(smallSpec, overrides: ["models.resflow.estimator={kind: power_series, terms: 0}"])
