@@ -35,8 +35,8 @@ public enum Gemm {
   }
 
   /// Computes C = α·op(A)·op(B) + β·C. When β = 0, C is not read (it may hold garbage).
-  /// `backend` overrides ``backend`` for this product; `blocking` overrides the SIMD kernel's cache blocking (default: sized to this machine's
-  /// caches); it never changes the result.
+  /// `backend` overrides ``backend`` for this product. `blocking` overrides the SIMD kernel's
+  /// cache blocking (default: sized to this machine's caches); it never changes the result.
   public static func multiply(
     m: Int, n: Int, k: Int,
     alpha: Float = 1,

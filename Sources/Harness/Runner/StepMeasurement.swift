@@ -26,18 +26,23 @@ public struct StepMeasurement: Sendable {
   /// and the run's matrix-product backend (`training.gemm`).
   public static func measure(_ run: RunSpec, threads: Int, warmups: Int, repetitions: Int) -> StepMeasurement {
     precondition(repetitions >= 1, "need at least one timed iteration")
-    return Parallelism.withThreads(threads) { Gemm.withBackend(run.training.gemm) {
-      guard let session = try? TrainingSession(run: run, task: TrainingData.timing(run), directory: "", specHash: "", elapsedBefore: 0) else {
-        preconditionFailure("\(run.identifier): its model has two layers of one name")
-      }
-      var samples: [Sample] = []
-      for iteration in 0..<(warmups + repetitions) {
-        let start = Date()
-        let counted = FlopCounter.counting { session.step() }
-        if iteration >= warmups { samples.append(Sample(seconds: Date().timeIntervalSince(start), operations: counted.operations)) }
-      }
-      return StepMeasurement(samples: samples)
-    } }
+    return Parallelism.withThreads(threads) {
+      Gemm.withBackend(run.training.gemm) { timed(run, warmups: warmups, repetitions: repetitions) }
+    }
+  }
+
+  /// ``measure(_:threads:warmups:repetitions:)`` inside its thread and backend scope.
+  static func timed(_ run: RunSpec, warmups: Int, repetitions: Int) -> StepMeasurement {
+    guard let session = try? TrainingSession(run: run, task: TrainingData.timing(run), directory: "", specHash: "", elapsedBefore: 0) else {
+      preconditionFailure("\(run.identifier): its model has two layers of one name")
+    }
+    var samples: [Sample] = []
+    for iteration in 0..<(warmups + repetitions) {
+      let start = Date()
+      let counted = FlopCounter.counting { session.step() }
+      if iteration >= warmups { samples.append(Sample(seconds: Date().timeIntervalSince(start), operations: counted.operations)) }
+    }
+    return StepMeasurement(samples: samples)
   }
 
   /// The median of `values` (the upper one of an even count).
