@@ -50,7 +50,11 @@ struct TrainingStepCases {
       ("toy_resflow_step_neumann", resflow, roulette, "neumann"),
       ("toy_idensenet_step_neumann", idensenet, roulette, "neumann"),
     ]
-    let models = gemm == .simd ? allModels : allModels.prefix(2).map { ($0.name + "_openblas", $0.architecture, $0.estimator, $0.gradient) }
+    let repeatedWithOpenBLAS: Set = ["toy_resflow_step", "toy_idensenet_step"]
+    let models =
+      gemm == .simd
+      ? allModels
+      : allModels.filter { repeatedWithOpenBLAS.contains($0.name) }.map { ($0.name + "_openblas", $0.architecture, $0.estimator, $0.gradient) }
     return """
       experiment: {name: bench-toy, description: toy training steps of lipflow-bench}
       seed: 7

@@ -40,9 +40,7 @@ struct EvaluateCommand: ParsableCommand {
   var exact = false
 
   func run() throws {
-    let (plan, run) = try options.selectedRun()
-    // The products of the run's own backend (`training.gemm`), so its log-densities are the bits its training saw.
-    try Gemm.withBackend(run.training.gemm) { try evaluate(plan, run) }
+    try options.withSelectedRun(evaluate)
   }
 
   func evaluate(_ plan: ExperimentPlan, _ run: RunSpec) throws {

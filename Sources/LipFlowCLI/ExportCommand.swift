@@ -15,7 +15,10 @@ struct ExportCommand: ParsableCommand {
   var output: String
 
   func run() throws {
-    let (plan, run) = try options.selectedRun()
+    try options.withSelectedRun(export)
+  }
+
+  func export(_ plan: ExperimentPlan, _ run: RunSpec) throws {
     let (model, source) = try options.model(plan, run, weights: nil)
     let file = try ReferenceWeights.export(
       model, geometry: run.data.kind.geometry,

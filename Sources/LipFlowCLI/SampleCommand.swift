@@ -26,9 +26,7 @@ struct SampleCommand: ParsableCommand {
   var output: String
 
   func run() throws {
-    let (plan, run) = try options.selectedRun()
-    // The products of the run's own backend (`training.gemm`), so its log-densities are the bits its training saw.
-    try Gemm.withBackend(run.training.gemm) { try sample(plan, run) }
+    try options.withSelectedRun(sample)
   }
 
   func sample(_ plan: ExperimentPlan, _ run: RunSpec) throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowCore
 import Flows
 import Foundation
 import Harness
@@ -20,6 +21,14 @@ struct TrainedRunOptions: ParsableArguments {
       throw CommandFailure.usage("--only \(only): matches \(runs.count) runs (\(runs.prefix(10).map(\.identifier).joined(separator: ", "))); name one")
     }
     return (plan, run)
+  }
+
+  /// Runs `body` with the plan and the run `--only` names, the run's own matrix-product library
+  /// (`training.gemm`) bound, so power iteration, log-densities and samples get the bits its
+  /// training would give them.
+  func withSelectedRun<Result>(_ body: (ExperimentPlan, RunSpec) throws -> Result) throws -> Result {
+    let (plan, run) = try selectedRun()
+    return try Gemm.withBackend(run.training.gemm) { try body(plan, run) }
   }
 
   /// The run's model holding its trained weights (EMA weights when it keeps an average) from its

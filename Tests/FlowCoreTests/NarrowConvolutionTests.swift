@@ -95,6 +95,27 @@ struct NarrowConvolutionTests {
     }
   }
 
+  @Test("With OpenBLAS bound, convolutions with few output channels go through im2col: the run's products come from one library")
+  func openBLASConvolutionsSkipTheDirectKernel() {
+    let input = randomTensor([2, 14, 14, 300], seed: 611)
+    let weight = randomTensor([4, 3, 3, 300], seed: 612, scale: 0.05)
+    let gradient = randomTensor([2, 14, 14, 4], seed: 613)
+    Gemm.withBackend(.openBLAS) {
+      let forward = Convolution.forward(input, weight: weight, padding: 1)
+      let forwardIdentical = forward.scalars == Convolution.forward(input, weight: weight, padding: 1, route: .patchMatrix).scalars
+      let weightGradient = Convolution.weightGradient(input: input, outputGradient: gradient, kernelHeight: 3, kernelWidth: 3, padding: 1)
+      let reference = Convolution.weightGradient(
+        input: input, outputGradient: gradient, kernelHeight: 3, kernelWidth: 3, padding: 1, route: .patchMatrix)
+      let weightIdentical = weightGradient.scalars == reference.scalars
+      #expect(forwardIdentical && weightIdentical)
+    }
+    // The same convolution with the package's kernel takes the direct route, which sums otherwise than OpenBLAS.
+    let direct = Convolution.forward(input, weight: weight, padding: 1)
+    let blas = Gemm.withBackend(.openBLAS) { Convolution.forward(input, weight: weight, padding: 1) }
+    let differs = direct.scalars != blas.scalars
+    #expect(differs, "OpenBLAS and the direct kernel agreed to the bit: this test cannot tell the routes apart")
+  }
+
   @Test("The transposed convolution back to one channel (the first layer's input gradient) is bit-identical too")
   func transposedConvolutionToOneChannelMatches() {
     let gradient = randomTensor([2, 28, 28, 64], seed: 601)

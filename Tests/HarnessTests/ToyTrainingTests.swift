@@ -89,6 +89,7 @@ struct ReproducibilityTests {
     let one = Gemm.withBackend(.openBLAS) { trainedParameters(threads: 1, steps: 3) }
     for threads in 2...4 {
       let many = Gemm.withBackend(.openBLAS) { trainedParameters(threads: threads, steps: 3) }
+      #expect(one.count == many.count && !one.isEmpty)
       #expect(zip(one, many).allSatisfy { $0 == $1 }, "parameters differ between 1 and \(threads) threads")
     }
     #expect(!zip(one, trainedParameters(threads: 1, steps: 3)).allSatisfy { $0 == $1 }, "OpenBLAS gave the package kernel's bits: the backend was not used")

@@ -8,7 +8,12 @@ import COpenBLAS
 /// by the size and shape of a product, so a part of a product can be summed in another order
 /// than the whole. Split into parts of whole 48-row or 16-column tiles, 500×2 and 128×1 products
 /// changed at 2-4 threads, and so did the small test models' training at 3 and 4 threads.
-/// OpenBLAS's own threading may split the sum over k, so it stays at one thread.
+/// OpenBLAS's own threading may likewise pick other kernels or blocking for another thread
+/// count, so it stays at one thread.
+///
+/// OpenBLAS chooses its kernels for the CPU it runs on (and its version may differ between
+/// machines), so its bits are the same for every thread count on one machine, not necessarily
+/// on another; the package's own kernel gives the same bits wherever it runs.
 enum BlasGemm {
   /// OpenBLAS's process-wide thread count, set to 1 once before the first product.
   private static let singleThreaded: Void = openblas_set_num_threads(1)

@@ -4,8 +4,10 @@
 /// H' = H + 2·padding − kh + 1 (so `padding = (k − 1) / 2` keeps the size for odd k). Each is an
 /// im2col into a `[pixels, kh·kw·C]` matrix, processed in chunks of ``chunkPixels`` output pixels
 /// (a fixed number, so the order of every sum is independent of the thread count), followed by
-/// one GEMM per chunk. Convolutions with at most 8 output channels skip the patch matrix and give
-/// the same bits (``NarrowConvolution``).
+/// one GEMM per chunk. With the package's own kernel (``GemmBackend/simd``), convolutions with at
+/// most 8 output channels skip the patch matrix and give the same bits (``NarrowConvolution``);
+/// with OpenBLAS every convolution goes through im2col, so a run's products all come from one
+/// library.
 public enum Convolution {
   /// Which kernel computes a convolution that is not pointwise.
   public enum Route: Sendable {
@@ -33,7 +35,7 @@ public enum Convolution {
         c: output.pointer, ldc: geometry.outputChannels)
       return output
     }
-    if route == .automatic && NarrowConvolution.applies(to: geometry) {
+    if route == .automatic && Gemm.backend == .simd && NarrowConvolution.applies(to: geometry) {
       FlopCounter.current?.add(2 * geometry.outputPixels * geometry.outputChannels * columns)
       NarrowConvolution.forward(input.pointer, weight: weight.pointer, geometry: geometry, into: output.pointer)
       return output
@@ -96,7 +98,7 @@ public enum Convolution {
         b: input.pointer, ldb: columns, c: result.pointer, ldc: columns)
       return result
     }
-    if route == .automatic && NarrowConvolution.gradientApplies(to: geometry) {
+    if route == .automatic && Gemm.backend == .simd && NarrowConvolution.gradientApplies(to: geometry) {
       FlopCounter.current?.add(2 * outputChannels * columns * geometry.outputPixels)
       NarrowConvolution.weightGradient(
         input: input.pointer, outputGradient: outputGradient.pointer, geometry: geometry, into: result.pointer)

@@ -24,9 +24,11 @@ public enum GemmBackend: String, Sendable, CaseIterable {
 public enum Gemm {
   /// The backend of products that name none: a task-local value, ``GemmBackend/simd`` unless
   /// bound (a run binds its spec's `training.gemm` around training and evaluation). Whichever
-  /// it is, results do not depend on the thread count: ``simd`` splits rows or columns of C
-  /// among threads, never the sum over k, and ``GemmBackend/openBLAS`` computes each product
-  /// whole on one thread.
+  /// it is, results do not depend on the thread count: ``GemmBackend/simd`` splits rows or
+  /// columns of C among threads, never the sum over k, and ``GemmBackend/openBLAS`` computes
+  /// each product whole on one thread. Work dispatched to worker threads sees the default, as
+  /// with ``Parallelism/threadCount``: products are issued by the task that binds it (kernels
+  /// split them among workers afterwards), never from inside a worker's task.
   @TaskLocal public static var backend: GemmBackend = .simd
 
   /// Runs `body` with `backend` computing the products that name none.
@@ -35,7 +37,7 @@ public enum Gemm {
   }
 
   /// Computes C = α·op(A)·op(B) + β·C. When β = 0, C is not read (it may hold garbage).
-  /// `backend` overrides ``backend`` for this product. `blocking` overrides the SIMD kernel's
+  /// `backend` overrides the bound ``Gemm/backend`` for this product. `blocking` overrides the SIMD kernel's
   /// cache blocking (default: sized to this machine's caches); it never changes the result.
   public static func multiply(
     m: Int, n: Int, k: Int,

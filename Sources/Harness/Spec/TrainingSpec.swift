@@ -41,8 +41,10 @@ public struct TrainingSpec: Equatable, Sendable {
   public var logEvery: Int
   /// What computes the matrix products (and the convolutions made of them) in training and
   /// evaluation: `simd` (this package's kernel, the default) or `openblas`. The two sum in
-  /// different orders, so they give different bits (each the same for every thread count);
-  /// which is faster depends on the machine (`make bench` prints both).
+  /// different orders, so they give different bits (each the same for every thread count;
+  /// OpenBLAS picks its kernels for the CPU, so its bits may differ on another machine, and a
+  /// run resumed there may not continue bit for bit); which is faster depends on the machine
+  /// (`make bench` prints both).
   public var gemm: GemmBackend
 
   /// The keys allowed under `training`.

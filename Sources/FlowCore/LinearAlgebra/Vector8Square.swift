@@ -1,14 +1,19 @@
 /// An 8 × 8 block of floats held as eight 8-lane rows, for moving data between row-major and
 /// column-major layouts with vector loads, shuffles and stores instead of 64 scalar copies
-/// (packing a transposed matrix-product operand, filling channel planes from `[N, H, W, C]`).
+/// (packing a transposed matrix-product operand, ``SimdGemm``).
 ///
 /// Pure data movement: every float arrives bit for bit.
-@usableFromInline
 struct Vector8Square {
-  @usableFromInline var rows: (Vector8, Vector8, Vector8, Vector8, Vector8, Vector8, Vector8, Vector8)
+  var rows: (Vector8, Vector8, Vector8, Vector8, Vector8, Vector8, Vector8, Vector8)
+
+  /// The rows as given.
+  @inline(__always)
+  init(rows: (Vector8, Vector8, Vector8, Vector8, Vector8, Vector8, Vector8, Vector8)) {
+    self.rows = rows
+  }
 
   /// Loads rows `pointer + r·stride ..< + 8` for r = 0..<8.
-  @inline(__always) @usableFromInline
+  @inline(__always)
   init(loading pointer: UnsafePointer<Float>, rowStride stride: Int) {
     @inline(__always) func row(_ index: Int) -> Vector8 {
       UnsafeRawPointer(pointer + index * stride).loadUnaligned(as: Vector8.self)
@@ -17,7 +22,7 @@ struct Vector8Square {
   }
 
   /// Stores row r at `pointer + r·stride`.
-  @inline(__always) @usableFromInline
+  @inline(__always)
   func store(to pointer: UnsafeMutablePointer<Float>, rowStride stride: Int) {
     @inline(__always) func put(_ vector: Vector8, _ index: Int) {
       UnsafeMutableRawPointer(pointer + index * stride).storeBytes(of: vector, as: Vector8.self)
@@ -31,7 +36,7 @@ struct Vector8Square {
   /// Read the 64 floats row by row as one sequence indexed by the six bits `r₂r₁r₀c₂c₁c₀`.
   /// Splitting the sequence into its even and its odd elements (``deinterleaved()``) rotates every
   /// index right by one bit; three rotations give `c₂c₁c₀r₂r₁r₀`, the transposed position.
-  @inline(__always) @usableFromInline
+  @inline(__always)
   func transposed() -> Vector8Square {
     deinterleaved().deinterleaved().deinterleaved()
   }
@@ -43,11 +48,9 @@ struct Vector8Square {
       SIMD16(lowHalf: rows.0, highHalf: rows.1), SIMD16(lowHalf: rows.2, highHalf: rows.3),
       SIMD16(lowHalf: rows.4, highHalf: rows.5), SIMD16(lowHalf: rows.6, highHalf: rows.7)
     )
-    var result = self
-    result.rows = (
+    return Vector8Square(rows: (
       pairs.0.evenHalf, pairs.1.evenHalf, pairs.2.evenHalf, pairs.3.evenHalf,
       pairs.0.oddHalf, pairs.1.oddHalf, pairs.2.oddHalf, pairs.3.oddHalf
-    )
-    return result
+    ))
   }
 }
