@@ -18,6 +18,14 @@ enum BlasGemm {
   /// OpenBLAS's process-wide thread count, set to 1 once before the first product.
   private static let singleThreaded: Void = openblas_set_num_threads(1)
 
+  /// OpenBLAS's build configuration (version, architecture choice) and the core it picked for
+  /// this CPU, e.g. `OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64; core Zen`.
+  static var libraryDescription: String {
+    let configuration = openblas_get_config().map { String(cString: $0) } ?? "OpenBLAS (configuration unknown)"
+    let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+    return "\(configuration); core \(core)"
+  }
+
   static func multiply(
     m: Int, n: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float,
     c: UnsafeMutablePointer<Float>, ldc: Int

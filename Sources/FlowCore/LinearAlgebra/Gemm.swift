@@ -13,6 +13,16 @@ public enum GemmBackend: String, Sendable, CaseIterable {
   /// OpenBLAS `cblas_sgemm`, each product whole on one thread (``BlasGemm``). It sums in
   /// another order than ``simd``, so the two give different bits.
   case openBLAS = "openblas"
+
+  /// What computes the products, for a run's manifest: the package's kernel, or OpenBLAS's
+  /// version, build configuration and the core it chose for this CPU (its bits may depend on
+  /// them, so a run resumed where they differ may not continue bit for bit).
+  public var libraryDescription: String {
+    switch self {
+    case .simd: "LipFlow SimdGemm (AVX2 + FMA)"
+    case .openBLAS: BlasGemm.libraryDescription
+    }
+  }
 }
 
 /// Row-major single-precision matrix products C = α·op(A)·op(B) + β·C, counted by

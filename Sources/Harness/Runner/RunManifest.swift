@@ -22,6 +22,11 @@ public struct RunManifest: Codable, Equatable, Sendable {
   public var commit: String
   /// Host name, CPU model and logical CPUs, OS.
   public var host: String
+  /// What computed the run's matrix products (``GemmBackend/libraryDescription``), one entry
+  /// per change in session order: more than one means the run was resumed with another library
+  /// build or CPU core, so its later iterations may differ in their last bits from an
+  /// uninterrupted run. Absent in manifests written by builds before this field.
+  public var matrixProducts: [String]?
   /// Worker threads of the training process.
   public var threads: Int
   /// First start, ISO 8601 UTC.

@@ -68,6 +68,9 @@ public struct RunTrainer {
       if existing.status == .completed, let evaluation = try RunEvaluation.read(directory: directory) { return .completed(evaluation) }
     }
     var manifest = RunManifestWriter(startedManifest(continuing: existing, specHash: specHash), directory: directory)
+    if let previous = existing?.matrixProducts?.last, previous != run.training.gemm.libraryDescription {
+      log("\(run.identifier): resumed with other matrix products (before: \(previous); now: \(run.training.gemm.libraryDescription)); its later iterations may differ in their last bits from an uninterrupted run")
+    }
     try AtomicFile.write("# \(run.identifier): resolved configuration (profile \(provenance.profile))\n" + run.resolvedYAML, to: directory + "/spec.yaml")
     let data: TrainingData
     switch try loadData(&manifest) {
@@ -93,7 +96,7 @@ public struct RunTrainer {
   }
 
   /// The manifest of this session: `existing` with one more session, or a new one; with this
-  /// process's commit, host and threads.
+  /// process's commit, host, threads and matrix-product library.
   func startedManifest(continuing existing: RunManifest?, specHash: String) -> RunManifest {
     var manifest: RunManifest
     if let existing {
@@ -109,6 +112,8 @@ public struct RunTrainer {
     manifest.commit = provenance.commit
     manifest.threads = threads
     manifest.host = provenance.host
+    let library = run.training.gemm.libraryDescription
+    if manifest.matrixProducts?.last != library { manifest.matrixProducts = (manifest.matrixProducts ?? []) + [library] }
     return manifest
   }
 
