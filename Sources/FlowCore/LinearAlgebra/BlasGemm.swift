@@ -19,7 +19,8 @@ enum BlasGemm {
   private static let singleThreaded: Void = openblas_set_num_threads(1)
 
   /// OpenBLAS's build configuration (version, architecture choice) and the core it picked for
-  /// this CPU, e.g. `OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64; core Zen`.
+  /// this CPU, e.g. `OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64;
+  /// core Cooperlake` (Debian 12's build on this project's Zen 4 VM).
   static var libraryDescription: String {
     let configuration = openblas_get_config().map { String(cString: $0) } ?? "OpenBLAS (configuration unknown)"
     let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
