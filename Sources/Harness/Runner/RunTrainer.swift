@@ -67,10 +67,11 @@ public struct RunTrainer {
       try checkConfiguration(of: existing, specHash: specHash)
       if existing.status == .completed, let evaluation = try RunEvaluation.read(directory: directory) { return .completed(evaluation) }
     }
-    var manifest = RunManifestWriter(startedManifest(continuing: existing, specHash: specHash), directory: directory)
-    if let previous = existing?.matrixProducts?.last, previous != run.training.gemm.libraryDescription {
-      log("\(run.identifier): resumed with other matrix products (before: \(previous); now: \(run.training.gemm.libraryDescription)); its later iterations may differ in their last bits from an uninterrupted run")
+    let started = startedManifest(continuing: existing, specHash: specHash)
+    if let previous = existing?.matrixProducts?.last, let now = started.matrixProducts?.last, previous != now {
+      log("\(run.identifier): resumed with other matrix products (before: \(previous); now: \(now)); its later iterations may differ in their last bits from an uninterrupted run")
     }
+    var manifest = RunManifestWriter(started, directory: directory)
     try AtomicFile.write("# \(run.identifier): resolved configuration (profile \(provenance.profile))\n" + run.resolvedYAML, to: directory + "/spec.yaml")
     let data: TrainingData
     switch try loadData(&manifest) {
