@@ -52,6 +52,7 @@ struct GemmBackendRunTests {
     _ = try trainer(run, in: directory, threads: 1).train(log: { lines.append($0) })
     let resumed = try #require(try RunManifest.read(directory: directory))
     #expect(resumed.matrixProducts == ["OpenBLAS 0.0 elsewhere; core Other", "LipFlow SimdGemm (AVX2 + FMA)"] && resumed.sessions == 2)
+    #expect(resumed.sessionHistory?.map(\.matrixProducts) == ["LipFlow SimdGemm (AVX2 + FMA)", "LipFlow SimdGemm (AVX2 + FMA)"], "the edit above changed only the summary list")
     #expect(lines.contains { $0.contains("resumed with other matrix products (before: OpenBLAS 0.0 elsewhere; core Other") }, "\(lines)")
     _ = try trainer(run, in: directory, threads: 1).train()
     #expect(try RunManifest.read(directory: directory)?.matrixProducts?.count == 2, "a completed run is not resumed, so nothing is added")

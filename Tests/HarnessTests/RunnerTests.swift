@@ -42,6 +42,11 @@ struct RunnerTests {
     #expect(strip(resumed + "/metrics.csv") == strip(straight + "/metrics.csv"))
     let manifest = try #require(try RunManifest.read(directory: resumed))
     #expect(manifest.status == .completed && manifest.sessions == 3 && manifest.iterationsCompleted == 30)
+    let history = try #require(manifest.sessionHistory)
+    // Each session says which iterations it kept: the third resumed from 20, the torn 22's predecessor.
+    #expect(history.map { [$0.fromIteration, $0.toIteration] } == [[0, 7], [7, 22], [20, 30]], "\(history)")
+    #expect(history.map(\.outcome) == [.interrupted, .interrupted, .completed])
+    #expect(history.allSatisfy { $0.ended != nil && $0.commit == manifest.commit && $0.host == manifest.host && $0.threads == manifest.threads })
   }
 
   @Test("A completed run is not trained again, and a directory holding another configuration is refused")

@@ -17,6 +17,7 @@ struct RunLoop {
     let session = try TrainingSession(
       run: run, task: task, directory: directory, specHash: manifest.manifest.specHash, elapsedBefore: manifest.manifest.wallSeconds)
     if session.restoreNewest(log: log) { log("\(run.identifier): resuming at iteration \(session.iteration) of \(run.training.iterations)") }
+    try manifest.sessionStarts(at: session.iteration)
     if session.row == .pending, let outcome = try completeRow(session, manifest: &manifest, shouldStop: shouldStop, progress: progress) {
       return outcome
     }

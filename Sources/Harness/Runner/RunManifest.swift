@@ -37,6 +37,10 @@ public struct RunManifest: Codable, Equatable, Sendable {
   public var wallSeconds: Double
   /// How many processes worked on the run (1 + resumes).
   public var sessions: Int
+  /// Every session in order, with what ran it and the iterations it kept (``RunSession``); the
+  /// fields ``commit``, ``host`` and ``threads`` above are the latest session's. Absent in
+  /// manifests written by builds before this field, and lists only the sessions since then.
+  public var sessionHistory: [RunSession]?
   /// Where the run stands.
   public var status: RunStatus
   /// Why it failed or was not run.

@@ -19,10 +19,21 @@ struct RunManifestWriter {
     try manifest.write(directory: directory)
   }
 
+  /// The session's training starts at `iteration`: the newest readable checkpoint's (an older
+  /// one than the manifest last named when the newest file was torn), 0 without one.
+  mutating func sessionStarts(at iteration: Int) throws {
+    guard var history = manifest.sessionHistory, !history.isEmpty else { return }
+    history[history.count - 1].fromIteration = iteration
+    history[history.count - 1].toIteration = iteration
+    manifest.sessionHistory = history
+    try manifest.write(directory: directory)
+  }
+
   /// A checkpoint after `iteration` was saved, `seconds` into the run.
   mutating func checkpointed(at iteration: Int, seconds: Double) throws {
     manifest.iterationsCompleted = iteration
     manifest.wallSeconds = seconds
+    updateSession()
     try manifest.write(directory: directory)
   }
 
@@ -30,6 +41,7 @@ struct RunManifestWriter {
   mutating func interrupted(at iteration: Int) throws -> TrainingOutcome {
     manifest.status = .interrupted
     manifest.ended = Provenance.now
+    endSession()
     try manifest.write(directory: directory)
     return .interrupted(iteration: iteration)
   }
@@ -40,6 +52,7 @@ struct RunManifestWriter {
     manifest.error = reason
     manifest.ended = Provenance.now
     manifest.wallSeconds = seconds
+    endSession()
     try manifest.write(directory: directory)
     return .failed(reason)
   }
@@ -49,6 +62,7 @@ struct RunManifestWriter {
     manifest.status = .notRun
     manifest.error = reason
     manifest.ended = Provenance.now
+    endSession()
     try manifest.write(directory: directory)
     return .notRun(reason)
   }
@@ -60,7 +74,25 @@ struct RunManifestWriter {
     manifest.ended = Provenance.now
     manifest.iterationsCompleted = iterations
     manifest.wallSeconds = seconds
+    endSession()
     try manifest.write(directory: directory)
     return .completed(evaluation)
+  }
+
+  /// Brings the session this process appended (the last of ``RunManifest/sessionHistory``) up to
+  /// date with the iterations kept so far.
+  private mutating func updateSession() {
+    guard var history = manifest.sessionHistory, !history.isEmpty else { return }
+    history[history.count - 1].toIteration = manifest.iterationsCompleted
+    manifest.sessionHistory = history
+  }
+
+  /// Closes this process's session: the iterations kept, the end time and where the run stands.
+  private mutating func endSession() {
+    updateSession()
+    guard var history = manifest.sessionHistory, !history.isEmpty else { return }
+    history[history.count - 1].ended = manifest.ended
+    history[history.count - 1].outcome = manifest.status
+    manifest.sessionHistory = history
   }
 }

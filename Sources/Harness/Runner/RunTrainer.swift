@@ -97,7 +97,8 @@ public struct RunTrainer {
   }
 
   /// The manifest of this session: `existing` with one more session, or a new one; with this
-  /// process's commit, host, threads and matrix-product library.
+  /// process's commit, host, threads and matrix-product library, also as the newest entry of
+  /// ``RunManifest/sessionHistory``.
   func startedManifest(continuing existing: RunManifest?, specHash: String) -> RunManifest {
     var manifest: RunManifest
     if let existing {
@@ -115,6 +116,10 @@ public struct RunTrainer {
     manifest.host = provenance.host
     let library = run.training.gemm.libraryDescription
     if manifest.matrixProducts?.last != library { manifest.matrixProducts = (manifest.matrixProducts ?? []) + [library] }
+    let session = RunSession(
+      commit: provenance.commit, host: provenance.host, threads: threads, matrixProducts: library, started: Provenance.now,
+      fromIteration: existing?.iterationsCompleted ?? 0)
+    manifest.sessionHistory = (manifest.sessionHistory ?? []) + [session]
     return manifest
   }
 
