@@ -165,6 +165,27 @@ struct ReportTests {
     #expect(copied == (try self.text(root + "/" + short.runGroup + "/idensenet-moons/eval.json")))
   }
 
+  @Test("An empty cell says why the other profile's run of it does not fill it: stale, not run, or unfinished")
+  func refusedFillsAreExplained() throws {
+    let text = smallSpec + "\nprofiles:\n  paper: {}\n  short:\n    training.iterations: 10\n"
+    let paper = try ExperimentPlan.parse(text, file: "small.yaml", profile: "paper")
+    let short = try ExperimentPlan.parse(text, file: "small.yaml", profile: "short")
+    let root = temporaryDirectory("refused-fill-runs")
+    let runs = root + "/" + short.runGroup
+    func run(_ identifier: String) throws -> RunSpec { try #require(short.runs.first { $0.identifier == identifier }) }
+    try FakeRun.write(try run("resflow-moons"), under: runs, specHash: "feedface")
+    try FakeRun.write(try run("resflow-mnist"), under: runs, status: "not-run", error: "MNIST not found at /nowhere")
+    try FakeRun.write(try run("idensenet-moons"), under: runs, status: "interrupted")
+    try FakeRun.write(try run("idensenet-mnist"), under: runs, testNLL: 1.125)
+    let written = try TableReport(plan: paper, runsRoot: root, resultsDirectory: temporaryDirectory("refused-fill-results")).filling(from: short).write()
+    let rows = try self.text(written.markdown).split(separator: "\n").map(String.init)
+    let resflow = try #require(rows.first { $0.hasPrefix("| resflow |") })
+    let idensenet = try #require(rows.first { $0.hasPrefix("| idensenet |") })
+    #expect(resflow.contains("not run yet; short profile: stale: trained with another configuration (spec hash feedface"), "\(resflow)")
+    #expect(resflow.contains("not run yet; short profile: not run: MNIST not found at /nowhere"), "\(resflow)")
+    #expect(idensenet.contains("not run yet; short profile: interrupted, 0/10 iterations") && idensenet.contains("**1.125** ± 0.013 · *short profile*"), "\(idensenet)")
+  }
+
   // MARK: Corrupt files
 
   @Test("An unreadable manifest or evaluation fails its own cell and the report is still written")

@@ -20,6 +20,10 @@ public struct ReportCell: Sendable {
   /// The profile whose completed run fills this cell because the report's own profile has no run
   /// of it yet (`lipflow report --fill-from`); nil for the report's own runs.
   public var fillProfile: String? = nil
+  /// Why the run of the profile that fills cells (`--fill-from`) does not fill this empty one:
+  /// stale, unreadable or not completed, for example `quick profile: not run: CIFAR-10 not found
+  /// at …`; nil when there is no such run or it fills the cell.
+  public var fillRefusal: String? = nil
   /// The run directory the cell was read from.
   public var directory: String = ""
 

@@ -67,10 +67,30 @@ public struct TableReport {
   public func cells() -> [String: ReportCell] {
     var result: [String: ReportCell] = [:]
     for run in plan.runs where result[run.identifier] == nil {
-      let own = cell(of: run, plan: plan, directory: runsDirectory + "/" + run.identifier)
-      result[run.identifier] = own.manifest == nil && own.problem == nil ? filledCell(of: run) ?? own : own
+      var own = cell(of: run, plan: plan, directory: runsDirectory + "/" + run.identifier)
+      guard own.manifest == nil && own.problem == nil else {
+        result[run.identifier] = own
+        continue
+      }
+      switch fill(of: run) {
+      case .filled(let filled): result[run.identifier] = filled
+      case .refused(let reason):
+        own.fillRefusal = reason
+        result[run.identifier] = own
+      case .absent: result[run.identifier] = own
+      }
     }
     return result
+  }
+
+  /// What ``fillPlan`` has for a cell with no run of the report's own.
+  enum Fill {
+    /// Its completed, current run, marked with its profile.
+    case filled(ReportCell)
+    /// A run that cannot fill the cell, and why (stale, unreadable, not completed).
+    case refused(String)
+    /// No fill plan, or no run of the identifier under it.
+    case absent
   }
 
   /// The report whose cells without a run directory show `other`'s completed runs of the same
@@ -82,13 +102,23 @@ public struct TableReport {
     return report
   }
 
-  /// ``fillPlan``'s completed, current run of `run`'s identifier, nil when there is none.
-  func filledCell(of run: RunSpec) -> ReportCell? {
-    guard let fillPlan, let runsRoot, let other = fillPlan.runs.first(where: { $0.identifier == run.identifier }) else { return nil }
+  /// ``fillPlan``'s run of `run`'s identifier: its cell when completed and current, else why not.
+  func fill(of run: RunSpec) -> Fill {
+    guard let fillPlan, let runsRoot, let other = fillPlan.runs.first(where: { $0.identifier == run.identifier }) else { return .absent }
     var cell = cell(of: other, plan: fillPlan, directory: runsRoot + "/" + fillPlan.runGroup + "/" + other.identifier)
-    guard cell.status == .completed, cell.evaluation != nil, cell.problem == nil else { return nil }
-    cell.fillProfile = fillPlan.profile
-    return cell
+    let profile = "\(fillPlan.profile) profile"
+    if let problem = cell.problem { return .refused("\(profile): \(problem.text)") }
+    guard let manifest = cell.manifest else { return .absent }
+    switch manifest.status {
+    case .completed:
+      guard cell.evaluation != nil else { return .refused("\(profile): completed, eval.json missing") }
+      cell.fillProfile = fillPlan.profile
+      return .filled(cell)
+    case .notRun, .failed:
+      return .refused("\(profile): \(manifest.status == .notRun ? "not run" : "failed"): \(manifest.error ?? "no reason recorded")")
+    case .running, .interrupted:
+      return .refused("\(profile): \(manifest.status.rawValue), \(manifest.iterationsCompleted)/\(manifest.iterations) iterations")
+    }
   }
 
   /// The cell of one run of `plan`, read from `directory`.
@@ -134,7 +164,7 @@ public struct TableReport {
     let paper = cell?.reference.map { " (paper \(number($0, digits: 2)))" } ?? ""
     guard let cell else { return "not run yet" + paper }
     if let problem = cell.problem { return MarkdownText.cell(problem.text) + paper }
-    guard let status = cell.status else { return "not run yet" + paper }
+    guard let status = cell.status else { return "not run yet" + (cell.fillRefusal.map { "; " + MarkdownText.cell($0) } ?? "") + paper }
     switch status {
     case .completed:
       guard let evaluation = cell.evaluation else { return "completed, eval.json missing" }
