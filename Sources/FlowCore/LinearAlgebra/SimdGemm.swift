@@ -181,8 +181,13 @@ enum SimdGemm {
           if width == columnTile {
             target.update(from: source, count: columnTile)
           } else {
-            target.update(from: source, count: width)
-            (target + width).update(repeating: 0, count: columnTile - width)
+            // A partial panel (the 1-2 columns of power iteration and of two-dimensional layers):
+            // two vector stores of zeros and `width` scalar copies per depth, instead of two
+            // library calls (copy and fill) that cost more than the kernel's 8 multiply-adds.
+            let raw = UnsafeMutableRawPointer(target)
+            raw.storeBytes(of: Vector8(), as: Vector8.self)
+            raw.storeBytes(of: Vector8(), toByteOffset: 32, as: Vector8.self)
+            for lane in 0..<width { target[lane] = source[lane] }
           }
         }
       case .transposed:
@@ -202,8 +207,12 @@ enum SimdGemm {
         }
         for p in vectorDepth..<depth {
           let target = panel + p * columnTile
+          if width < columnTile {
+            let raw = UnsafeMutableRawPointer(target)
+            raw.storeBytes(of: Vector8(), as: Vector8.self)
+            raw.storeBytes(of: Vector8(), toByteOffset: 32, as: Vector8.self)
+          }
           for lane in 0..<width { target[lane] = b.pointer[(panelStart + lane) * b.leadingDimension + p] }
-          for lane in width..<columnTile { target[lane] = 0 }
         }
       }
     }
