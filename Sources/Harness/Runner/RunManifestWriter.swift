@@ -22,10 +22,10 @@ struct RunManifestWriter {
   /// The session's training starts at `iteration`: the newest readable checkpoint's (an older
   /// one than the manifest last named when the newest file was torn), 0 without one.
   mutating func sessionStarts(at iteration: Int) throws {
-    guard var history = manifest.sessionHistory, !history.isEmpty else { return }
-    history[history.count - 1].fromIteration = iteration
-    history[history.count - 1].toIteration = iteration
-    manifest.sessionHistory = history
+    updateLatestSession { session in
+      session.fromIteration = iteration
+      session.toIteration = iteration
+    }
     try manifest.write(directory: directory)
   }
 
@@ -79,20 +79,26 @@ struct RunManifestWriter {
     return .completed(evaluation)
   }
 
-  /// Brings the session this process appended (the last of ``RunManifest/sessionHistory``) up to
-  /// date with the iterations kept so far.
-  private mutating func updateSession() {
+  /// Changes the session this process appended (the last of ``RunManifest/sessionHistory``).
+  private mutating func updateLatestSession(_ change: (inout RunSession) -> Void) {
     guard var history = manifest.sessionHistory, !history.isEmpty else { return }
-    history[history.count - 1].toIteration = manifest.iterationsCompleted
+    change(&history[history.count - 1])
     manifest.sessionHistory = history
+  }
+
+  /// Brings this process's session up to date with the iterations kept so far.
+  private mutating func updateSession() {
+    let kept = manifest.iterationsCompleted
+    updateLatestSession { $0.toIteration = kept }
   }
 
   /// Closes this process's session: the iterations kept, the end time and where the run stands.
   private mutating func endSession() {
-    updateSession()
-    guard var history = manifest.sessionHistory, !history.isEmpty else { return }
-    history[history.count - 1].ended = manifest.ended
-    history[history.count - 1].outcome = manifest.status
-    manifest.sessionHistory = history
+    let (kept, ended, status) = (manifest.iterationsCompleted, manifest.ended, manifest.status)
+    updateLatestSession { session in
+      session.toIteration = kept
+      session.ended = ended
+      session.outcome = status
+    }
   }
 }
