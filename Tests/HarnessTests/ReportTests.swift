@@ -129,11 +129,15 @@ struct ReportTests {
     #expect(row[3] == "stale" && row[4].isEmpty && row[8].isEmpty)
   }
 
+  /// The small spec's `paper` profile and a `short` one of 10 iterations that fills its cells.
+  func paperAndShortPlans() throws -> (paper: ExperimentPlan, short: ExperimentPlan) {
+    let text = smallSpec + "\nprofiles:\n  paper: {}\n  short:\n    training.iterations: 10\n"
+    return (try ExperimentPlan.parse(text, file: "small.yaml", profile: "paper"), try ExperimentPlan.parse(text, file: "small.yaml", profile: "short"))
+  }
+
   @Test("Cells with no run under the report's profile show another profile's completed run, marked, and are compared only within a profile")
   func anotherProfileFillsMissingCells() throws {
-    let text = smallSpec + "\nprofiles:\n  paper: {}\n  short:\n    training.iterations: 10\n"
-    let paper = try ExperimentPlan.parse(text, file: "small.yaml", profile: "paper")
-    let short = try ExperimentPlan.parse(text, file: "small.yaml", profile: "short")
+    let (paper, short) = try paperAndShortPlans()
     let root = temporaryDirectory("fill-runs")
     func run(_ plan: ExperimentPlan, _ identifier: String) throws -> RunSpec { try #require(plan.runs.first { $0.identifier == identifier }) }
     try FakeRun.write(try run(paper, "resflow-moons"), under: root + "/" + paper.runGroup, testNLL: 2.75)
@@ -167,9 +171,7 @@ struct ReportTests {
 
   @Test("An empty cell says why the other profile's run of it does not fill it: stale, not run, or unfinished")
   func refusedFillsAreExplained() throws {
-    let text = smallSpec + "\nprofiles:\n  paper: {}\n  short:\n    training.iterations: 10\n"
-    let paper = try ExperimentPlan.parse(text, file: "small.yaml", profile: "paper")
-    let short = try ExperimentPlan.parse(text, file: "small.yaml", profile: "short")
+    let (paper, short) = try paperAndShortPlans()
     let root = temporaryDirectory("refused-fill-runs")
     let runs = root + "/" + short.runGroup
     func run(_ identifier: String) throws -> RunSpec { try #require(short.runs.first { $0.identifier == identifier }) }

@@ -9,12 +9,18 @@ struct RunSessionHistoryTests {
     try #require(try ExperimentPlan.parse(smallSpec).runs.first { $0.identifier == identifier })
   }
 
-  @Test("A run resumed with another thread count records each session's threads and the iterations it kept")
-  func everySessionIsRecorded() throws {
+  /// `resflow-moons` trained with one thread in a fresh directory and stopped after 7 iterations.
+  func interruptedRun(_ name: String) throws -> (spec: RunSpec, directory: String) {
     let spec = try run("resflow-moons")
-    let directory = temporaryDirectory("session-history")
+    let directory = temporaryDirectory(name)
     var iterations = 0
     _ = try trainer(spec, in: directory, threads: 1).train(shouldStop: { iterations += 1; return iterations == 7 })
+    return (spec, directory)
+  }
+
+  @Test("A run resumed with another thread count records each session's threads and the iterations it kept")
+  func everySessionIsRecorded() throws {
+    let (spec, directory) = try interruptedRun("session-history")
     let interrupted = try #require(try RunManifest.read(directory: directory))
     #expect(interrupted.sessionHistory?.count == 1 && interrupted.sessionHistory?.first?.outcome == .interrupted)
     guard case .completed = try trainer(spec, in: directory, threads: 2).train() else { Issue.record("did not complete"); return }
@@ -27,10 +33,7 @@ struct RunSessionHistoryTests {
 
   @Test("A manifest written before the history existed is read, and a resume starts the history there")
   func olderManifestsAreRead() throws {
-    let spec = try run("resflow-moons")
-    let directory = temporaryDirectory("session-history-old")
-    var iterations = 0
-    _ = try trainer(spec, in: directory, threads: 1).train(shouldStop: { iterations += 1; return iterations == 7 })
+    let (spec, directory) = try interruptedRun("session-history-old")
     var manifest = try #require(try RunManifest.read(directory: directory))
     manifest.sessionHistory = nil  // as an older build wrote it
     try manifest.write(directory: directory)
