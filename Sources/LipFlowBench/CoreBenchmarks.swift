@@ -59,6 +59,12 @@ struct CoreBenchmarks {
     return Double(threadCount) * CoreBenchmarks.fmaLoopOperations(iterations: iterations) / time / 1e9
   }
 
+  /// The one-thread peak and the ``threads``-thread one (the same figure when ``threads`` is 1).
+  func fmaPeaks() -> (one: Double, all: Double) {
+    let one = fmaPeak(threadCount: 1)
+    return (one, threads == 1 ? one : fmaPeak(threadCount: threads))
+  }
+
   // MARK: - GEMM
 
   func gemmRate(m: Int, n: Int, k: Int, transposeA: Transposition, transposeB: Transposition, backend: GemmBackend) -> Double {
@@ -82,10 +88,9 @@ struct CoreBenchmarks {
   /// The FMA peak and the GEMM shapes of the toy and image models on both backends and 1 and
   /// ``threads`` threads.
   func runPeakAndGemm() {
-    let peakOne = fmaPeak(threadCount: 1)
-    let peakAll = threads == 1 ? peakOne : fmaPeak(threadCount: threads)
-    BenchReport.report("fma_peak_1thread", peakOne, "GFLOP/s")
-    if threads > 1 { BenchReport.report("fma_peak_\(threads)threads", peakAll, "GFLOP/s") }
+    var before = fmaPeaks()
+    BenchReport.report("fma_peak_1thread", before.one, "GFLOP/s")
+    if threads > 1 { BenchReport.report("fma_peak_\(threads)threads", before.all, "GFLOP/s") }
 
     let gemmShapes: [(name: String, m: Int, n: Int, k: Int, a: Transposition, b: Transposition)] = [
       ("sgemm_500x128x128", 500, 128, 128, .none, .transposed),
@@ -112,7 +117,6 @@ struct CoreBenchmarks {
     // Each shape's rates divide by the better of the peaks measured just before and just after
     // it (the step cases do the same): one peak for the whole list let a slow moment of the host
     // during the first peak loop inflate every share after it.
-    var before = (one: peakOne, all: peakAll)
     for shape in gemmShapes {
       var measured: [(name: String, rate: Double, threads: Int)] = []
       for threadCount in Set([1, threads]).sorted() {
@@ -125,8 +129,7 @@ struct CoreBenchmarks {
           measured.append((shape.name + suffix, rate, backend == .simd ? threadCount : 1))
         }
       }
-      let afterOne = fmaPeak(threadCount: 1)
-      let after = (one: afterOne, all: threads == 1 ? afterOne : fmaPeak(threadCount: threads))
+      let after = fmaPeaks()
       for figure in measured {
         let peak = figure.threads == 1
           ? FmaPeakReading(before: before.one, after: after.one) : FmaPeakReading(before: before.all, after: after.all)
