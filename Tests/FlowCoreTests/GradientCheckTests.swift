@@ -52,7 +52,11 @@ let operationCases: [OperationCase] = [
   OperationCase(name: "scaled concatenation along the last axis", shapes: [[2, 3, 2], [2, 3, 5], [2]]) {
     Variable.concatenatingLastAxis([$0[0].squared(), $0[1]], scaledBy: $0[2] * $0[2])
   },
+  OperationCase(name: "scaled concatenation with constant scales", shapes: [[2, 3, 2], [2, 3, 5]]) {
+    Variable.concatenatingLastAxis([$0[0].squared(), $0[1]], scaledBy: Variable(Tensor(shape: [2], scalars: [0.7, -1.3])))
+  },
   OperationCase(name: "slice the last axis", shapes: [[3, 5]]) { $0[0].squared().slicingLastAxis(1..<4) },
+  OperationCase(name: "slice the last axis times a scale", shapes: [[3, 5], []]) { $0[0].squared().slicingLastAxis(1..<4, scaledBy: $0[1]) },
   OperationCase(name: "pad the last axis", shapes: [[3, 2]]) { $0[0].squared().paddingLastAxis(offset: 1, width: 4) },
   OperationCase(name: "squeeze space to depth", shapes: [[2, 4, 4, 2]]) { $0[0].squared().squeezed() },
   OperationCase(name: "unsqueeze depth to space", shapes: [[1, 2, 2, 8]]) { $0[0].squared().unsqueezed() },

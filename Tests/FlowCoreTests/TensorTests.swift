@@ -96,6 +96,16 @@ struct TensorTests {
     #expect(Parallelism.withThreads(threads) { padded.slicingLastAxis(7..<37) } == a)
   }
 
+  @Test("A scaled slice and a scaled padding give the bits of slicing or padding and then scaling", arguments: [1, 2, 3])
+  func scaledSliceAndPaddingMatchTheirTwoSteps(threads: Int) {
+    let a = randomTensor([700, 45], seed: 6)  // split among threads; 13 columns end in a partial vector
+    let scale: Float = -0.693
+    Parallelism.withThreads(threads) {
+      #expect(a.slicingLastAxis(19..<32, scaledBy: scale).scalars == (a.slicingLastAxis(19..<32) * scale).scalars)
+      #expect(a.paddingLastAxis(offset: 5, width: 61, scaledBy: scale).scalars == (a * scale).paddingLastAxis(offset: 5, width: 61).scalars)
+    }
+  }
+
   @Test("Squeeze moves each 2×2 block of pixels into channels and unsqueeze undoes it")
   func squeezeRoundTrips() {
     let image = Tensor(shape: [1, 2, 2, 1], scalars: [1, 2, 3, 4])

@@ -119,6 +119,53 @@ extension Tensor {
     return result
   }
 
+  /// The columns `range` of the last axis times `scale`, in one pass: `[…, C] → […, range.count]`,
+  /// the same products as ``slicingLastAxis(_:)`` followed by `* scale`.
+  public func slicingLastAxis(_ range: Range<Int>, scaledBy scale: Float) -> Tensor {
+    let width = lastExtent
+    precondition(
+      range.lowerBound >= 0 && range.upperBound <= width,
+      "Slice \(range) out of bounds for last axis of \(shape)")
+    let result = Tensor(uninitializedShape: Array(shape.dropLast()) + [range.count])
+    let (target, source, columns) = (result.pointer, UnsafePointer(pointer), range.count)
+    Parallelism.forEachRowChunk(rows: rowCount, width: width) { rows in
+      for row in rows {
+        Tensor.scaleRow(source + row * width + range.lowerBound, into: target + row * columns, count: columns, by: scale)
+      }
+    }
+    return result
+  }
+
+  /// `scale` times the tensor, placed at columns `offset..<offset + C` of a zero tensor whose last
+  /// axis has `width` columns, in one pass: the adjoint of ``slicingLastAxis(_:scaledBy:)``.
+  public func paddingLastAxis(offset: Int, width: Int, scaledBy scale: Float) -> Tensor {
+    let columns = lastExtent
+    precondition(offset >= 0 && offset + columns <= width, "Padding \(shape) at \(offset) exceeds width \(width)")
+    let result = Tensor(uninitializedShape: Array(shape.dropLast()) + [width])
+    let (target, source) = (result.pointer, UnsafePointer(pointer))
+    Parallelism.forEachRowChunk(rows: rowCount, width: width) { rows in
+      for row in rows {
+        let rowTarget = target + row * width
+        rowTarget.update(repeating: 0, count: offset)
+        Tensor.scaleRow(source + row * columns, into: rowTarget + offset, count: columns, by: scale)
+        (rowTarget + offset + columns).update(repeating: 0, count: width - offset - columns)
+      }
+    }
+    return result
+  }
+
+  /// target[i] = source[i] · scale for i < count, 8 lanes at a time.
+  @inline(__always)
+  static func scaleRow(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int, by scale: Float) {
+    let factor = Vector8(repeating: scale)
+    var offset = 0
+    while offset < count {
+      let lanes = Swift.min(8, count - offset)
+      store8(load8(source, offset, lanes) * factor, target, offset, lanes)
+      offset += 8
+    }
+  }
+
   /// Places the tensor at columns `offset..<offset + C` of a zero tensor whose last axis has
   /// `width` columns: the adjoint of ``slicingLastAxis(_:)``.
   public func paddingLastAxis(offset: Int, width: Int) -> Tensor {
