@@ -182,6 +182,24 @@ struct CoreBenchmarks {
         BenchReport.report(
           "conv3x3_64x28x28_217to108_\(name)", rate, "GFLOP/s", String(format: "%.0f%% of the %d-thread FMA peak (issue 5 asks ≥ 50%%)", 100 * rate / peakAll, threads))
       }
+      // The weight gradient in both orientations, interleaved: patchesᵀ·g (packs g, the default)
+      // and the reference gᵀ·patches (packs the 1,953-column patch matrix); the same bits.
+      var times: [Convolution.Route: [Double]] = [.automatic: [], .patchMatrix: []]
+      for _ in 0..<5 {
+        for route in [Convolution.Route.automatic, .patchMatrix] {
+          let start = BenchReport.seconds()
+          _ = Convolution.weightGradient(
+            input: denseInput, outputGradient: denseOutput, kernelHeight: 3, kernelWidth: 3, padding: 1, route: route)
+          times[route]!.append(BenchReport.seconds() - start)
+        }
+      }
+      let median = { (route: Convolution.Route) in times[route]!.sorted()[2] }
+      BenchReport.report(
+        "conv3x3_64x28x28_217to108_weight_gradient_packing_patches", denseFlops / median(.patchMatrix) / 1e9, "GFLOP/s",
+        "the reference orientation gᵀ·patches, interleaved with the default")
+      BenchReport.report(
+        "conv3x3_64x28x28_217to108_weight_gradient_orientation_speedup", median(.patchMatrix) / median(.automatic), "x",
+        "patchesᵀ·g over gᵀ·patches, medians of 5 interleaved pairs")
     }
 
   }

@@ -20,6 +20,9 @@ struct LipFlowBench: ParsableCommand {
   @Flag(name: .customLong("only-gemm"), help: "Only the FMA peak and the matrix-product shapes of the models.")
   var onlyGemm = false
 
+  @Flag(name: .customLong("only-convolutions"), help: "Only the convolution figures (3×3 layers of the image models).")
+  var onlyConvolutions = false
+
   @Flag(name: .customLong("only-host"), help: "Only the host-stability figures: register FMAs against memory-touching products, round by round.")
   var onlyHost = false
 
@@ -58,6 +61,8 @@ struct LipFlowBench: ParsableCommand {
       try cases.runInThisProcess(imageCase, among: cases.images, suffix: figureSuffix)
     } else if onlyGemm {
       CoreBenchmarks(threads: threads).runPeakAndGemm()
+    } else if onlyConvolutions {
+      CoreBenchmarks(threads: threads).runConvolutions()
     } else if onlyHost {
       HostStability(rounds: 10_000).run(benchmarks: CoreBenchmarks(threads: threads))
     } else if onlyImages {

@@ -62,6 +62,24 @@ struct ConvolutionTests {
     }
   }
 
+  @Test(
+    "The weight gradient computed as patchesᵀ·g gives the bits of gᵀ·patches, over several chunks, at 1-3 threads",
+    arguments: [(input: [3, 30, 30, 12], outputs: 24, kernel: 3), (input: [2, 9, 9, 40], outputs: 20, kernel: 1)])
+  func weightGradientOrientationsGiveTheSameBits(input shape: [Int], outputs: Int, kernel: Int) {
+    let input = randomTensor(shape, seed: 61)  // 2,700 pixels at 3×3: a whole chunk of 2,048 and a partial one
+    let gradient = randomTensor([shape[0], shape[1], shape[2], outputs], seed: 62)
+    let padding = (kernel - 1) / 2
+    let reference = Convolution.weightGradient(
+      input: input, outputGradient: gradient, kernelHeight: kernel, kernelWidth: kernel, padding: padding, route: .patchMatrix)
+    for threads in [1, 2, 3] {
+      let transposed = Parallelism.withThreads(threads) {
+        Convolution.weightGradient(input: input, outputGradient: gradient, kernelHeight: kernel, kernelWidth: kernel, padding: padding)
+      }
+      let identical = transposed.scalars == reference.scalars  // a Bool: a failure need not print the tensors
+      #expect(identical, "\(shape), \(threads) threads")
+    }
+  }
+
   @Test("Convolutions over more pixels than one im2col chunk give the same result with one and two threads")
   func convolutionDoesNotDependOnThreadCount() {
     let input = randomTensor([12, 16, 16, 8], seed: 11)

@@ -14,7 +14,8 @@ public enum Convolution {
     /// Straight from the image for at most 8 output channels (``NarrowConvolution``), otherwise
     /// through the patch matrix.
     case automatic
-    /// Always im2col + GEMM (the reference the other kernels are tested against).
+    /// Always im2col + GEMM, the weight gradient as gᵀ · patches (the reference the other kernels
+    /// and orientations are tested against).
     case patchMatrix
   }
 
@@ -91,31 +92,67 @@ public enum Convolution {
     let result = Tensor(uninitializedShape: weightShape)
     let columns = geometry.patchSize
     let outputChannels = geometry.outputChannels
-    if geometry.isPointwise {
-      Gemm.multiply(
-        m: outputChannels, n: columns, k: geometry.outputPixels,
-        a: outputGradient.pointer, lda: outputChannels, transposeA: .transposed,
-        b: input.pointer, ldb: columns, c: result.pointer, ldc: columns)
-      return result
-    }
-    if route == .automatic && Gemm.backend == .simd && NarrowConvolution.gradientApplies(to: geometry) {
+    if !geometry.isPointwise && route == .automatic && Gemm.backend == .simd && NarrowConvolution.gradientApplies(to: geometry) {
       FlopCounter.current?.add(2 * outputChannels * columns * geometry.outputPixels)
       NarrowConvolution.weightGradient(
         input: input.pointer, outputGradient: outputGradient.pointer, geometry: geometry, into: result.pointer)
       return result
     }
-    let patches = Tensor(uninitializedShape: [chunkPixels * columns])
-    defer { withExtendedLifetime(patches) {} }
-    let buffer = patches.pointer
-    for start in stride(from: 0, to: geometry.outputPixels, by: chunkPixels) {
-      let pixels = min(chunkPixels, geometry.outputPixels - start)
-      geometry.gatherPatches(from: input.pointer, pixels: start..<(start + pixels), into: buffer)
-      Gemm.multiply(
-        m: outputChannels, n: columns, k: pixels,
-        a: outputGradient.pointer + start * outputChannels, lda: outputChannels, transposeA: .transposed,
-        b: buffer, ldb: columns, beta: start == 0 ? 0 : 1, c: result.pointer, ldc: columns)
+    let packed: WeightGradientPacking = route == .automatic && Gemm.backend == .simd && columns > outputChannels ? .outputGradient : .patches
+    let target = packed == .patches ? result : Tensor(uninitializedShape: [columns, outputChannels])
+    if geometry.isPointwise {
+      packed.multiply(
+        pixels: geometry.outputPixels, outputGradient: outputGradient.pointer, patches: input.pointer, columns: columns,
+        outputChannels: outputChannels, beta: 0, into: target.pointer)
+    } else {
+      let patches = Tensor(uninitializedShape: [chunkPixels * columns])
+      defer { withExtendedLifetime(patches) {} }
+      for start in stride(from: 0, to: geometry.outputPixels, by: chunkPixels) {
+        let pixels = min(chunkPixels, geometry.outputPixels - start)
+        geometry.gatherPatches(from: input.pointer, pixels: start..<(start + pixels), into: patches.pointer)
+        packed.multiply(
+          pixels: pixels, outputGradient: outputGradient.pointer + start * outputChannels, patches: patches.pointer,
+          columns: columns, outputChannels: outputChannels, beta: start == 0 ? 0 : 1, into: target.pointer)
+      }
+    }
+    if packed == .outputGradient {
+      for row in 0..<columns {
+        for channel in 0..<outputChannels { result.pointer[channel * columns + row] = target.pointer[row * outputChannels + channel] }
+      }
     }
     return result
+  }
+
+  /// Which operand of the weight gradient's product, g `[pixels, O]` or the patches
+  /// `[pixels, kh·kw·C]`, the SIMD kernel packs: it packs B and reads A in place, so packing
+  /// the narrower one is cheaper. Each element of dW is the same chain of fused multiply-adds over
+  /// the pixels in either orientation (products of the same two numbers, summed in the same depth
+  /// blocks and order), so the bits do not depend on the choice.
+  enum WeightGradientPacking: Equatable {
+    /// dW `[O, kh·kw·C]` = gᵀ · patches (O ≥ kh·kw·C, OpenBLAS, and the ``Route/patchMatrix``
+    /// reference).
+    case patches
+    /// dWᵀ `[kh·kw·C, O]` = patchesᵀ · g: the 3×3 layers of the image flows (O = 108 or 512 outputs
+    /// against 9·C up to 4608 patch columns), where packing the patches cost about 5 % of a
+    /// paper-width i-DenseNet step.
+    case outputGradient
+
+    /// Adds one chunk of pixels to the product (β = 1) or starts it (β = 0).
+    func multiply(
+      pixels: Int, outputGradient: UnsafePointer<Float>, patches: UnsafePointer<Float>, columns: Int,
+      outputChannels: Int, beta: Float, into target: UnsafeMutablePointer<Float>
+    ) {
+      switch self {
+      case .patches:
+        Gemm.multiply(
+          m: outputChannels, n: columns, k: pixels, a: outputGradient, lda: outputChannels, transposeA: .transposed,
+          b: patches, ldb: columns, beta: beta, c: target, ldc: columns)
+      case .outputGradient:
+        Gemm.multiply(
+          m: columns, n: outputChannels, k: pixels, a: patches, lda: columns, transposeA: .transposed,
+          b: outputGradient, ldb: outputChannels, beta: beta, c: target, ldc: outputChannels)
+      }
+    }
   }
 
   /// `[O, kh, kw, C] → [C, kh, kw, O]` with the spatial axes reversed.
