@@ -103,6 +103,9 @@ struct CoreBenchmarks {
       ("sgemm_90x272x500_dense_backward_weight", 90, 272, 500, .transposed, .none),
       ("sgemm_500x90x2_dense_input_layer", 500, 90, 2, .none, .transposed),
       ("sgemm_500x2x128_output_layer", 500, 2, 128, .none, .transposed),
+      // The first product of every vector-Jacobian product through the toy i-DenseNet's output
+      // layer: the probe [500, 2] times its weight [2, 362] (depth 2: writing C is the cost).
+      ("sgemm_500x362x2_output_layer_vjp", 500, 362, 2, .none, .none),
       ("sgemm_128x1x128_power_iteration", 128, 1, 128, .none, .none),
       ("sgemm_128x1x128_power_iteration_transposed", 128, 1, 128, .transposed, .none),
       // The weight gradient of a toy model's first layer, gᵀ·x: [128, 500]·[500, 2].
