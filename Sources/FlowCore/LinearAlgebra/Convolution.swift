@@ -132,9 +132,9 @@ public enum Convolution {
     /// dW `[O, kh·kw·C]` = gᵀ · patches (O ≥ kh·kw·C, OpenBLAS, and the ``Route/patchMatrix``
     /// reference).
     case patches
-    /// dWᵀ `[kh·kw·C, O]` = patchesᵀ · g: the 3×3 layers of the image flows (O = 108 or 512 outputs
-    /// against 9·C up to 4608 patch columns), where packing the patches cost about 5 % of a
-    /// paper-width i-DenseNet step.
+    /// dWᵀ `[kh·kw·C, O]` = patchesᵀ · g: the i-DenseNets' dense 3×3 layers (growth 108 outputs,
+    /// 21 at the quick width, against 9·C patch columns, up to 1,953), where packing the patches
+    /// took about 5 % of a paper-width step (`perf`, one thread).
     case outputGradient
 
     /// Adds one chunk of pixels to the product (β = 1) or starts it (β = 0).
