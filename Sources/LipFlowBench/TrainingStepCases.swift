@@ -32,7 +32,8 @@ struct TrainingStepCases {
   /// The toy models of Table 1 at the reference settings (batch 500, Adam 1e-3, 5 power
   /// iterations after each step, no clipping, no EMA): 10 blocks of 2-128-128-128-128-2 LipSwish
   /// perceptrons (coefficient 0.9), or dense branches of depth 4 and growth 90 with learnable
-  /// concatenation (0.98) from the first step; Russian roulette (geometric 0.5, 2 exact terms) or
+  /// concatenation (0.98) from the first step (and once with fixed concatenation, the i-DenseNet
+  /// row of Table 1); Russian roulette (geometric 0.5, 2 exact terms) or
   /// exact 2×2 log-determinants, backpropagated or Neumann-series gradients.
   ///
   /// With `gemm: .openBLAS`, the Residual Flow and i-DenseNet cases again (`…_openblas`) with
@@ -42,10 +43,12 @@ struct TrainingStepCases {
     let roulette = "{kind: russian_roulette, distribution: geometric, parameter: 0.5, exact_terms: 2, samples: 1}"
     let resflow = "family: resflow, blocks: 10, hidden: [128, 128, 128, 128]"
     let idensenet = "family: idensenet, blocks: 10, depth: 4, growth: 90, concatenation: {coefficient: 0.98, learnable: true, start: 0}"
+    let fixedIDenseNet = "family: idensenet, blocks: 10, depth: 4, growth: 90, concatenation: {coefficient: 0.98, learnable: false}"
     let common = "activation: lipswish, coefficient: 0.9, power_iterations: {training: 5, evaluation: 200}"
     let allModels: [(name: String, architecture: String, estimator: String, gradient: String)] = [
       ("toy_resflow_step", resflow, roulette, "backpropagation"),
       ("toy_idensenet_step", idensenet, roulette, "backpropagation"),
+      ("toy_idensenet_fixed_step", fixedIDenseNet, roulette, "backpropagation"),
       ("toy_resflow_step_exact2d", resflow, "{kind: exact}", "backpropagation"),
       ("toy_resflow_step_neumann", resflow, roulette, "neumann"),
       ("toy_idensenet_step_neumann", idensenet, roulette, "neumann"),
@@ -123,7 +126,8 @@ struct TrainingStepCases {
   var toy: [TrainingStepCase] {
     let notes = [
       "toy_resflow_step": "Russian roulette, backprop; PyTorch reference 0.436 s, 1.5-1.8 GB",
-      "toy_idensenet_step": "PyTorch reference 0.596 s (LC 0.636 s)",
+      "toy_idensenet_step": "learnable concatenation from the first step; PyTorch reference 0.636 s",
+      "toy_idensenet_fixed_step": "fixed concatenation (Table 1's i-DenseNet row); PyTorch reference 0.596 s",
       "toy_resflow_step_exact2d": "exact 2×2 log det in training",
       "toy_resflow_step_neumann": "Neumann gradient series",
       "toy_idensenet_step_neumann": "Neumann gradient series",
