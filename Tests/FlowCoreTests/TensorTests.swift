@@ -103,6 +103,8 @@ struct TensorTests {
     Parallelism.withThreads(threads) {
       #expect(a.slicingLastAxis(19..<32, scaledBy: scale).scalars == (a.slicingLastAxis(19..<32) * scale).scalars)
       #expect(a.paddingLastAxis(offset: 5, width: 61, scaledBy: scale).scalars == (a * scale).paddingLastAxis(offset: 5, width: 61).scalars)
+      let both = a.slicingLastAxis(19..<32, alsoScaledBy: scale)
+      #expect(both.slice.scalars == a.slicingLastAxis(19..<32).scalars && both.scaled.scalars == (a.slicingLastAxis(19..<32) * scale).scalars)
     }
   }
 

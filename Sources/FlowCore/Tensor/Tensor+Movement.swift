@@ -136,6 +136,34 @@ extension Tensor {
     return result
   }
 
+  /// The columns `range` of the last axis, and the same times `scale`, from one read of them:
+  /// ``slicingLastAxis(_:)`` and ``slicingLastAxis(_:scaledBy:)`` at once (a slice whose trained
+  /// scale's gradient needs the slice itself).
+  public func slicingLastAxis(_ range: Range<Int>, alsoScaledBy scale: Float) -> (slice: Tensor, scaled: Tensor) {
+    let width = lastExtent
+    precondition(
+      range.lowerBound >= 0 && range.upperBound <= width,
+      "Slice \(range) out of bounds for last axis of \(shape)")
+    let shape = Array(self.shape.dropLast()) + [range.count]
+    let (slice, scaled) = (Tensor(uninitializedShape: shape), Tensor(uninitializedShape: shape))
+    let (plain, times, source, columns) = (slice.pointer, scaled.pointer, UnsafePointer(pointer), range.count)
+    let factor = Vector8(repeating: scale)
+    Parallelism.forEachRowChunk(rows: rowCount, width: width) { rows in
+      for row in rows {
+        let (from, offset) = (source + row * width + range.lowerBound, row * columns)
+        var column = 0
+        while column < columns {
+          let lanes = Swift.min(8, columns - column)
+          let values = load8(from, column, lanes)
+          store8(values, plain + offset, column, lanes)
+          store8(values * factor, times + offset, column, lanes)
+          column += 8
+        }
+      }
+    }
+    return (slice, scaled)
+  }
+
   /// `scale` times the tensor, placed at columns `offset..<offset + C` of a zero tensor whose last
   /// axis has `width` columns, in one pass: the adjoint of ``slicingLastAxis(_:scaledBy:)``.
   public func paddingLastAxis(offset: Int, width: Int, scaledBy scale: Float) -> Tensor {

@@ -49,15 +49,12 @@ extension Variable {
           let range = start..<(start + widths[index])
           start += widths[index]
           let scale = scalesInput.slicingLastAxis(index..<(index + 1)).reshaped([])
-          if scalesInput.requiresGradient {
-            // Learnable scales: the slice is kept, since the scale's gradient multiplies by it; read
-            // again from the strided columns of the upstream, long out of cache by then, that
-            // product took twice the time of the copy (perf, toy i-DenseNet+LC step).
+          if context.needs(count) {
+            // This product's own gradient with respect to the scales multiplies by the slice.
             let slice = context.upstream.slicingLastAxis(range)
             result.append(context.needs(index) ? slice * scale : nil)
-            if context.needs(count) { scaleTerms.append((slice * context.inputs[index]).sum().reshaped([1])) }
+            scaleTerms.append((slice * context.inputs[index]).sum().reshaped([1]))
           } else {
-            // Constant scales (CLipSwish's [1, −1], a fixed concatenation): one pass each way.
             result.append(context.needs(index) ? context.upstream.slicingLastAxis(range, scaledBy: scale) : nil)
           }
         }
@@ -83,15 +80,20 @@ extension Variable {
   public func slicingLastAxis(_ range: Range<Int>, scaledBy scale: Variable) -> Variable {
     precondition(scale.value.count == 1, "A slice is scaled by one element, got shape \(scale.shape)")
     let width = value.lastExtent
-    return Variable.record(
-      value.slicingLastAxis(range, scaledBy: scale.value[flat: 0]), name: "scaledSlice", inputs: [self, scale]
-    ) { context in
+    // A trained scale's gradient multiplies by the slice: kept from the forward pass (reading it
+    // again from the strided columns of the source, out of cache by the backward pass, took twice
+    // the time of the copy: perf, toy i-DenseNet+LC step).
+    let (slice, scaled): (Tensor?, Tensor) =
+      scale.requiresGradient
+      ? value.slicingLastAxis(range, alsoScaledBy: scale.value[flat: 0])
+      : (nil, value.slicingLastAxis(range, scaledBy: scale.value[flat: 0]))
+    return Variable.record(scaled, name: "scaledSlice", inputs: [self, scale]) { context in
       let (source, scale, g) = (context.inputs[0], context.inputs[1], context.upstream)
       switch context.mode {
       case .firstOrder:
         return [
           context.needs(0) ? Variable(g.value.paddingLastAxis(offset: range.lowerBound, width: width, scaledBy: scale.value[flat: 0])) : nil,
-          context.needs(1) ? (g * source.slicingLastAxis(range)).summed(toShape: scale.shape) : nil,
+          context.needs(1) ? (g * Variable(slice ?? source.value.slicingLastAxis(range))).summed(toShape: scale.shape) : nil,
         ]
       case .differentiable:
         return [
