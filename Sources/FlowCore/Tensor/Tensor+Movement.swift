@@ -24,15 +24,7 @@ extension Tensor {
           var column = 0
           for index in sources.indices {
             let width = widths[index]
-            let factor = Vector8(repeating: scales[index])
-            let source = sources[index] + row * width
-            let out = target + row * total + column
-            var offset = 0
-            while offset < width {
-              let lanes = Swift.min(8, width - offset)
-              store8(load8(source, offset, lanes) * factor, out, offset, lanes)
-              offset += 8
-            }
+            Tensor.scaleRow(sources[index] + row * width, into: target + row * total + column, count: width, by: scales[index])
             column += width
           }
         }
@@ -104,9 +96,7 @@ extension Tensor {
   /// The columns `range` of the last axis: `[…, C] → […, range.count]`.
   public func slicingLastAxis(_ range: Range<Int>) -> Tensor {
     let width = lastExtent
-    precondition(
-      range.lowerBound >= 0 && range.upperBound <= width,
-      "Slice \(range) out of bounds for last axis of \(shape)")
+    checkSliceBounds(range)
     if range.count == width { return self }
     let result = Tensor(uninitializedShape: Array(shape.dropLast()) + [range.count])
     let target = result.pointer
@@ -123,9 +113,7 @@ extension Tensor {
   /// the same products as ``slicingLastAxis(_:)`` followed by `* scale`.
   public func slicingLastAxis(_ range: Range<Int>, scaledBy scale: Float) -> Tensor {
     let width = lastExtent
-    precondition(
-      range.lowerBound >= 0 && range.upperBound <= width,
-      "Slice \(range) out of bounds for last axis of \(shape)")
+    checkSliceBounds(range)
     let result = Tensor(uninitializedShape: Array(shape.dropLast()) + [range.count])
     let (target, source, columns) = (result.pointer, UnsafePointer(pointer), range.count)
     Parallelism.forEachRowChunk(rows: rowCount, width: width) { rows in
@@ -141,9 +129,7 @@ extension Tensor {
   /// scale's gradient needs the slice itself).
   public func slicingLastAxis(_ range: Range<Int>, alsoScaledBy scale: Float) -> (slice: Tensor, scaled: Tensor) {
     let width = lastExtent
-    precondition(
-      range.lowerBound >= 0 && range.upperBound <= width,
-      "Slice \(range) out of bounds for last axis of \(shape)")
+    checkSliceBounds(range)
     let shape = Array(self.shape.dropLast()) + [range.count]
     let (slice, scaled) = (Tensor(uninitializedShape: shape), Tensor(uninitializedShape: shape))
     let (plain, times, source, columns) = (slice.pointer, scaled.pointer, UnsafePointer(pointer), range.count)
@@ -180,6 +166,13 @@ extension Tensor {
       }
     }
     return result
+  }
+
+  /// Stops with a message unless `range` lies within the last axis.
+  func checkSliceBounds(_ range: Range<Int>) {
+    precondition(
+      range.lowerBound >= 0 && range.upperBound <= lastExtent,
+      "Slice \(range) out of bounds for last axis of \(shape)")
   }
 
   /// target[i] = source[i] · scale for i < count, 8 lanes at a time.
