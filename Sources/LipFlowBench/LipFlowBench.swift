@@ -44,7 +44,7 @@ struct LipFlowBench: ParsableCommand {
   @Flag(inversion: .prefixedNo, help: "Run every training step case again with one thread and print the 1 → N thread speedup.")
   var speedups = true
 
-  @Option(help: "A loop for profilers (perf record): exp, resflow or idensenet.")
+  @Option(help: "A loop for profilers (perf record): exp, mlp, resflow or idensenet.")
   var profile: String?
 
   func validate() throws {
@@ -91,6 +91,8 @@ struct LipFlowBench: ParsableCommand {
       case "exp":
         let large = Tensor(repeating: 0.5, shape: [5000, 128])
         for _ in 0..<3000 { _ = large.exp() }
+      case "mlp":
+        CoreBenchmarks(threads: threads).loopMultilayerPerceptron(repetitions: 20_000)
       case "resflow", "idensenet":
         _ = try cases.secondsPerStep(cases.toyCase(named: "toy_\(name)_step"), repetitions: 40)
       default:

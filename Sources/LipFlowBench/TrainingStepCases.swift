@@ -241,7 +241,8 @@ struct TrainingStepCases {
   /// Runs each case in a child process of its own (`--toy-case` or `--image-case`), so that its
   /// peak memory is its own, and waits for each; with more than one thread, each case runs again
   /// with one thread and the speedup `<figure>_speedup` (one-thread time over ``threads``-thread
-  /// time) is printed.
+  /// time) is printed, and each toy case runs as ``threads`` one-thread processes side by side
+  /// (``reportSideBySide(_:)``).
   func runEachInChildProcess(_ cases: [TrainingStepCase], speedups: Bool) {
     for trainingCase in cases {
       let flag = trainingCase.isImageCase ? "--image-case" : "--toy-case"
@@ -252,26 +253,54 @@ struct TrainingStepCases {
       if let manyThreads = BenchReport.value(of: figure, in: many), let oneThread = BenchReport.value(of: figure + "_1thread", in: one) {
         BenchReport.report(figure + "_speedup", oneThread / manyThreads, "x", "1 → \(threads) threads, step time with one thread over with \(threads)")
       }
+      if !trainingCase.isImageCase { reportSideBySide(trainingCase) }
     }
+  }
+
+  /// `<figure>_jobs_peak_percent`: ``threads`` one-thread processes of the case at once, as
+  /// `lipflow run --jobs N` trains the toy cells, each step's rate over its own process's
+  /// one-thread peak, averaged over the processes. It is what N cores give when the threads
+  /// never wait for each other, so it bounds any N-thread schedule of the same kernels from above
+  /// (they still share the L3 cache and memory); against `<figure>_1thread_peak_percent`, it is
+  /// what running beside a neighbour costs on this host.
+  func reportSideBySide(_ trainingCase: TrainingStepCase) {
+    let figure = trainingCase.figureName
+    let outputs = runChildren((1...threads).map { ["--threads", "1", "--toy-case", trainingCase.name, "--figure-suffix", "_job\($0)"] })
+    let shares = zip(1..., outputs).compactMap { job, output in BenchReport.value(of: figure + "_job\(job)_peak_percent", in: output) }
+    guard shares.count == threads else { return }
+    BenchReport.report(
+      figure + "_jobs_peak_percent", shares.reduce(0, +) / Double(threads), "%",
+      "\(threads) one-thread processes at once (lipflow run --jobs \(threads)), the mean of their shares of the one-thread peak: the most \(threads) threads that never wait for each other reach")
   }
 
   /// Runs this program with `arguments`, echoes what it prints and returns it.
   func runChild(_ arguments: [String]) -> String {
-    let child = Process()
-    child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-    child.arguments = arguments
-    let output = Pipe()
-    child.standardOutput = output
-    do {
-      try child.run()
+    runChildren([arguments])[0]
+  }
+
+  /// Runs this program once per argument list, all at once, waits for all, echoes what each
+  /// printed (in order) and returns it.
+  func runChildren(_ argumentLists: [[String]]) -> [String] {
+    let started = argumentLists.map { arguments -> (Process, Pipe)? in
+      let child = Process()
+      child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+      child.arguments = arguments
+      let output = Pipe()
+      child.standardOutput = output
+      do {
+        try child.run()
+        return (child, output)
+      } catch {
+        BenchReport.say("could not run \(arguments.joined(separator: " ")): \(error)")
+        return nil
+      }
+    }
+    return started.map { started in
+      guard let (child, output) = started else { return "" }
       let data = output.fileHandleForReading.readDataToEndOfFile()
       child.waitUntilExit()
-      let text = String(decoding: data, as: UTF8.self)
       FileHandle.standardOutput.write(data)
-      return text
-    } catch {
-      BenchReport.say("could not run \(arguments.joined(separator: " ")): \(error)")
-      return ""
+      return String(decoding: data, as: UTF8.self)
     }
   }
 }
