@@ -89,8 +89,7 @@ struct CoreBenchmarks {
   /// ``threads`` threads.
   func runPeakAndGemm() {
     var before = fmaPeaks()
-    BenchReport.report("fma_peak_1thread", before.one, "GFLOP/s")
-    if threads > 1 { BenchReport.report("fma_peak_\(threads)threads", before.all, "GFLOP/s") }
+    var readings = [before]
 
     let gemmShapes: [(name: String, m: Int, n: Int, k: Int, a: Transposition, b: Transposition)] = [
       ("sgemm_500x128x128", 500, 128, 128, .none, .transposed),
@@ -143,15 +142,22 @@ struct CoreBenchmarks {
             peak.before, peak.after))
       }
       before = after
+      readings.append(after)
     }
-
+    // The machine's peaks: the best of all readings. A single reading at start-up once found the
+    // second vCPU away (two threads read 117 GFLOP/s, one core's worth; 229 a few seconds later).
+    let note = { (values: [Double]) in String(format: "best of %d readings between the shapes above (first %.1f, least %.1f)", values.count, values[0], values.min()!) }
+    BenchReport.report("fma_peak_1thread", readings.map(\.one).max()!, "GFLOP/s", note(readings.map(\.one)))
+    if threads > 1 { BenchReport.report("fma_peak_\(threads)threads", readings.map(\.all).max()!, "GFLOP/s", note(readings.map(\.all))) }
   }
 
   // MARK: - Convolution
 
   /// 3×3 convolutions at MNIST sizes: forward, input and weight gradients.
   func runConvolutions() {
-    let peakAll = fmaPeak(threadCount: threads)
+    let peakBefore = fmaPeak(threadCount: threads)
+    var results: [(name: String, rate: Double)] = []
+    var orientations = (patchesPacked: Double.nan, speedup: Double.nan)
     Parallelism.withThreads(threads) {
       var stream = RandomStream(seed: 1)
       let input = Tensor.randomNormal(shape: [64, 28, 28, 64], stream: &stream)
@@ -189,18 +195,22 @@ struct CoreBenchmarks {
         ("input_gradient", BenchReport.medianTime(repetitions: 3) { _ = Convolution.transposed(denseOutput, weight: denseWeight, padding: 1) }),
         ("weight_gradient", median(.automatic)),
       ] {
-        let rate = denseFlops / time / 1e9
-        BenchReport.report(
-          "conv3x3_64x28x28_217to108_\(name)", rate, "GFLOP/s", String(format: "%.0f%% of the %d-thread FMA peak (issue 5 asks ≥ 50%%)", 100 * rate / peakAll, threads))
+        results.append(("conv3x3_64x28x28_217to108_\(name)", denseFlops / time / 1e9))
       }
-      BenchReport.report(
-        "conv3x3_64x28x28_217to108_weight_gradient_packing_patches", denseFlops / median(.patchMatrix) / 1e9, "GFLOP/s",
-        "the reference orientation gᵀ·patches, interleaved with the default")
-      BenchReport.report(
-        "conv3x3_64x28x28_217to108_weight_gradient_orientation_speedup", median(.patchMatrix) / median(.automatic), "x",
-        "patchesᵀ·g over gᵀ·patches, medians of 5 interleaved pairs")
+      orientations = (denseFlops / median(.patchMatrix) / 1e9, median(.patchMatrix) / median(.automatic))
     }
-
+    let peak = FmaPeakReading(before: peakBefore, after: fmaPeak(threadCount: threads))
+    for (name, rate) in results {
+      BenchReport.report(
+        name, rate, "GFLOP/s",
+        String(format: "%.0f%% of the %d-thread FMA peak, %.1f before, %.1f after (issue 5 asks ≥ 50%%)", 100 * rate / peak.best, threads, peak.before, peak.after))
+    }
+    BenchReport.report(
+      "conv3x3_64x28x28_217to108_weight_gradient_packing_patches", orientations.patchesPacked, "GFLOP/s",
+      "the reference orientation gᵀ·patches, interleaved with the default")
+    BenchReport.report(
+      "conv3x3_64x28x28_217to108_weight_gradient_orientation_speedup", orientations.speedup, "x",
+      "patchesᵀ·g over gᵀ·patches, medians of 5 interleaved pairs")
   }
 
   /// The toy MLP: forward and backward, the same matrix products alone, and the second-order
