@@ -108,6 +108,18 @@ struct TensorTests {
     }
   }
 
+  @Test("The sum of products gives the bits of multiplying and then summing", arguments: [0, 1, 7, 8, 15, 16, 17, 31, 33, 500, 4099])
+  func sumOfProductsMatchesItsTwoSteps(count: Int) {
+    let a = randomTensor([count], seed: 11)
+    let b = randomTensor([count], seed: 12, scale: 1e3)
+    #expect(a.sumOfProducts(b).scalar.bitPattern == (a * b).sum().scalar.bitPattern)
+    // A different order (sequential) of the same products differs somewhere, so the check can fail.
+    if count == 4099 {
+      let sequential = zip(a.scalars, b.scalars).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+      #expect(sequential.bitPattern != a.sumOfProducts(b).scalar.bitPattern)
+    }
+  }
+
   @Test("Squeeze moves each 2×2 block of pixels into channels and unsqueeze undoes it")
   func squeezeRoundTrips() {
     let image = Tensor(shape: [1, 2, 2, 1], scalars: [1, 2, 3, 4])

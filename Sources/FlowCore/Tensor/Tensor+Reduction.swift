@@ -82,6 +82,34 @@ extension Tensor {
     return (first + second).sum()
   }
 
+  /// Σᵢ a[i]·b[i] over `count` contiguous floats, bit for bit ``contiguousSum(_:count:)`` of the
+  /// elementwise products: each product is rounded on its own (a multiply, not a fused
+  /// multiply-add) and the products are added in that sum's fixed order, without writing them.
+  @usableFromInline
+  static func contiguousSumOfProducts(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+    var first = Vector8()
+    var second = Vector8()
+    var offset = 0
+    while offset + 16 <= count {
+      first += load8(a, offset, 8) * load8(b, offset, 8)
+      second += load8(a, offset + 8, 8) * load8(b, offset + 8, 8)
+      offset += 16
+    }
+    while offset < count {
+      let lanes = Swift.min(8, count - offset)
+      first += load8(a, offset, lanes) * load8(b, offset, lanes)
+      offset += 8
+    }
+    return (first + second).sum()
+  }
+
+  /// The sum of the elementwise products with `other` (same shape), as a scalar tensor: the bits
+  /// of `(self * other).sum()` in one pass and without the product tensor.
+  public func sumOfProducts(_ other: Tensor) -> Tensor {
+    precondition(shape == other.shape, "sumOfProducts needs equal shapes, got \(shape) and \(other.shape)")
+    return Tensor(Tensor.contiguousSumOfProducts(UnsafePointer(pointer), UnsafePointer(other.pointer), count: count))
+  }
+
   /// Sums over several axes, removing them.
   public func sum(alongAxes axes: [Int]) -> Tensor {
     let resolved = Set(axes.map(normalizedAxis)).sorted(by: >)

@@ -82,7 +82,8 @@ extension Variable {
     let width = value.lastExtent
     // A trained scale's gradient multiplies by the slice: kept from the forward pass (reading it
     // again from the strided columns of the source, out of cache by the backward pass, took twice
-    // the time of the copy: perf, toy i-DenseNet+LC step).
+    // the time of the copy: perf, toy i-DenseNet+LC step). First order, Σ g·slice is summed in
+    // one pass (`sumOfProducts`, the bits of multiplying and then summing).
     let (slice, scaled): (Tensor?, Tensor) =
       scale.requiresGradient
       ? value.slicingLastAxis(range, alsoScaledBy: scale.value[flat: 0])
@@ -93,7 +94,8 @@ extension Variable {
       case .firstOrder:
         return [
           context.needs(0) ? Variable(g.value.paddingLastAxis(offset: range.lowerBound, width: width, scaledBy: scale.value[flat: 0])) : nil,
-          context.needs(1) ? (g * Variable(slice ?? source.value.slicingLastAxis(range))).summed(toShape: scale.shape) : nil,
+          context.needs(1)
+            ? Variable(g.value.sumOfProducts(slice ?? source.value.slicingLastAxis(range)).reshaped(scale.shape)) : nil,
         ]
       case .differentiable:
         return [
