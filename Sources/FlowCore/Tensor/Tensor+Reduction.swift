@@ -66,38 +66,34 @@ extension Tensor {
   /// The sum of `count` contiguous floats in a fixed order (eight lanes, two accumulators).
   @usableFromInline
   static func contiguousSum(_ source: UnsafePointer<Float>, count: Int) -> Float {
-    var first = Vector8()
-    var second = Vector8()
-    var offset = 0
-    while offset + 16 <= count {
-      first += load8(source, offset, 8)
-      second += load8(source, offset + 8, 8)
-      offset += 16
-    }
-    while offset < count {
-      let lanes = Swift.min(8, count - offset)
-      first += load8(source, offset, lanes)
-      offset += 8
-    }
-    return (first + second).sum()
+    blockedSum(count: count) { offset, lanes in load8(source, offset, lanes) }
   }
 
   /// Σᵢ a[i]·b[i] over `count` contiguous floats, bit for bit ``contiguousSum(_:count:)`` of the
   /// elementwise products: each product is rounded on its own (a multiply, not a fused
-  /// multiply-add) and the products are added in that sum's fixed order, without writing them.
+  /// multiply-add) and the products are added in that sum's order (``blockedSum(count:_:)``),
+  /// without writing them.
   @usableFromInline
   static func contiguousSumOfProducts(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+    blockedSum(count: count) { offset, lanes in load8(a, offset, lanes) * load8(b, offset, lanes) }
+  }
+
+  /// The order of every contiguous sum: `element(offset, lanes)` gives elements
+  /// `offset..<offset + lanes` as a vector (zero past `lanes`); blocks of 16 go to two
+  /// accumulators, the tail by 8 to the first, and the two are added and reduced at the end.
+  @inline(__always)
+  static func blockedSum(count: Int, _ element: (Int, Int) -> Vector8) -> Float {
     var first = Vector8()
     var second = Vector8()
     var offset = 0
     while offset + 16 <= count {
-      first += load8(a, offset, 8) * load8(b, offset, 8)
-      second += load8(a, offset + 8, 8) * load8(b, offset + 8, 8)
+      first += element(offset, 8)
+      second += element(offset + 8, 8)
       offset += 16
     }
     while offset < count {
       let lanes = Swift.min(8, count - offset)
-      first += load8(a, offset, lanes) * load8(b, offset, lanes)
+      first += element(offset, lanes)
       offset += 8
     }
     return (first + second).sum()
