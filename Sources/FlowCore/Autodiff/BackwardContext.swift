@@ -26,7 +26,70 @@ public struct BackwardContext {
   /// Whether the rule's results must themselves be differentiable.
   public let mode: BackwardMode
   let wanted: [Bool]
+  /// Per input, in first-order mode: the gradient other operations already sent it, when the
+  /// backward pass alone holds that tensor (see ``GradientAccumulator``); nil otherwise.
+  let accumulators: [GradientAccumulator?]
+
+  init(upstream: Variable, inputs: [Variable], output: Variable, mode: BackwardMode, wanted: [Bool], accumulators: [GradientAccumulator?]? = nil) {
+    self.upstream = upstream
+    self.inputs = inputs
+    self.output = output
+    self.mode = mode
+    self.wanted = wanted
+    self.accumulators = accumulators ?? Array(repeating: nil, count: inputs.count)
+  }
 
   /// Whether the gradient for input `index` is needed (false when no target depends on it).
   public func needs(_ index: Int) -> Bool { wanted[index] }
+
+  /// First order: the gradient input `index` already holds from other operations, when this
+  /// pass alone holds that tensor; a rule may add its own gradient into it in place (keeping the
+  /// bits of the separate sum) and return it, and `Gradients.of` then adds nothing. Nil otherwise.
+  func accumulator(_ index: Int) -> Tensor? { accumulators[index]?.tensor }
+
+  /// The gradient op(a)·op(b) for input `index`, reshaped to `shape` when given.
+  ///
+  /// When the input already holds a gradient from another operation that this pass alone owns,
+  /// and the SIMD product gives the same bits with that gradient as its starting value (β = 1,
+  /// one depth block: `Gemm.accumulatesExactly`), the product is added into it in place and the
+  /// accumulated gradient returned: `Gradients.of` sees the same tensor and does not add again.
+  /// This is the sum existing + op(a)·op(b) that it would otherwise form, one pass over the
+  /// gradient cheaper (the i-DenseNet's concatenation inputs get one gradient through the
+  /// concatenation and one through W).
+  public func gradient(
+    _ index: Int, product a: Variable, _ b: Variable, transposeA: Transposition = .none,
+    transposeB: Transposition = .none, shape: [Int]? = nil
+  ) -> Variable {
+    let depth = transposeA == .none ? a.shape[1] : a.shape[0]
+    if let accumulator = accumulator(index), Gemm.accumulatesExactly(depth: depth) {
+      Tensor.addMatrixProduct(a.value, b.value, transposeA: transposeA, transposeB: transposeB, into: accumulator)
+      return Variable(accumulator)
+    }
+    let product = Variable.matrixProduct(a, b, transposeA: transposeA, transposeB: transposeB)
+    return shape.map { product.reshaped($0) } ?? product
+  }
+
+  /// First order: the gradient for input `index` that places `g`·`scale` at columns
+  /// `offset..<offset + C` of zeros `width` wide (the adjoint of a scaled slice), added into the
+  /// input's accumulated gradient in place when this pass alone holds one (the same bits as
+  /// adding the padded tensor, without forming it).
+  public func gradient(_ index: Int, padding g: Tensor, offset: Int, width: Int, scaledBy scale: Float) -> Variable {
+    if let accumulator = accumulator(index) {
+      g.addPaddedLastAxis(offset: offset, scaledBy: scale, into: accumulator)
+      return Variable(accumulator)
+    }
+    return Variable(g.paddingLastAxis(offset: offset, width: width, scaledBy: scale))
+  }
+}
+
+/// How a first-order backward pass sums the gradients that several operations send to one
+/// variable. Both give the same bits.
+public enum GradientAccumulation: Sendable {
+  /// Into the gradient already accumulated, when the pass alone holds that tensor: matrix
+  /// products of one depth block, scaled-slice adjoints and swish input gradients are added
+  /// straight into it by their kernels, anything else in one in-place pass
+  /// (``GradientAccumulator``). A sum passed on unchanged to several variables is not written.
+  case inPlace
+  /// Into a fresh tensor for every sum (what `inPlace` saves; kept for comparing the two).
+  case freshTensors
 }

@@ -12,10 +12,12 @@ public enum Gradients {
   ///   - targets: the variables to differentiate with respect to (leaves or inner nodes).
   ///   - seed: the vector in the product, shaped like `output`; ones when nil.
   ///   - mode: ``BackwardMode/differentiable`` to get gradients that can be differentiated again.
+  ///   - accumulation: how a first-order pass sums the gradients several operations send to one
+  ///     variable (the same bits either way; differentiable passes form new sums).
   /// - Returns: one gradient per target, zeros where `output` does not depend on the target.
   public static func of(
     _ output: Variable, withRespectTo targets: [Variable], seed: Variable? = nil,
-    mode: BackwardMode = .firstOrder
+    mode: BackwardMode = .firstOrder, accumulation: GradientAccumulation = .inPlace
   ) -> [Variable] {
     if let seed {
       precondition(
@@ -52,26 +54,26 @@ public enum Gradients {
       if !targetIDs.contains(id) { accumulated[id] = nil }
       let wanted = operation.inputs.map { $0.requiresGradient && reachesTarget($0) }
       if !wanted.contains(true) { continue }
-      let context: BackwardContext
-      switch mode {
-      case .firstOrder:
-        context = BackwardContext(
-          upstream: upstream, inputs: operation.inputs.map(\.detached), output: node.detached,
-          mode: mode, wanted: wanted)
-      case .differentiable:
-        context = BackwardContext(
-          upstream: upstream, inputs: operation.inputs, output: node, mode: mode, wanted: wanted)
-      }
-      let inputGradients = operation.backward(context)
+      let accumulators = mode == .firstOrder && accumulation == .inPlace ? takeAccumulators(of: operation.inputs, wanted: wanted, from: &accumulated) : nil
+      let inputGradients = operation.backward(
+        BackwardContext(
+          upstream: upstream, inputs: mode == .firstOrder ? operation.inputs.map(\.detached) : operation.inputs,
+          output: mode == .firstOrder ? node.detached : node, mode: mode, wanted: wanted, accumulators: accumulators))
       precondition(
         inputGradients.count == operation.inputs.count,
         "Backward rule of \(operation.name) returned \(inputGradients.count) gradients for \(operation.inputs.count) inputs")
       for (index, input) in operation.inputs.enumerated() where wanted[index] {
-        guard let gradient = inputGradients[index] else { continue }
-        precondition(
-          gradient.shape == input.shape,
-          "Backward rule of \(operation.name) returned shape \(gradient.shape) for input \(index) of shape \(input.shape)")
         let inputID = ObjectIdentifier(input)
+        if let gradient = inputGradients[index] {
+          precondition(
+            gradient.shape == input.shape,
+            "Backward rule of \(operation.name) returned shape \(gradient.shape) for input \(index) of shape \(input.shape)")
+        }
+        if let accumulator = accumulators?[index] {
+          accumulated[inputID] = accumulator.adding(inputGradients[index])
+          continue
+        }
+        guard let gradient = inputGradients[index] else { continue }
         if let existing = accumulated[inputID] {
           accumulated[inputID] = existing + gradient
         } else {
@@ -84,6 +86,22 @@ public enum Gradients {
         return mode == .firstOrder ? gradient.detached : gradient
       }
       return Variable(Tensor.zeros(target.shape))
+    }
+  }
+
+  /// First order: per input of an operation, the gradient accumulated so far when the pass alone
+  /// holds it, taken out of `accumulated` (the first occurrence of an input used twice).
+  private static func takeAccumulators(
+    of inputs: [Variable], wanted: [Bool], from accumulated: inout [ObjectIdentifier: Variable]
+  ) -> [GradientAccumulator?] {
+    var taken: Set<ObjectIdentifier> = []
+    return inputs.indices.map { index in
+      let id = ObjectIdentifier(inputs[index])
+      guard wanted[index], taken.insert(id).inserted else { return nil }
+      var existing = accumulated.removeValue(forKey: id)
+      let accumulator = GradientAccumulator.take(from: &existing)
+      accumulated[id] = existing
+      return accumulator
     }
   }
 

@@ -46,6 +46,15 @@ public enum Gemm {
     try $backend.withValue(backend) { try body() }
   }
 
+  /// Whether C + op(A)·op(B) computed as one product with β = 1 has the same bits as the
+  /// product added to C afterwards, for products of depth `depth` by the bound backend: with
+  /// ``GemmBackend/simd`` when the depth is one block (each element's sum of products is formed
+  /// whole in a register, then added to C once: ``SimdGemm/depthBlock``); deeper blocks would add
+  /// C in before the last block, and OpenBLAS adds in its own order.
+  public static func accumulatesExactly(depth: Int) -> Bool {
+    backend == .simd && depth >= 1 && depth <= SimdGemm.depthBlock
+  }
+
   /// Computes C = α·op(A)·op(B) + β·C. When β = 0, C is not read (it may hold garbage).
   /// `backend` overrides the bound ``Gemm/backend`` for this product. `blocking` overrides the SIMD kernel's
   /// cache blocking (default: sized to this machine's caches); it never changes the result.

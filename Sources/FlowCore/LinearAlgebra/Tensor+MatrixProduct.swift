@@ -16,6 +16,22 @@ extension Tensor {
     return result
   }
 
+  /// `target += op(a)·op(b)` (β = 1), written straight into `target`'s storage: for a caller
+  /// that holds that storage alone (``GradientAccumulator``). `target` has m·n elements in any
+  /// shape (read as `[m, n]` row-major).
+  static func addMatrixProduct(
+    _ a: Tensor, _ b: Tensor, transposeA: Transposition = .none, transposeB: Transposition = .none, into target: Tensor
+  ) {
+    precondition(a.rank == 2 && b.rank == 2, "matrixProduct needs rank-2 tensors, got \(a.shape) and \(b.shape)")
+    let (m, k) = transposeA == .none ? (a.shape[0], a.shape[1]) : (a.shape[1], a.shape[0])
+    let (kb, n) = transposeB == .none ? (b.shape[0], b.shape[1]) : (b.shape[1], b.shape[0])
+    precondition(k == kb, "Inner sizes differ: op(a) is [\(m), \(k)], op(b) is [\(kb), \(n)]")
+    precondition(target.count == m * n, "The target \(target.shape) of a [\(m), \(n)] product has \(target.count) elements")
+    Gemm.multiply(
+      m: m, n: n, k: k, a: a.pointer, lda: a.shape[1], transposeA: transposeA,
+      b: b.pointer, ldb: b.shape[1], transposeB: transposeB, beta: 1, c: target.pointer, ldc: n)
+  }
+
   /// The affine map of a fully connected layer on the last axis:
   /// `x [..., in] · Wᵀ + b` with W `[out, in]` and b `[out]`, giving `[..., out]`.
   public static func affine(_ input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {

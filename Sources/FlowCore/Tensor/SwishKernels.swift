@@ -183,19 +183,23 @@ public enum SwishKernels {
   /// The three first-order gradients of y = scale · w ⊙ ∂ⁿh/∂xⁿ(x; β) for upstream g, in one pass:
   /// ∂/∂w = scale·g·h⁽ⁿ⁾, ∂/∂x = scale·g·w·h⁽ⁿ⁺¹⁾, ∂/∂β = Σ scale·g·w·∂_β h⁽ⁿ⁾.
   /// A nil multiplier stands for w = 1 (and gets no gradient). Only the gradients in `selection`
-  /// are computed; the others are nil.
+  /// are computed; the others are nil. With `inputAccumulator` (a tensor the caller alone holds,
+  /// shaped like x) ∂/∂x is added into it in place, each value rounded before the sum, and it is
+  /// returned as the input gradient.
   ///
   /// The β-sum adds fixed blocks of ``sumBlock`` elements in order, whatever the thread count.
   /// The order is dispatched once per block (`GradientPass.run` is specialised for each ``SwishOrder``).
   public static func gradients(
     order: Int, input: Tensor, slope: Float, scale: Float, multiplier: Tensor?, upstream: Tensor,
-    selection: SwishGradientSelection
+    selection: SwishGradientSelection, addingInputGradientTo inputAccumulator: Tensor? = nil
   ) -> (multiplier: Tensor?, input: Tensor?, slope: Float?) {
     precondition(order >= 0 && order <= maximumOrder, "Swish gradient of order \(order) unsupported")
     let selection = multiplier == nil ? selection.subtracting(.multiplier) : selection
     let count = input.count
     let multiplierGradient = selection.contains(.multiplier) ? Tensor(uninitializedShape: input.shape) : nil
-    let inputGradient = selection.contains(.input) ? Tensor(uninitializedShape: input.shape) : nil
+    let accumulates = selection.contains(.input) && inputAccumulator != nil
+    precondition(!accumulates || inputAccumulator!.count == count, "Swish input gradient added into \(inputAccumulator!.shape), input \(input.shape)")
+    let inputGradient = selection.contains(.input) ? inputAccumulator ?? Tensor(uninitializedShape: input.shape) : nil
     let blocks = (count + sumBlock - 1) / sumBlock
     let partialSums = UnsafeMutablePointer<Float>.allocate(capacity: max(blocks, 1))
     defer { partialSums.deallocate() }
@@ -203,7 +207,7 @@ public enum SwishKernels {
     let pass = GradientPass(
       x: UnsafePointer(input.pointer), s: UnsafePointer(sigmoid.pointer), g: UnsafePointer(upstream.pointer),
       w: multiplier.map { UnsafePointer($0.pointer) },
-      multiplierTarget: multiplierGradient?.pointer, inputTarget: inputGradient?.pointer,
+      multiplierTarget: multiplierGradient?.pointer, inputTarget: inputGradient?.pointer, addsToInputTarget: accumulates,
       wantsSlope: selection.contains(.slope), factor: Vector8(repeating: scale), slope: slope)
     withExtendedLifetime((input, sigmoid, multiplier, upstream)) {
       Parallelism.forEachRowChunk(rows: blocks, width: sumBlock) { blockRange in
@@ -228,7 +232,7 @@ public enum SwishKernels {
     return (multiplierGradient, inputGradient, slopeGradient)
   }
 
-  /// The pointers and constants of one ``gradients(order:input:slope:scale:multiplier:upstream:selection:)``
+  /// The pointers and constants of one ``gradients(order:input:slope:scale:multiplier:upstream:selection:addingInputGradientTo:)``
   /// pass; a nil target is a gradient not selected.
   struct GradientPass {
     let x: UnsafePointer<Float>
@@ -237,6 +241,9 @@ public enum SwishKernels {
     let w: UnsafePointer<Float>?
     let multiplierTarget: UnsafeMutablePointer<Float>?
     let inputTarget: UnsafeMutablePointer<Float>?
+    /// Whether the input gradient is added to what `inputTarget` holds (each value rounded, then
+    /// added: the bits of adding the written gradient afterwards) rather than written over it.
+    let addsToInputTarget: Bool
     let wantsSlope: Bool
     let factor: Vector8
     let slope: Float
@@ -269,7 +276,8 @@ public enum SwishKernels {
       }
       let gw = w.map { gv * load8($0, offset, lanes) } ?? gv
       if let inputTarget {
-        store8(gw * phi(order + 1, u, s) * power(slope, order), inputTarget, offset, lanes)
+        let value = gw * phi(order + 1, u, s) * power(slope, order)
+        store8(addsToInputTarget ? load8(UnsafePointer(inputTarget), offset, lanes) + value : value, inputTarget, offset, lanes)
       }
       if wantsSlope {
         let slopeValue: Vector8

@@ -242,6 +242,13 @@ extension Tensor {
   public mutating func addProduct(_ other: Tensor, scale: Float = 1) {
     precondition(count == other.count, "addProduct: \(shape) and \(other.shape) differ in count")
     makeUnique()
+    addProductInPlace(other, scale: scale)
+  }
+
+  /// `self += scale · other` written straight into this storage, for a caller that holds it alone
+  /// (``GradientAccumulator``); ``addProduct(_:scale:)`` copies shared storage first.
+  func addProductInPlace(_ other: Tensor, scale: Float) {
+    precondition(count == other.count, "addProduct: \(shape) and \(other.shape) differ in count")
     let target = pointer
     let source = UnsafePointer(other.pointer)
     let factor = Vector8(repeating: scale)

@@ -168,6 +168,49 @@ extension Tensor {
     return result
   }
 
+  /// `target += ` this tensor times `scale` placed at columns `offset..<offset + C` of zeros whose
+  /// last axis has `width` columns: the bits of `target + paddingLastAxis(offset:width:scaledBy:)`
+  /// (each product rounded, then added; the zero columns still add 0, which turns −0 into +0),
+  /// without forming the padded tensor. Written straight into `target`'s storage: for a caller
+  /// that holds it alone (``GradientAccumulator``).
+  func addPaddedLastAxis(offset: Int, scaledBy scale: Float, into target: Tensor) {
+    let (columns, width) = (lastExtent, target.lastExtent)
+    precondition(offset >= 0 && offset + columns <= width, "Padding \(shape) at \(offset) exceeds width \(width)")
+    precondition(target.rowCount == rowCount, "Padding \(shape) into \(target.shape): row counts differ")
+    let (destination, source) = (target.pointer, UnsafePointer(pointer))
+    Parallelism.forEachRowChunk(rows: rowCount, width: width) { rows in
+      for row in rows {
+        let rowTarget = destination + row * width
+        Tensor.addZeroRow(rowTarget, count: offset)
+        Tensor.addScaledRow(source + row * columns, into: rowTarget + offset, count: columns, by: scale)
+        Tensor.addZeroRow(rowTarget + offset + columns, count: width - offset - columns)
+      }
+    }
+  }
+
+  /// target[i] = target[i] + 0 for i < count (only −0 changes, to +0).
+  @inline(__always)
+  static func addZeroRow(_ target: UnsafeMutablePointer<Float>, count: Int) {
+    var offset = 0
+    while offset < count {
+      let lanes = Swift.min(8, count - offset)
+      store8(load8(UnsafePointer(target), offset, lanes) + Vector8(), target, offset, lanes)
+      offset += 8
+    }
+  }
+
+  /// target[i] = target[i] + (source[i] · scale), the product rounded before the sum.
+  @inline(__always)
+  static func addScaledRow(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int, by scale: Float) {
+    let factor = Vector8(repeating: scale)
+    var offset = 0
+    while offset < count {
+      let lanes = Swift.min(8, count - offset)
+      store8(load8(UnsafePointer(target), offset, lanes) + load8(source, offset, lanes) * factor, target, offset, lanes)
+      offset += 8
+    }
+  }
+
   /// Stops with a message unless `range` lies within the last axis.
   func checkSliceBounds(_ range: Range<Int>) {
     precondition(

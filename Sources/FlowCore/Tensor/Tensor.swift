@@ -123,6 +123,14 @@ public struct Tensor: Sendable {
   /// The raw read pointer, valid while `self` is alive. For kernels inside the package.
   @inlinable var pointer: UnsafeMutablePointer<Float> { storage.pointer }
 
+  /// Whether nothing else refers to this tensor's storage (then, like ``makeUnique()``, the
+  /// swish kernels' cached values are dropped, since the caller is about to write).
+  mutating func isUniquelyOwned() -> Bool {
+    guard isKnownUniquelyReferenced(&storage) else { return false }
+    storage.sigmoidCache.withLock { $0 = nil }
+    return true
+  }
+
   @inlinable
   mutating func makeUnique() {
     if !isKnownUniquelyReferenced(&storage) {

@@ -17,17 +17,17 @@ extension Variable {
       var gradientB: Variable? = nil
       switch (transposeA, transposeB) {
       case (.none, .none):
-        if context.needs(0) { gradientA = matrixProduct(g, b, transposeB: .transposed) }
-        if context.needs(1) { gradientB = matrixProduct(a, g, transposeA: .transposed) }
+        if context.needs(0) { gradientA = context.gradient(0, product: g, b, transposeB: .transposed) }
+        if context.needs(1) { gradientB = context.gradient(1, product: a, g, transposeA: .transposed) }
       case (.none, .transposed):
-        if context.needs(0) { gradientA = matrixProduct(g, b) }
-        if context.needs(1) { gradientB = matrixProduct(g, a, transposeA: .transposed) }
+        if context.needs(0) { gradientA = context.gradient(0, product: g, b) }
+        if context.needs(1) { gradientB = context.gradient(1, product: g, a, transposeA: .transposed) }
       case (.transposed, .none):
-        if context.needs(0) { gradientA = matrixProduct(b, g, transposeB: .transposed) }
-        if context.needs(1) { gradientB = matrixProduct(a, g) }
+        if context.needs(0) { gradientA = context.gradient(0, product: b, g, transposeB: .transposed) }
+        if context.needs(1) { gradientB = context.gradient(1, product: a, g) }
       case (.transposed, .transposed):
-        if context.needs(0) { gradientA = matrixProduct(b, g, transposeA: .transposed, transposeB: .transposed) }
-        if context.needs(1) { gradientB = matrixProduct(g, a, transposeA: .transposed, transposeB: .transposed) }
+        if context.needs(0) { gradientA = context.gradient(0, product: b, g, transposeA: .transposed, transposeB: .transposed) }
+        if context.needs(1) { gradientB = context.gradient(1, product: g, a, transposeA: .transposed, transposeB: .transposed) }
       }
       return [gradientA, gradientB]
     }
@@ -45,8 +45,8 @@ extension Variable {
       let x = context.inputs[0].reshaped([rows, inputs])
       let w = context.inputs[1]
       var gradients: [Variable?] = [
-        context.needs(0) ? matrixProduct(g, w).reshaped(inputShape) : nil,
-        context.needs(1) ? matrixProduct(g, x, transposeA: .transposed) : nil,
+        context.needs(0) ? context.gradient(0, product: g, w, shape: inputShape) : nil,
+        context.needs(1) ? context.gradient(1, product: g, x, transposeA: .transposed) : nil,
       ]
       if context.inputs.count == 3 {
         gradients.append(context.needs(2) ? g.sum(alongAxis: 0) : nil)

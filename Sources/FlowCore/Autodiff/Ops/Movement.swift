@@ -93,7 +93,7 @@ extension Variable {
       switch context.mode {
       case .firstOrder:
         return [
-          context.needs(0) ? Variable(g.value.paddingLastAxis(offset: range.lowerBound, width: width, scaledBy: scale.value[flat: 0])) : nil,
+          context.needs(0) ? context.gradient(0, padding: g.value, offset: range.lowerBound, width: width, scaledBy: scale.value[flat: 0]) : nil,
           context.needs(1)
             ? Variable(g.value.sumOfProducts(slice ?? source.value.slicingLastAxis(range)).reshaped(scale.shape)) : nil,
         ]

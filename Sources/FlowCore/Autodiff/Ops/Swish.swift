@@ -25,7 +25,7 @@ extension Variable {
         if w != nil && context.needs(2) { selection.insert(.multiplier) }
         let gradients = SwishKernels.gradients(
           order: order, input: x.value, slope: b.value.scalar, scale: scale, multiplier: w?.value,
-          upstream: g.value, selection: selection)
+          upstream: g.value, selection: selection, addingInputGradientTo: context.accumulator(0))
         var result: [Variable?] = [
           gradients.input.map { Variable($0) },
           gradients.slope.map { Variable(Tensor(shape: b.shape, scalars: [$0])) },

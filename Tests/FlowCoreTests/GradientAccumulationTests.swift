@@ -1,0 +1,77 @@
+import FlowCore
+import Testing
+
+/// A graph in which one input, x `[rows, 300]`, receives gradients from every kind of operation
+/// that adds into an accumulated gradient in place: a swish kernel, a scaled slice's adjoint, a
+/// product of one depth block (through a scaled concatenation and a fully connected layer), a
+/// deeper product that cannot fold (depth 300), an input used twice (x·x), and a sum x + y whose
+/// one upstream tensor both x and y receive.
+private struct AccumulationGraph {
+  /// x, y, the deep product's matrix, the layer's weight, the concatenation's scales, the
+  /// slice's scale and the swish slope.
+  let inputs: [Tensor]
+  /// The weights of x + y in the loss: y's gradient, exactly.
+  let sumWeights: Tensor
+
+  init(rows: Int) {
+    inputs = [
+      randomTensor([rows, 300], seed: 1), randomTensor([rows, 300], seed: 2), randomTensor([300, 300], seed: 3, scale: 0.05),
+      randomTensor([40, 600], seed: 4, scale: 0.05), Tensor(shape: [2], scalars: [0.7, 0.6]), Tensor(shape: [1], scalars: [1.3]),
+      Tensor(shape: [1], scalars: [0.9]),
+    ]
+    sumWeights = randomTensor([rows, 300], seed: 5)
+  }
+
+  func loss(_ variables: [Variable]) -> Variable {
+    let (x, y, deep, layer) = (variables[0], variables[1], variables[2], variables[3])
+    let activated = Variable.swish(order: 1, x, slope: variables[6], scale: 0.9)
+    let slice = x.slicingLastAxis(10..<50, scaledBy: variables[5])
+    let layerOutput = Variable.affine(Variable.concatenatingLastAxis([x, activated], scaledBy: variables[4]), weight: layer)
+    let deepOutput = Variable.matrixProduct(x, deep)
+    let terms = [
+      (activated * activated).sum(), (slice * slice).sum(), (layerOutput * layerOutput).sum(),
+      (deepOutput * deepOutput).sum(), ((x + y) * Variable(sumWeights)).sum(), (x * x).sum(),
+    ]
+    return terms.dropFirst().reduce(terms[0], +)
+  }
+
+  func gradients(_ accumulation: GradientAccumulation, threads: Int) -> [Tensor] {
+    Parallelism.withThreads(threads) {
+      let variables = inputs.map { Variable($0, requiresGradient: true) }
+      return Gradients.of(loss(variables), withRespectTo: variables, accumulation: accumulation).map(\.value)
+    }
+  }
+}
+
+@Suite("Gradient accumulation")
+struct GradientAccumulationTests {
+  @Test("Adding gradients in place gives the bits of adding them into fresh tensors, at one and two threads", arguments: [1, 2])
+  func inPlaceMatchesFresh(threads: Int) {
+    let graph = AccumulationGraph(rows: 64)
+    let fresh = graph.gradients(.freshTensors, threads: threads)
+    let inPlace = graph.gradients(.inPlace, threads: threads)
+    for (index, (expected, actual)) in zip(fresh, inPlace).enumerated() {
+      #expect(actual.shape == expected.shape)
+      #expect(actual.scalars.map(\.bitPattern) == expected.scalars.map(\.bitPattern), "gradient \(index) differs")
+    }
+  }
+
+  @Test("A sum's upstream that several inputs share is not written by the gradients added to one of them")
+  func sharedUpstreamIsNotWritten() {
+    // In (2x + x) + y every input of both sums receives the one upstream tensor w; x holds it
+    // when the gradient of 2x arrives, so adding that in place would turn y's gradient into 3w.
+    let (x, y) = (Variable(randomTensor([64, 300], seed: 1), requiresGradient: true), Variable(randomTensor([64, 300], seed: 2), requiresGradient: true))
+    let weights = randomTensor([64, 300], seed: 3)
+    let loss = ((x * 2 + x + y) * Variable(weights)).sum()
+    let gradients = Gradients.of(loss, withRespectTo: [x, y], accumulation: .inPlace).map(\.value)
+    #expect(gradients[1].scalars.map(\.bitPattern) == weights.scalars.map(\.bitPattern))
+    #expect(gradients[0].scalars.map(\.bitPattern) == (weights + weights * 2).scalars.map(\.bitPattern))
+  }
+
+  @Test("Gradients accumulated in place agree with finite differences")
+  func agreesWithFiniteDifferences() {
+    let graph = AccumulationGraph(rows: 4)
+    let report = GradientCheck.check(inputs: graph.inputs, coordinatesPerInput: 16, function: graph.loss)
+    #expect(report.passed, "\(report)")
+  }
+}
