@@ -23,7 +23,7 @@ struct LipFlowBench: ParsableCommand {
   @Flag(name: .customLong("only-convolutions"), help: "Only the convolution figures (3×3 layers of the image models).")
   var onlyConvolutions = false
 
-  @Flag(name: .customLong("only-host"), help: "Only the host-stability figures: register FMAs against memory-touching products, round by round.")
+  @Flag(name: .customLong("only-host"), help: "Only the host figures: register FMAs against memory-touching products round by round, and buffers passed between two cores.")
   var onlyHost = false
 
   @Flag(name: .customLong("only-toy"), help: "Only the toy training steps (each in a child process).")
@@ -65,6 +65,7 @@ struct LipFlowBench: ParsableCommand {
       CoreBenchmarks(threads: threads).runConvolutions()
     } else if onlyHost {
       HostStability(rounds: 10_000).run(benchmarks: CoreBenchmarks(threads: threads))
+      CrossCoreTraffic(rounds: 2_000).run(threads: threads)
     } else if onlyImages {
       cases.runEachInChildProcess(cases.images, speedups: speedups)
     } else if onlyToy {
@@ -75,6 +76,7 @@ struct LipFlowBench: ParsableCommand {
       if !onlyMultilayerPerceptron {
         benchmarks.runPeakGemmAndConvolution()
         HostStability(rounds: 10_000).run(benchmarks: benchmarks)
+        CrossCoreTraffic(rounds: 2_000).run(threads: threads)
       }
       benchmarks.runMultilayerPerceptron(withBreakdown: onlyMultilayerPerceptron)
       if !onlyMultilayerPerceptron {

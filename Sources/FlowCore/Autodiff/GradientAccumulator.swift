@@ -1,7 +1,8 @@
 /// A gradient that a first-order backward pass holds alone, so that the next gradient sent to the
-/// same variable can be added into it in place (``BackwardContext/gradient(_:product:_:transposeA:transposeB:shape:)``
-/// folds a matrix product into it; any other gradient is added by `Gradients.of`), rather than
-/// into a fresh tensor.
+/// same variable is added into it in place rather than into a fresh tensor: by the rule's own
+/// kernel (``BackwardContext/gradient(_:product:_:transposeA:transposeB:shape:)``,
+/// ``BackwardContext/gradient(_:padding:offset:width:scaledBy:)``, the swish kernels) or else by
+/// ``adding(_:)`` (``GradientAccumulation/inPlace``).
 ///
 /// Sums that pass through an operation unchanged share one tensor between several variables
 /// (the two gradients of a + b are the upstream itself); such a tensor is never taken, since
@@ -11,7 +12,7 @@ struct GradientAccumulator {
   let tensor: Tensor
 
   /// Takes the gradient out of `variable` (setting it to nil) when nothing else refers to the
-  /// variable or to its storage; otherwise leaves `variable` as it was and returns nil.
+  /// variable or to its storage; otherwise leaves `variable` holding the same value and returns nil.
   static func take(from variable: inout Variable?) -> GradientAccumulator? {
     guard variable != nil, isKnownUniquelyReferenced(&variable) else { return nil }
     var tensor = variable!.value
