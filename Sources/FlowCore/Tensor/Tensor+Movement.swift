@@ -182,7 +182,7 @@ extension Tensor {
       for row in rows {
         let rowTarget = destination + row * width
         Tensor.addZeroRow(rowTarget, count: offset)
-        Tensor.addScaledRow(source + row * columns, into: rowTarget + offset, count: columns, by: scale)
+        Tensor.scaleRow(source + row * columns, into: rowTarget + offset, count: columns, by: scale, .add)
         Tensor.addZeroRow(rowTarget + offset + columns, count: width - offset - columns)
       }
     }
@@ -199,18 +199,6 @@ extension Tensor {
     }
   }
 
-  /// target[i] = target[i] + (source[i] · scale), the product rounded before the sum.
-  @inline(__always)
-  static func addScaledRow(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int, by scale: Float) {
-    let factor = Vector8(repeating: scale)
-    var offset = 0
-    while offset < count {
-      let lanes = Swift.min(8, count - offset)
-      store8(load8(UnsafePointer(target), offset, lanes) + load8(source, offset, lanes) * factor, target, offset, lanes)
-      offset += 8
-    }
-  }
-
   /// Stops with a message unless `range` lies within the last axis.
   func checkSliceBounds(_ range: Range<Int>) {
     precondition(
@@ -218,14 +206,25 @@ extension Tensor {
       "Slice \(range) out of bounds for last axis of \(shape)")
   }
 
-  /// target[i] = source[i] · scale for i < count, 8 lanes at a time.
+  /// Whether a row kernel writes its values over the target or adds them to it.
+  enum RowWrite {
+    case replace
+    /// target[i] + value, the value rounded before the sum.
+    case add
+  }
+
+  /// target[i] = source[i] · scale for i < count (or target[i] + source[i] · scale with
+  /// ``RowWrite/add``), 8 lanes at a time.
   @inline(__always)
-  static func scaleRow(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int, by scale: Float) {
+  static func scaleRow(
+    _ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int, by scale: Float, _ write: RowWrite = .replace
+  ) {
     let factor = Vector8(repeating: scale)
     var offset = 0
     while offset < count {
       let lanes = Swift.min(8, count - offset)
-      store8(load8(source, offset, lanes) * factor, target, offset, lanes)
+      let value = load8(source, offset, lanes) * factor
+      store8(write == .add ? load8(UnsafePointer(target), offset, lanes) + value : value, target, offset, lanes)
       offset += 8
     }
   }
