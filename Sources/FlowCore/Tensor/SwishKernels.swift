@@ -183,15 +183,25 @@ public enum SwishKernels {
   /// The three first-order gradients of y = scale · w ⊙ ∂ⁿh/∂xⁿ(x; β) for upstream g, in one pass:
   /// ∂/∂w = scale·g·h⁽ⁿ⁾, ∂/∂x = scale·g·w·h⁽ⁿ⁺¹⁾, ∂/∂β = Σ scale·g·w·∂_β h⁽ⁿ⁾.
   /// A nil multiplier stands for w = 1 (and gets no gradient). Only the gradients in `selection`
-  /// are computed; the others are nil. With `inputAccumulator` (a tensor the caller alone holds,
-  /// shaped like x) ∂/∂x is added into it in place, each value rounded before the sum, and it is
-  /// returned as the input gradient.
+  /// are computed; the others are nil.
   ///
   /// The β-sum adds fixed blocks of ``sumBlock`` elements in order, whatever the thread count.
   /// The order is dispatched once per block (`GradientPass.run` is specialised for each ``SwishOrder``).
   public static func gradients(
     order: Int, input: Tensor, slope: Float, scale: Float, multiplier: Tensor?, upstream: Tensor,
-    selection: SwishGradientSelection, addingInputGradientTo inputAccumulator: Tensor? = nil
+    selection: SwishGradientSelection
+  ) -> (multiplier: Tensor?, input: Tensor?, slope: Float?) {
+    gradients(
+      order: order, input: input, slope: slope, scale: scale, multiplier: multiplier, upstream: upstream,
+      selection: selection, addingInputGradientTo: nil)
+  }
+
+  /// ``gradients(order:input:slope:scale:multiplier:upstream:selection:)`` with ∂/∂x added in
+  /// place into `inputAccumulator` when given (a tensor shaped like x that the caller alone holds,
+  /// ``GradientAccumulator``; each value rounded before the sum) and returned as the input gradient.
+  static func gradients(
+    order: Int, input: Tensor, slope: Float, scale: Float, multiplier: Tensor?, upstream: Tensor,
+    selection: SwishGradientSelection, addingInputGradientTo inputAccumulator: Tensor?
   ) -> (multiplier: Tensor?, input: Tensor?, slope: Float?) {
     precondition(order >= 0 && order <= maximumOrder, "Swish gradient of order \(order) unsupported")
     let selection = multiplier == nil ? selection.subtracting(.multiplier) : selection
