@@ -36,17 +36,15 @@ struct CrossCoreTraffic {
     var sink: Float = 0
     for round in 0..<(rounds + 10) {
       let value = Float(round)
-      onThread(0) { write(buffer, value) }
+      onThread(0) { _ = write(buffer, value) }
       var remoteWrite = 0.0, localWrite = 0.0, remoteRead = 0.0, localRead = 0.0
       onThread(1) {
         remoteWrite = write(buffer, value + 1)
         localWrite = write(buffer, value + 2)
-        return 0
       }
       onThread(0) {
         (remoteRead, sink) = read(buffer, into: sink)
         (localRead, sink) = read(buffer, into: sink)
-        return 0
       }
       guard round >= 10 else { continue }
       for (index, seconds) in [remoteWrite, localWrite, remoteRead, localRead].enumerated() { samples[index].append(seconds) }
@@ -56,17 +54,13 @@ struct CrossCoreTraffic {
     return Figures(remoteWriteSeconds: medians[0], localWriteSeconds: medians[1], remoteReadSeconds: medians[2], localReadSeconds: medians[3])
   }
 
-  /// Runs `body` on the thread that takes chunk `chunk` of a two-chunk parallel loop, returning
-  /// what it returned.
-  @discardableResult
-  func onThread(_ chunk: Int, _ body: () -> Double) -> Double {
-    var result = 0.0
+  /// Runs `body` on the thread that takes chunk `chunk` of a two-chunk parallel loop.
+  func onThread(_ chunk: Int, _ body: () -> Void) {
     withoutActuallyEscaping(body) { body in
       Parallelism.forEachChunk(count: 2, minimumParallelCount: 1, alignment: 1) { range in
-        if range.lowerBound == chunk { result = body() }
+        if range.lowerBound == chunk { body() }
       }
     }
-    return result
   }
 
   /// Seconds to fill the buffer with `value`, four 8-lane stores per iteration (the loop's own

@@ -5,15 +5,7 @@ extension Tensor {
     _ a: Tensor, _ b: Tensor, transposeA: Transposition = .none, transposeB: Transposition = .none,
     backend: GemmBackend? = nil
   ) -> Tensor {
-    precondition(a.rank == 2 && b.rank == 2, "matrixProduct needs rank-2 tensors, got \(a.shape) and \(b.shape)")
-    let (m, k) = transposeA == .none ? (a.shape[0], a.shape[1]) : (a.shape[1], a.shape[0])
-    let (kb, n) = transposeB == .none ? (b.shape[0], b.shape[1]) : (b.shape[1], b.shape[0])
-    precondition(k == kb, "Inner sizes differ: op(a) is [\(m), \(k)], op(b) is [\(kb), \(n)]")
-    let result = Tensor(uninitializedShape: [m, n])
-    Gemm.multiply(
-      m: m, n: n, k: k, a: a.pointer, lda: a.shape[1], transposeA: transposeA,
-      b: b.pointer, ldb: b.shape[1], transposeB: transposeB, c: result.pointer, ldc: n, backend: backend)
-    return result
+    multiply(a, b, transposeA: transposeA, transposeB: transposeB, into: nil, backend: backend)
   }
 
   /// `target += op(a)·op(b)` (β = 1), written straight into `target`'s storage: for a caller
@@ -22,14 +14,25 @@ extension Tensor {
   static func addMatrixProduct(
     _ a: Tensor, _ b: Tensor, transposeA: Transposition = .none, transposeB: Transposition = .none, into target: Tensor
   ) {
+    _ = multiply(a, b, transposeA: transposeA, transposeB: transposeB, into: target, backend: nil)
+  }
+
+  /// op(a)·op(b) into a new `[m, n]` tensor (target nil, β = 0), or added into `target` (β = 1).
+  private static func multiply(
+    _ a: Tensor, _ b: Tensor, transposeA: Transposition, transposeB: Transposition, into target: Tensor?,
+    backend: GemmBackend?
+  ) -> Tensor {
     precondition(a.rank == 2 && b.rank == 2, "matrixProduct needs rank-2 tensors, got \(a.shape) and \(b.shape)")
     let (m, k) = transposeA == .none ? (a.shape[0], a.shape[1]) : (a.shape[1], a.shape[0])
     let (kb, n) = transposeB == .none ? (b.shape[0], b.shape[1]) : (b.shape[1], b.shape[0])
     precondition(k == kb, "Inner sizes differ: op(a) is [\(m), \(k)], op(b) is [\(kb), \(n)]")
-    precondition(target.count == m * n, "The target \(target.shape) of a [\(m), \(n)] product has \(target.count) elements")
+    let result = target ?? Tensor(uninitializedShape: [m, n])
+    precondition(result.count == m * n, "The target \(result.shape) of a [\(m), \(n)] product has \(result.count) elements")
     Gemm.multiply(
       m: m, n: n, k: k, a: a.pointer, lda: a.shape[1], transposeA: transposeA,
-      b: b.pointer, ldb: b.shape[1], transposeB: transposeB, beta: 1, c: target.pointer, ldc: n)
+      b: b.pointer, ldb: b.shape[1], transposeB: transposeB, beta: target == nil ? 0 : 1, c: result.pointer, ldc: n,
+      backend: backend)
+    return result
   }
 
   /// The affine map of a fully connected layer on the last axis:
