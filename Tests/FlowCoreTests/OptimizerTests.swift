@@ -39,6 +39,37 @@ struct OptimizerTests {
     #expect(adam.step == 4)
   }
 
+  @Test("Adam updates every element of parameters of several sizes as written out, with the same bits at 1, 2 and 3 threads")
+  func adamIsTheSameForEveryThreadCount() {
+    let shapes = [[5], [100, 97], [7], [64, 300], [1]]
+    let gradients = (0..<3).map { step in shapes.indices.map { randomTensor(shapes[$0], seed: UInt64(100 * step + $0)) } }
+    let (rate, betas, epsilon): (Float, (Float, Float), Float) = (0.01, (0.9, 0.99), 1e-8)
+    var expected = shapes.indices.map { randomTensor(shapes[$0], seed: UInt64(50 + $0)) }
+    var moments = expected.map { [Float](repeating: 0, count: $0.count) }
+    var squares = moments
+    for (step, stepGradients) in gradients.enumerated() {
+      let correction1 = 1 - Float(pow(Double(betas.0), Double(step + 1)))
+      let inverseRoot2 = 1 / (1 - Float(pow(Double(betas.1), Double(step + 1)))).squareRoot()
+      for index in shapes.indices {
+        for i in 0..<expected[index].count {
+          let g = stepGradients[index][flat: i]
+          moments[index][i] = betas.0 * moments[index][i] + (1 - betas.0) * g
+          squares[index][i] = betas.1 * squares[index][i] + (1 - betas.1) * g * g
+          let denominator = squares[index][i].squareRoot() * inverseRoot2 + epsilon
+          expected[index][flat: i] -= rate / correction1 * moments[index][i] / denominator
+        }
+      }
+    }
+    for threads in [1, 2, 3] {
+      let parameters = shapes.indices.map { Parameter(name: "p\($0)", value: randomTensor(shapes[$0], seed: UInt64(50 + $0))) }
+      let adam = Adam(parameters: parameters, betas: betas, epsilon: epsilon)
+      Parallelism.withThreads(threads) {
+        for stepGradients in gradients { adam.update(gradients: stepGradients, learningRate: rate) }
+      }
+      #expect(parameters.map(\.value) == expected, "\(threads) threads")
+    }
+  }
+
   @Test("The first Adam step moves each coordinate by the learning rate against the gradient's sign")
   func firstAdamStepHasLearningRateSize() {
     let parameter = Parameter(name: "w", value: Tensor(shape: [3], scalars: [0, 0, 0]))

@@ -17,6 +17,26 @@ struct LipschitzTests {
     #expect(used >= 0.5 * (1 - 1e-2))
   }
 
+  @Test("Layers updated side by side get the bits of one at a time, with every product counted", arguments: GemmBackend.allCases)
+  func sideBySidePowerIterationIsExact(backend: GemmBackend) {
+    func updated(threads: Int) -> (vectors: [[Tensor]], operations: Int) {
+      var random = RandomStream(seed: 21)
+      let perceptron = LipschitzPerceptron(name: "g", widths: [2, 128, 128, 128, 2], activation: .lipSwish, coefficient: 0.9, random: &random)
+      for layer in perceptron.lipschitzLayers { (layer as! LipschitzLinear).weight.value = (layer as! LipschitzLinear).weight.value * 3 }
+      let counted = Parallelism.withThreads(threads) {
+        Gemm.withBackend(backend) { FlopCounter.counting { perceptron.updateSpectralNorms(.iterations(5)) } }
+      }
+      return (perceptron.lipschitzLayers.map(\.singularVectors), counted.operations)
+    }
+    let alone = updated(threads: 1)
+    #expect(alone.operations == 5 * 2 * 2 * (2 * 128 + 128 * 128 + 128 * 128 + 128 * 2))
+    for threads in [2, 3] {
+      let sideBySide = updated(threads: threads)
+      #expect(sideBySide.vectors == alone.vectors, "\(threads) threads")
+      #expect(sideBySide.operations == alone.operations, "\(threads) threads")
+    }
+  }
+
   @Test("A weight already inside the bound is used unchanged")
   func smallWeightIsNotRescaled() {
     var random = RandomStream(seed: 12)

@@ -63,42 +63,68 @@ public final class Adam {
     precondition(gradients.count == parameters.count, "Got \(gradients.count) gradients for \(parameters.count) parameters")
     precondition(learningRate >= 0, "Learning rate must be non-negative, got \(learningRate)")
     step += 1
-    let (beta1, beta2) = betas
-    let correction1 = 1 - Float(Foundation.pow(Double(beta1), Double(step)))
-    let correction2 = 1 - Float(Foundation.pow(Double(beta2), Double(step)))
-    let stepSize = learningRate / correction1
-    let inverseRootCorrection2 = 1 / correction2.squareRoot()
+    let rule = ElementRule(optimizer: self, learningRate: learningRate)
+    var values = parameters.map(\.value)
     for index in parameters.indices {
-      let parameter = parameters[index]
-      let gradient = gradients[index]
-      precondition(gradient.shape == parameter.value.shape, "Gradient \(gradient.shape) for \(parameter.name) \(parameter.value.shape)")
-      var value = parameter.value
-      var first = firstMoments[index]
-      var second = secondMoments[index]
-      let decay: (l2: Float, decoupled: Float)
-      switch weightDecay {
+      precondition(
+        gradients[index].shape == values[index].shape, "Gradient \(gradients[index].shape) for \(parameters[index].name) \(values[index].shape)")
+      values[index].makeUnique()
+      firstMoments[index].makeUnique()
+      secondMoments[index].makeUnique()
+    }
+    // Every element is updated on its own, so the parameters' elements, laid end to end, are
+    // split among threads as one range: the same bits for every thread count.
+    let offsets = values.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+    let (theta, m, v, g) = (values.map(\.pointer), firstMoments.map(\.pointer), secondMoments.map(\.pointer), gradients.map(\.pointer))
+    Parallelism.forEachChunk(count: offsets.last!) { range in
+      var index = offsets.firstIndex { $0 > range.lowerBound }! - 1
+      while index < values.count && offsets[index] < range.upperBound {
+        let base = offsets[index]
+        let elements = (max(range.lowerBound, base) - base)..<(min(range.upperBound, offsets[index + 1]) - base)
+        rule.apply(to: elements, theta: theta[index], firstMoment: m[index], secondMoment: v[index], gradient: g[index])
+        index += 1
+      }
+    }
+    for (parameter, value) in zip(parameters, values) { parameter.value = value }
+  }
+
+  /// One step's update of single elements: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
+  /// θ ← θ − (lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε) − lr·λ_decoupled·θ, with g = ∇ + λ_L2·θ.
+  private struct ElementRule {
+    let betas: (Float, Float)
+    let epsilon: Float
+    let stepSize: Float
+    let inverseRootCorrection2: Float
+    let learningRate: Float
+    let decay: (l2: Float, decoupled: Float)
+
+    /// The rule of `optimizer`'s current step (t = ``Adam/step``).
+    init(optimizer: Adam, learningRate: Float) {
+      (betas, epsilon, self.learningRate) = (optimizer.betas, optimizer.epsilon, learningRate)
+      let time = Double(optimizer.step)
+      let correction1 = 1 - Float(Foundation.pow(Double(betas.0), time))
+      let correction2 = 1 - Float(Foundation.pow(Double(betas.1), time))
+      stepSize = learningRate / correction1
+      inverseRootCorrection2 = 1 / correction2.squareRoot()
+      switch optimizer.weightDecay {
       case .none: decay = (0, 0)
       case .l2(let coefficient): decay = (coefficient, 0)
       case .decoupled(let coefficient): decay = (0, coefficient)
       }
-      value.withUnsafeMutableBufferPointer { theta in
-        first.withUnsafeMutableBufferPointer { m in
-          second.withUnsafeMutableBufferPointer { v in
-            gradient.withUnsafeBufferPointer { g in
-              for i in 0..<theta.count {
-                let grad = g[i] + decay.l2 * theta[i]
-                m[i] = beta1 * m[i] + (1 - beta1) * grad
-                v[i] = beta2 * v[i] + (1 - beta2) * grad * grad
-                let denominator = (v[i]).squareRoot() * inverseRootCorrection2 + epsilon
-                theta[i] -= stepSize * m[i] / denominator + learningRate * decay.decoupled * theta[i]
-              }
-            }
-          }
-        }
+    }
+
+    func apply(
+      to elements: Range<Int>, theta: UnsafeMutablePointer<Float>, firstMoment m: UnsafeMutablePointer<Float>,
+      secondMoment v: UnsafeMutablePointer<Float>, gradient g: UnsafeMutablePointer<Float>
+    ) {
+      let (beta1, beta2) = betas
+      for i in elements {
+        let grad = g[i] + decay.l2 * theta[i]
+        m[i] = beta1 * m[i] + (1 - beta1) * grad
+        v[i] = beta2 * v[i] + (1 - beta2) * grad * grad
+        let denominator = (v[i]).squareRoot() * inverseRootCorrection2 + epsilon
+        theta[i] -= stepSize * m[i] / denominator + learningRate * decay.decoupled * theta[i]
       }
-      firstMoments[index] = first
-      secondMoments[index] = second
-      parameter.value = value
     }
   }
 }

@@ -57,6 +57,12 @@ public final class LipschitzConvolution: LipschitzLayer, LipschitzConstrained {
     return (Convolution.forward(rightVector, weight: weight.value, padding: padding) * leftVector).sum().scalar
   }
 
+  /// H · W · (O · k · k · C), 0 before the first input.
+  public var powerIterationWork: Int {
+    guard let rightVector else { return 0 }
+    return rightVector.count / rightVector.lastExtent * weight.value.count
+  }
+
   /// [u, v] once the input resolution is known, otherwise empty.
   public var singularVectors: [Tensor] {
     guard let leftVector, let rightVector else { return [] }

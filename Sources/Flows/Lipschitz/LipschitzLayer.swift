@@ -21,6 +21,10 @@ public protocol LipschitzLayer: AnyObject {
   func orderSensitiveNormEstimate() -> Variable?
   /// Runs power iteration on the current weight and stores the new u, v and σ.
   func updateSpectralNorm(_ schedule: PowerIteration)
+  /// The multiply-adds of one application of W in power iteration (as many again for Wᵀ): the
+  /// weight's element count for a linear layer, times the pixels of v for a convolution (0 before
+  /// the first input). Decides whether layers run power iteration side by side or one at a time.
+  var powerIterationWork: Int { get }
   /// σ = uᵀWv for the stored u and v: the current estimate of the raw weight's spectral norm.
   var spectralNormEstimate: Float { get }
   /// The persistent power-iteration state (u, v), empty while there is none yet; saved in

@@ -74,6 +74,9 @@ public final class LipschitzLinear: LipschitzLayer, LipschitzConstrained {
     return (product.reshaped([leftVector.count]) * leftVector).sum().scalar
   }
 
+  /// out · in.
+  public var powerIterationWork: Int { weight.value.count }
+
   /// [u, v].
   public var singularVectors: [Tensor] { [leftVector, rightVector] }
 
