@@ -40,6 +40,39 @@ struct GemmTests {
     #expect(maximumDifference(c, expected) < 1e-4)
   }
 
+  @Test(
+    "A row addend gives the bits of copying that row into every row of C first, at 1-3 threads, for every depth and α, β",
+    arguments: GemmBackend.allCases)
+  func rowAddendIsACopiedBias(backend: GemmBackend) {
+    for (index, (m, n, k)) in (Self.shapes + [(500, 128, 128), (500, 2, 128), (40, 90, 600)]).enumerated() {
+      let a = randomTensor([m, k], seed: UInt64(index))
+      let b = randomTensor([n, k], seed: UInt64(200 + index))
+      let bias = randomTensor([n], seed: UInt64(400 + index))
+      for (alpha, beta) in [(Float(1), Float(1)), (0.5, -2)] {
+        var copied = Tensor(shape: [m, n], scalars: (0..<(m * n)).map { bias[flat: $0 % n] })
+        copied.withUnsafeMutableBufferPointer { c in
+          Gemm.multiply(
+            m: m, n: n, k: k, alpha: alpha, a: a.withUnsafeBufferPointer { $0.baseAddress! }, lda: k,
+            b: b.withUnsafeBufferPointer { $0.baseAddress! }, ldb: k, transposeB: .transposed, beta: beta, c: c.baseAddress!, ldc: n,
+            backend: backend)
+        }
+        for threads in 1...3 {
+          // C starts as NaN: with a row addend it must not be read.
+          var added = Tensor(repeating: .nan, shape: [m, n])
+          Parallelism.withThreads(threads) {
+            added.withUnsafeMutableBufferPointer { c in
+              Gemm.multiply(
+                m: m, n: n, k: k, alpha: alpha, a: a.withUnsafeBufferPointer { $0.baseAddress! }, lda: k,
+                b: b.withUnsafeBufferPointer { $0.baseAddress! }, ldb: k, transposeB: .transposed, beta: beta, c: c.baseAddress!, ldc: n,
+                rowAddend: bias.withUnsafeBufferPointer { $0.baseAddress! }, backend: backend)
+            }
+          }
+          #expect(added == copied, "\(backend) \(m)x\(n)x\(k) α \(alpha) β \(beta), \(threads) threads")
+        }
+      }
+    }
+  }
+
   @Test("The SIMD kernel gives bit-identical products with one, two and three threads, narrow ones included")
   func simdProductDoesNotDependOnThreadCount() {
     // The last four are split by the work of their tiles, not by m·n·k: the toy layers'

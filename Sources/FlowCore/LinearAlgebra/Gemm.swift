@@ -56,6 +56,9 @@ public enum Gemm {
   }
 
   /// Computes C = α·op(A)·op(B) + β·C. When β = 0, C is not read (it may hold garbage).
+  /// With `rowAddend` (n floats, a bias), β multiplies that row in every row of C instead of C's
+  /// contents, which are then not read: the bits of copying the row into every row of C first,
+  /// without the pass over C (the SIMD kernel adds it where it would have added C).
   /// `backend` overrides the bound ``Gemm/backend`` for this product. `blocking` overrides the SIMD kernel's
   /// cache blocking (default: sized to this machine's caches); it never changes the result.
   public static func multiply(
@@ -64,7 +67,7 @@ public enum Gemm {
     a: UnsafePointer<Float>, lda: Int, transposeA: Transposition = .none,
     b: UnsafePointer<Float>, ldb: Int, transposeB: Transposition = .none,
     beta: Float = 0,
-    c: UnsafeMutablePointer<Float>, ldc: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, rowAddend: UnsafePointer<Float>? = nil,
     backend: GemmBackend? = nil, blocking: GemmBlocking? = nil
   ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "Negative GEMM size m=\(m) n=\(n) k=\(k)")
@@ -74,11 +77,30 @@ public enum Gemm {
     let matrixB = MatrixOperand(pointer: b, leadingDimension: ldb, transposition: transposeB)
     switch backend ?? Gemm.backend {
     case .simd:
-      SimdGemm.multiply(m: m, n: n, k: k, alpha: alpha, a: matrixA, b: matrixB, beta: beta, c: c, ldc: ldc, blocking: blocking)
+      let addend = rowAddend.map { Addend(pointer: $0, rowStride: 0) } ?? Addend(pointer: c, rowStride: ldc)
+      SimdGemm.multiply(m: m, n: n, k: k, alpha: alpha, a: matrixA, b: matrixB, beta: beta, c: c, ldc: ldc, addend: addend, blocking: blocking)
     case .openBLAS:
+      if let rowAddend, beta != 0 {
+        for row in 0..<m { (c + row * ldc).update(from: rowAddend, count: n) }
+      }
       BlasGemm.multiply(m: m, n: n, k: k, alpha: alpha, a: matrixA, b: matrixB, beta: beta, c: c, ldc: ldc)
     }
   }
+}
+
+/// What β multiplies in C = α·op(A)·op(B) + β·S: C's own contents (row stride ldc) or one row
+/// added to every row of C (row stride 0, a bias).
+struct Addend {
+  let pointer: UnsafePointer<Float>
+  let rowStride: Int
+
+  /// S from row `row` and column `column` on.
+  @inline(__always) func offset(rows row: Int, columns column: Int) -> Addend {
+    Addend(pointer: pointer + row * rowStride + column, rowStride: rowStride)
+  }
+
+  /// S[row, column].
+  @inline(__always) subscript(row: Int, column: Int) -> Float { pointer[row * rowStride + column] }
 }
 
 /// A read-only matrix operand: pointer, leading dimension and whether it is used transposed.

@@ -21,7 +21,7 @@ enum SimdGemm {
   /// Splits the product among threads along the longer of m and n, then runs ``serial``.
   static func multiply(
     m: Int, n: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float,
-    c: UnsafeMutablePointer<Float>, ldc: Int, blocking requested: GemmBlocking?
+    c: UnsafeMutablePointer<Float>, ldc: Int, addend: Addend, blocking requested: GemmBlocking?
   ) {
     let blocking = requested ?? GemmBlocking.environmentOverride ?? GemmBlocking(cacheSizes: .current, depth: min(max(k, 1), depthBlock))
     let threads = Parallelism.threadCount
@@ -29,7 +29,7 @@ enum SimdGemm {
     // a 500×2 product costs what a 500×8 one does (and splitting it pays as well).
     let work = max(m, rowTile) * max(n, columnTile / 2) * max(k, 1)
     if threads <= 1 || work < 100_000 {
-      serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, blocking: blocking)
+      serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, addend: addend, blocking: blocking)
       return
     }
     // A row split makes every thread pack all of B (k·n floats); a column split makes every
@@ -41,7 +41,7 @@ enum SimdGemm {
     let tiles = (extent + tile - 1) / tile
     let parts = min(threads, tiles)
     if parts <= 1 {
-      serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, blocking: blocking)
+      serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, addend: addend, blocking: blocking)
       return
     }
     WorkerPool.shared.run(taskCount: parts, participants: parts) { part in
@@ -51,41 +51,41 @@ enum SimdGemm {
       if splitRows {
         serial(
           m: end - start, n: n, k: k, alpha: alpha, a: a.offset(rows: start, columns: 0), b: b,
-          beta: beta, c: c + start * ldc, ldc: ldc, blocking: blocking)
+          beta: beta, c: c + start * ldc, ldc: ldc, addend: addend.offset(rows: start, columns: 0), blocking: blocking)
       } else {
         serial(
           m: m, n: end - start, k: k, alpha: alpha, a: a, b: b.offset(rows: 0, columns: start),
-          beta: beta, c: c + start, ldc: ldc, blocking: blocking)
+          beta: beta, c: c + start, ldc: ldc, addend: addend.offset(rows: 0, columns: start), blocking: blocking)
       }
     }
   }
 
-  /// Single-threaded blocked product.
+  /// Single-threaded blocked product. `addend` is what β multiplies in the first depth block
+  /// (C itself or a bias row); later blocks add to C.
   static func serial(
     m: Int, n: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float,
-    c: UnsafeMutablePointer<Float>, ldc: Int, blocking: GemmBlocking
+    c: UnsafeMutablePointer<Float>, ldc: Int, addend: Addend, blocking: GemmBlocking
   ) {
     let (rowBlock, columnBlock) = (blocking.rowBlock, blocking.columnBlock)
     if k == 0 {
       for row in 0..<m {
         let target = c + row * ldc
-        for column in 0..<n { target[column] = beta == 0 ? 0 : beta * target[column] }
+        for column in 0..<n { target[column] = beta == 0 ? 0 : beta * addend[row, column] }
       }
       return
     }
+    let accumulated = Addend(pointer: c, rowStride: ldc)
     let packedCount = min(columnBlock, (n + columnTile - 1) / columnTile * columnTile) * min(depthBlock, k)
     let packedBytes = (packedCount + rowTile * columnTile) * 4
-    let buffer = BufferCache.shared.allocate(bytes: packedBytes)
-    defer { BufferCache.shared.release(buffer, bytes: packedBytes) }
-    let packedB = buffer.bindMemory(to: Float.self, capacity: packedCount + rowTile * columnTile)
-    let scratch = UnsafeMutableBufferPointer(start: packedB + packedCount, count: rowTile * columnTile)
-    do {
+    ThreadScratch.withBuffer(bytes: packedBytes) { buffer in
+      let packedB = buffer.bindMemory(to: Float.self, capacity: packedCount + rowTile * columnTile)
+      let scratch = UnsafeMutableBufferPointer(start: packedB + packedCount, count: rowTile * columnTile)
       for jc in stride(from: 0, to: n, by: columnBlock) {
         let nc = min(columnBlock, n - jc)
         for pc in stride(from: 0, to: k, by: depthBlock) {
           let kc = min(depthBlock, k - pc)
           packB(b.offset(rows: pc, columns: jc), depth: kc, columns: nc, into: packedB)
-          let blockBeta = pc == 0 ? beta : 1
+          let (blockBeta, blockAddend) = pc == 0 ? (beta, addend) : (1, accumulated)
           for ic in stride(from: 0, to: m, by: rowBlock) {
             let mc = min(rowBlock, m - ic)
             for jr in stride(from: 0, to: nc, by: columnTile) {
@@ -94,14 +94,15 @@ enum SimdGemm {
               let tileRows = isNarrow ? narrowRowTile : rowTile
               for ir in stride(from: 0, to: mc, by: tileRows) {
                 let (rows, block, target) = (min(tileRows, mc - ir), a.offset(rows: ic + ir, columns: pc), c + (ic + ir) * ldc + jc + jr)
+                let old = blockAddend.offset(rows: ic + ir, columns: jc + jr)
                 if isNarrow {
                   narrowKernel(
-                    depth: kc, a: block, b: packedB + jr * kc, c: target, ldc: ldc, rows: rows, columns: columns, alpha: alpha,
-                    beta: blockBeta, scratch: scratch.baseAddress!)
+                    depth: kc, a: block, b: packedB + jr * kc, c: target, ldc: ldc, addend: old, rows: rows, columns: columns,
+                    alpha: alpha, beta: blockBeta, scratch: scratch.baseAddress!)
                 } else {
                   kernel(
-                    depth: kc, a: block, b: packedB + jr * kc, c: target, ldc: ldc, rows: rows, columns: columns, alpha: alpha,
-                    beta: blockBeta, scratch: scratch.baseAddress!)
+                    depth: kc, a: block, b: packedB + jr * kc, c: target, ldc: ldc, addend: old, rows: rows, columns: columns,
+                    alpha: alpha, beta: blockBeta, scratch: scratch.baseAddress!)
                 }
               }
             }
@@ -121,7 +122,7 @@ enum SimdGemm {
   @inline(__always)
   static func narrowKernel(
     depth: Int, a: MatrixOperand, b: UnsafePointer<Float>,
-    c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, addend: Addend, rows: Int, columns: Int,
     alpha: Float, beta: Float, scratch: UnsafeMutablePointer<Float>
   ) {
     var (c0, c1, c2, c3) = (Vector8(), Vector8(), Vector8(), Vector8())
@@ -148,7 +149,7 @@ enum SimdGemm {
     let betaVector = Vector8(repeating: beta)
     @inline(__always) func write(_ row: Int, _ sum: Vector8) {
       guard row < rows else { return }
-      for column in 0..<8 { scratch[column] = column < columns && beta != 0 ? c[row * ldc + column] : 0 }
+      for column in 0..<8 { scratch[column] = column < columns && beta != 0 ? addend[row, column] : 0 }
       let raw = UnsafeMutableRawPointer(scratch)
       let value = beta == 0 ? sum * alphaVector : (sum * alphaVector).addingProduct(raw.loadUnaligned(as: Vector8.self), betaVector)
       raw.storeBytes(of: value, as: Vector8.self)
@@ -222,7 +223,7 @@ enum SimdGemm {
   @inline(__always)
   static func kernel(
     depth: Int, a: MatrixOperand, b: UnsafePointer<Float>,
-    c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, addend: Addend, rows: Int, columns: Int,
     alpha: Float, beta: Float, scratch: UnsafeMutablePointer<Float>
   ) {
     var c00 = Vector8(), c01 = Vector8()
@@ -259,9 +260,9 @@ enum SimdGemm {
     let full = rows == rowTile && columns == columnTile
     let target = full ? c : scratch
     let stride = full ? ldc : columnTile
-    if !full {
+    if !full && beta != 0 {
       for row in 0..<rows {
-        for column in 0..<columns { scratch[row * columnTile + column] = c[row * ldc + column] }
+        for column in 0..<columns { scratch[row * columnTile + column] = addend[row, column] }
       }
     }
     let alphaVector = Vector8(repeating: alpha)
@@ -273,8 +274,8 @@ enum SimdGemm {
         raw.storeBytes(of: low * alphaVector, as: Vector8.self)
         raw.storeBytes(of: high * alphaVector, toByteOffset: 32, as: Vector8.self)
       } else {
-        let oldLow = UnsafeRawPointer(pointer).loadUnaligned(as: Vector8.self)
-        let oldHigh = UnsafeRawPointer(pointer).loadUnaligned(fromByteOffset: 32, as: Vector8.self)
+        let old = full ? UnsafeRawPointer(addend.pointer + row * addend.rowStride) : UnsafeRawPointer(pointer)
+        let (oldLow, oldHigh) = (old.loadUnaligned(as: Vector8.self), old.loadUnaligned(fromByteOffset: 32, as: Vector8.self))
         raw.storeBytes(of: (low * alphaVector).addingProduct(oldLow, betaVector), as: Vector8.self)
         raw.storeBytes(
           of: (high * alphaVector).addingProduct(oldHigh, betaVector), toByteOffset: 32, as: Vector8.self)
@@ -293,3 +294,4 @@ enum SimdGemm {
     }
   }
 }
+
