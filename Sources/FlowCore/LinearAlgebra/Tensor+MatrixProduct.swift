@@ -43,13 +43,13 @@ extension Tensor {
     precondition(input.lastExtent == inputs, "Input \(input.shape) does not end in \(inputs) features")
     let rows = input.rowCount
     let result = Tensor(uninitializedShape: Array(input.shape.dropLast()) + [outputs])
-    if let bias { precondition(bias.count == outputs, "Bias has \(bias.count) elements, expected \(outputs)") }
-    withExtendedLifetime(bias) {
-      Gemm.multiply(
-        m: rows, n: outputs, k: inputs, a: input.pointer, lda: inputs,
-        b: weight.pointer, ldb: inputs, transposeB: .transposed,
-        beta: bias == nil ? 0 : 1, c: result.pointer, ldc: outputs, rowAddend: bias.map { UnsafePointer($0.pointer) })
+    if let bias {
+      precondition(bias.count == outputs, "Bias has \(bias.count) elements, expected \(outputs)")
     }
+    Gemm.multiply(
+      m: rows, n: outputs, k: inputs, a: input.pointer, lda: inputs,
+      b: weight.pointer, ldb: inputs, transposeB: .transposed,
+      beta: bias == nil ? 0 : 1, c: result.pointer, ldc: outputs, rowAddend: bias.map { UnsafePointer($0.pointer) })
     return result
   }
 }

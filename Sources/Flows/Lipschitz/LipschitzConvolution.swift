@@ -60,7 +60,7 @@ public final class LipschitzConvolution: LipschitzLayer, LipschitzConstrained {
   /// H · W · (O · k · k · C), 0 before the first input.
   public var powerIterationWork: Int {
     guard let rightVector else { return 0 }
-    return rightVector.count / rightVector.lastExtent * weight.value.count
+    return rightVector.rowCount * weight.value.count
   }
 
   /// [u, v] once the input resolution is known, otherwise empty.
