@@ -70,6 +70,22 @@ public enum Gemm {
     c: UnsafeMutablePointer<Float>, ldc: Int, rowAddend: UnsafePointer<Float>? = nil,
     backend: GemmBackend? = nil, blocking: GemmBlocking? = nil
   ) {
+    multiply(
+      m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
+      beta: beta, c: c, ldc: ldc, rowAddend: rowAddend, backend: backend, blocking: blocking, packedB: nil)
+  }
+
+  /// ``multiply(m:n:k:alpha:a:lda:transposeA:b:ldb:transposeB:beta:c:ldc:rowAddend:backend:blocking:)``
+  /// with op(B) already packed (`packedB`, of these k and n, ignored by OpenBLAS).
+  static func multiply(
+    m: Int, n: Int, k: Int,
+    alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int, transposeA: Transposition = .none,
+    b: UnsafePointer<Float>, ldb: Int, transposeB: Transposition = .none,
+    beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int, rowAddend: UnsafePointer<Float>? = nil,
+    backend: GemmBackend? = nil, blocking: GemmBlocking? = nil, packedB: PackedPanels?
+  ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "Negative GEMM size m=\(m) n=\(n) k=\(k)")
     if m == 0 || n == 0 { return }
     FlopCounter.current?.add(2 * m * n * k)
@@ -78,7 +94,12 @@ public enum Gemm {
     switch backend ?? Gemm.backend {
     case .simd:
       let addend = rowAddend.map { Addend(pointer: $0, rowStride: 0) } ?? Addend(pointer: c, rowStride: ldc)
-      SimdGemm.multiply(m: m, n: n, k: k, alpha: alpha, a: matrixA, b: matrixB, beta: beta, c: c, ldc: ldc, addend: addend, blocking: blocking)
+      if let packedB {
+        precondition(packedB.key.depth == k && packedB.key.columns == n, "Packed panels of [\(packedB.key.depth), \(packedB.key.columns)] for a product of depth \(k) and \(n) columns")
+      }
+      SimdGemm.multiply(
+        m: m, n: n, k: k, alpha: alpha, a: matrixA, b: matrixB, beta: beta, c: c, ldc: ldc, addend: addend,
+        packed: packedB.map { PackedOperand(panels: $0, column: 0) }, blocking: blocking)
     case .openBLAS:
       if let rowAddend, beta != 0 {
         for row in 0..<m { (c + row * ldc).update(from: rowAddend, count: n) }

@@ -21,7 +21,7 @@ enum SimdGemm {
   /// Splits the product among threads along the longer of m and n, then runs ``serial``.
   static func multiply(
     m: Int, n: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float,
-    c: UnsafeMutablePointer<Float>, ldc: Int, addend: Addend, blocking requested: GemmBlocking?
+    c: UnsafeMutablePointer<Float>, ldc: Int, addend: Addend, packed: PackedOperand? = nil, blocking requested: GemmBlocking?
   ) {
     let blocking = requested ?? GemmBlocking.environmentOverride ?? GemmBlocking(cacheSizes: .current, depth: min(max(k, 1), depthBlock))
     let threads = Parallelism.threadCount
@@ -29,7 +29,7 @@ enum SimdGemm {
     // a 500×2 product costs what a 500×8 one does (and splitting it pays as well).
     let work = max(m, rowTile) * max(n, columnTile / 2) * max(k, 1)
     if threads <= 1 || work < 100_000 {
-      serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, addend: addend, blocking: blocking)
+      serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, addend: addend, packed: packed, blocking: blocking)
       return
     }
     // A row split makes every thread pack all of B (k·n floats); a column split makes every
@@ -41,7 +41,7 @@ enum SimdGemm {
     let tiles = (extent + tile - 1) / tile
     let parts = min(threads, tiles)
     if parts <= 1 {
-      serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, addend: addend, blocking: blocking)
+      serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, addend: addend, packed: packed, blocking: blocking)
       return
     }
     WorkerPool.shared.run(taskCount: parts, participants: parts) { part in
@@ -51,20 +51,22 @@ enum SimdGemm {
       if splitRows {
         serial(
           m: end - start, n: n, k: k, alpha: alpha, a: a.offset(rows: start, columns: 0), b: b,
-          beta: beta, c: c + start * ldc, ldc: ldc, addend: addend.offset(rows: start, columns: 0), blocking: blocking)
+          beta: beta, c: c + start * ldc, ldc: ldc, addend: addend.offset(rows: start, columns: 0), packed: packed, blocking: blocking)
       } else {
         serial(
           m: m, n: end - start, k: k, alpha: alpha, a: a, b: b.offset(rows: 0, columns: start),
-          beta: beta, c: c + start, ldc: ldc, addend: addend.offset(rows: 0, columns: start), blocking: blocking)
+          beta: beta, c: c + start, ldc: ldc, addend: addend.offset(rows: 0, columns: start),
+          packed: packed?.offset(columns: start), blocking: blocking)
       }
     }
   }
 
   /// Single-threaded blocked product. `addend` is what β multiplies in the first depth block
-  /// (C itself or a bias row); later blocks add to C.
+  /// (C itself or a bias row); later blocks add to C. With `packed`, the micro-kernels read
+  /// those panels of op(B) instead of packing B themselves.
   static func serial(
     m: Int, n: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float,
-    c: UnsafeMutablePointer<Float>, ldc: Int, addend: Addend, blocking: GemmBlocking
+    c: UnsafeMutablePointer<Float>, ldc: Int, addend: Addend, packed: PackedOperand? = nil, blocking: GemmBlocking
   ) {
     let (rowBlock, columnBlock) = (blocking.rowBlock, blocking.columnBlock)
     if k == 0 {
@@ -75,7 +77,7 @@ enum SimdGemm {
       return
     }
     let accumulated = Addend(pointer: c, rowStride: ldc)
-    let packedCount = min(columnBlock, (n + columnTile - 1) / columnTile * columnTile) * min(depthBlock, k)
+    let packedCount = packed == nil ? min(columnBlock, (n + columnTile - 1) / columnTile * columnTile) * min(depthBlock, k) : 0
     let packedBytes = (packedCount + rowTile * columnTile) * 4
     ThreadScratch.withBuffer(bytes: packedBytes) { buffer in
       let packedB = buffer.bindMemory(to: Float.self, capacity: packedCount + rowTile * columnTile)
@@ -84,7 +86,13 @@ enum SimdGemm {
         let nc = min(columnBlock, n - jc)
         for pc in stride(from: 0, to: k, by: depthBlock) {
           let kc = min(depthBlock, k - pc)
-          packB(b.offset(rows: pc, columns: jc), depth: kc, columns: nc, into: packedB)
+          let panels: UnsafePointer<Float>
+          if let packed {
+            panels = packed.panels(depthStart: pc, column: jc)
+          } else {
+            packB(b.offset(rows: pc, columns: jc), depth: kc, columns: nc, into: packedB)
+            panels = UnsafePointer(packedB)
+          }
           let (blockBeta, blockAddend) = pc == 0 ? (beta, addend) : (1, accumulated)
           for ic in stride(from: 0, to: m, by: rowBlock) {
             let mc = min(rowBlock, m - ic)
@@ -97,11 +105,11 @@ enum SimdGemm {
                 let old = blockAddend.offset(rows: ic + ir, columns: jc + jr)
                 if isNarrow {
                   narrowKernel(
-                    depth: kc, a: block, b: packedB + jr * kc, c: target, ldc: ldc, addend: old, rows: rows, columns: columns,
+                    depth: kc, a: block, b: panels + jr * kc, c: target, ldc: ldc, addend: old, rows: rows, columns: columns,
                     alpha: alpha, beta: blockBeta, scratch: scratch.baseAddress!)
                 } else {
                   kernel(
-                    depth: kc, a: block, b: packedB + jr * kc, c: target, ldc: ldc, addend: old, rows: rows, columns: columns,
+                    depth: kc, a: block, b: panels + jr * kc, c: target, ldc: ldc, addend: old, rows: rows, columns: columns,
                     alpha: alpha, beta: blockBeta, scratch: scratch.baseAddress!)
                 }
               }

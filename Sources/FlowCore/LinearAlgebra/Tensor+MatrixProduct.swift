@@ -28,10 +28,11 @@ extension Tensor {
     precondition(k == kb, "Inner sizes differ: op(a) is [\(m), \(k)], op(b) is [\(kb), \(n)]")
     let result = target ?? Tensor(uninitializedShape: [m, n])
     precondition(result.count == m * n, "The target \(result.shape) of a [\(m), \(n)] product has \(result.count) elements")
+    let resolved = backend ?? Gemm.backend
     Gemm.multiply(
       m: m, n: n, k: k, a: a.pointer, lda: a.shape[1], transposeA: transposeA,
       b: b.pointer, ldb: b.shape[1], transposeB: transposeB, beta: target == nil ? 0 : 1, c: result.pointer, ldc: n,
-      backend: backend)
+      backend: resolved, packedB: b.keptPanels(transposition: transposeB, depth: k, columns: n, backend: resolved))
     return result
   }
 
@@ -49,7 +50,34 @@ extension Tensor {
     Gemm.multiply(
       m: rows, n: outputs, k: inputs, a: input.pointer, lda: inputs,
       b: weight.pointer, ldb: inputs, transposeB: .transposed,
-      beta: bias == nil ? 0 : 1, c: result.pointer, ldc: outputs, rowAddend: bias.map { UnsafePointer($0.pointer) })
+      beta: bias == nil ? 0 : 1, c: result.pointer, ldc: outputs, rowAddend: bias.map { UnsafePointer($0.pointer) },
+      packedB: weight.keptPanels(transposition: .transposed, depth: inputs, columns: outputs, backend: Gemm.backend))
     return result
+  }
+
+  /// Marks this tensor's values as B of many products while they stay unchanged (a layer's
+  /// normalized weight during one training step): the SIMD product then packs them into its
+  /// panels once per way they are used and keeps the panels with the storage, instead of packing
+  /// them again in every product (and, when a product's rows are split, on every thread). The
+  /// panels are dropped with the storage or before any in-place write. Returns the tensor.
+  @discardableResult
+  public func keepingPackedPanels() -> Tensor {
+    storage.panelCache.withLock { cache in if cache == nil { cache = PanelCache() } }
+    return self
+  }
+
+  /// How many packed forms of this tensor's values are kept (``keepingPackedPanels()``): one
+  /// per way a SIMD product has used them as B since they were marked; 0 when not marked.
+  public var keptPanelCount: Int { storage.panelCache.withLock { $0?.entries.count ?? 0 } }
+
+  /// The kept panels of op(self) `[depth, columns]` (row-major with its last extent as leading
+  /// dimension) when the tensor is marked by ``keepingPackedPanels()`` and `backend` is the SIMD
+  /// product; nil otherwise.
+  func keptPanels(transposition: Transposition, depth: Int, columns: Int, backend: GemmBackend) -> PackedPanels? {
+    guard backend == .simd, depth >= 1, columns >= 1 else { return nil }
+    let operand = MatrixOperand(pointer: pointer, leadingDimension: lastExtent, transposition: transposition)
+    return storage.panelCache.withLock { cache in
+      cache == nil ? nil : cache!.panels(for: operand, depth: depth, columns: columns)
+    }
   }
 }

@@ -124,10 +124,10 @@ public struct Tensor: Sendable {
   @inlinable var pointer: UnsafeMutablePointer<Float> { storage.pointer }
 
   /// Whether nothing else refers to this tensor's storage (then, like ``makeUnique()``, the
-  /// swish kernels' cached values are dropped, since the caller is about to write).
+  /// values cached from the storage are dropped, since the caller is about to write).
   mutating func isUniquelyOwned() -> Bool {
     guard isKnownUniquelyReferenced(&storage) else { return false }
-    storage.sigmoidCache.withLock { $0 = nil }
+    storage.forgetDerivedValues()
     return true
   }
 
@@ -136,7 +136,7 @@ public struct Tensor: Sendable {
     if !isKnownUniquelyReferenced(&storage) {
       storage = storage.copy()
     } else {
-      storage.sigmoidCache.withLock { $0 = nil }
+      storage.forgetDerivedValues()
     }
   }
 

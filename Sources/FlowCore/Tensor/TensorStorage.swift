@@ -8,8 +8,9 @@ import Synchronization
 ///
 /// Sendable because nothing shared is ever written: the buffer is written only through a
 /// uniquely referenced storage (or, inside a kernel, by the threads of the one call that owns the
-/// result before it is returned), and the one mutable property, ``sigmoidCache``, is behind a
-/// mutex, since the swish kernels fill it from whichever thread differentiates first.
+/// result before it is returned), and the mutable properties, ``sigmoidCache`` and
+/// ``panelCache``, are behind mutexes, since kernels fill them from whichever thread uses the
+/// values first.
 @usableFromInline
 final class TensorStorage: @unchecked Sendable {
   @usableFromInline let pointer: UnsafeMutablePointer<Float>
@@ -18,6 +19,10 @@ final class TensorStorage: @unchecked Sendable {
   /// same activation input is differentiated many times in one step. Cleared before any in-place
   /// write (`Tensor.makeUnique`), and released with the storage, so it cannot go stale.
   @usableFromInline let sigmoidCache = Mutex<SigmoidCache?>(nil)
+  /// These values packed as B of the SIMD matrix product, when marked as used unchanged by many
+  /// products (``Tensor/keepingPackedPanels()``): nil when not marked. Cleared like
+  /// ``sigmoidCache``.
+  let panelCache = Mutex<PanelCache?>(nil)
 
   /// Allocates `count` uninitialised floats.
   @usableFromInline
@@ -41,6 +46,14 @@ final class TensorStorage: @unchecked Sendable {
     let result = TensorStorage(uninitializedCount: count)
     result.pointer.update(from: pointer, count: count)
     return result
+  }
+
+  /// Drops what was computed from the values (cached sigmoids, packed panels, and the mark that
+  /// asks for the panels to be kept): called before the values are written in place.
+  @usableFromInline
+  func forgetDerivedValues() {
+    sigmoidCache.withLock { $0 = nil }
+    panelCache.withLock { $0 = nil }
   }
 
   /// σ(β·x) of a storage's values for the β with bit pattern `slopeBits`.

@@ -139,8 +139,10 @@ public final class LipschitzLinear: LipschitzLayer, LipschitzConstrained {
     let (outputs, inputs) = (weight.value.shape[0], weight.value.shape[1])
     let product = Variable.matrixProduct(w, Variable(rightVector.reshaped([inputs, 1])))
     let sigma = (product.reshaped([outputs]) * Variable(leftVector)).sum()
-    if sigma.value.scalar <= coefficient { return w }
-    return w * (Variable(Tensor(coefficient)) / sigma)
+    let normalized = sigma.value.scalar <= coefficient ? w : w * (Variable(Tensor(coefficient)) / sigma)
+    // Ŵ is B of the forward product and of every vector-Jacobian product through this layer.
+    normalized.value.keepingPackedPanels()
+    return normalized
   }
 
   /// Returns x·Ŵᵀ + b.
