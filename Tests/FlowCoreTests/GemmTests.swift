@@ -119,6 +119,36 @@ struct GemmTests {
     }
   }
 
+  @Test("A transposed A times one or two columns gives the bits of the same A stored untransposed, at 1-3 threads, with α, β, C and a bias row")
+  func transposedNarrowProductsMatchStoredA() {
+    for (m, n, k) in [(128, 1, 128), (128, 2, 500), (13, 2, 600), (90, 1, 272), (7, 2, 3)] {
+      let stored = randomTensor([k, m], seed: 9)
+      let untransposed = Tensor(shape: [m, k], scalars: (0..<(m * k)).map { stored[flat: ($0 % k) * m + $0 / k] })
+      let b = randomTensor([k, n], seed: 10)
+      let initial = randomTensor([m, n], seed: 11)
+      let bias = randomTensor([n], seed: 12)
+      for (alpha, beta, rowAddend) in [(Float(1), Float(0), false), (0.7, 0.3, false), (1, 1, true), (0.7, -1.3, true)] {
+        func product(_ a: Tensor, _ transposition: Transposition, threads: Int) -> [UInt32] {
+          var c = initial
+          c.withUnsafeMutableBufferPointer { c in
+            Parallelism.withThreads(threads) {
+              Gemm.multiply(
+                m: m, n: n, k: k, alpha: alpha, a: a.withUnsafeBufferPointer { $0.baseAddress! }, lda: a.shape[1], transposeA: transposition,
+                b: b.withUnsafeBufferPointer { $0.baseAddress! }, ldb: n, beta: beta, c: c.baseAddress!, ldc: n,
+                rowAddend: rowAddend ? bias.withUnsafeBufferPointer { $0.baseAddress! } : nil, backend: .simd)
+            }
+          }
+          return c.scalars.map(\.bitPattern)
+        }
+        let expected = product(untransposed, .none, threads: 1)
+        for threads in 1...3 {
+          let identical = product(stored, .transposed, threads: threads) == expected
+          #expect(identical, "\(m)x\(n)x\(k) α \(alpha) β \(beta) bias \(rowAddend), \(threads) threads")
+        }
+      }
+    }
+  }
+
   @Test("Every cache blocking gives bit-identical products: only the fixed depth blocks order the sums")
   func blockingNeverChangesTheProduct() {
     for (m, n, k, transposeA) in [(500, 128, 128, Transposition.none), (128, 128, 500, .transposed), (301, 70, 700, .none)] {

@@ -82,6 +82,10 @@ enum SimdGemm {
       }
       return
     }
+    if packed == nil && a.transposition == .transposed && n <= transposedNarrowColumns {
+      transposedNarrowProduct(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, addend: addend)
+      return
+    }
     let accumulated = Addend(pointer: c, rowStride: ldc)
     let readsBInPlace = packed == nil && reading == .inPlaceWhereLined && rowsAreWholeLines(b)
     let packedColumns = packed != nil ? 0 : readsBInPlace ? columnTile : min(columnBlock, (n + columnTile - 1) / columnTile * columnTile)

@@ -1,0 +1,68 @@
+extension SimdGemm {
+  /// The most columns ``transposedNarrowProduct`` takes.
+  static let transposedNarrowColumns = 2
+
+  /// C = α·op(A)·op(B) + β·S for op(A) = Aᵀ and n ≤ 2 (the adjoint step of power iteration,
+  /// Ŵᵀu, and the weight gradient gᵀx of a two-dimensional input layer): eight rows of C are
+  /// eight consecutive floats of a row of A, so one vector load feeds n multiply-adds, where
+  /// ``narrowKernel(depth:a:b:c:ldc:addend:rows:columns:alpha:beta:scratch:)`` broadcasts every
+  /// element of A and spends 8 lanes on n columns.
+  ///
+  /// Same bits as ``serial``: every element sums its products over each depth block of
+  /// ``depthBlock`` in increasing depth with fused multiply-adds from zero, then is written as
+  /// α·sum + β·S (first block) or α·sum + C (later blocks), one fused operation, as the other
+  /// kernels do; only the lanes hold rows instead of columns.
+  static func transposedNarrowProduct(
+    m: Int, n: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int, addend: Addend
+  ) {
+    precondition(a.transposition == .transposed && n >= 1 && n <= transposedNarrowColumns && k >= 1, "Not a transposed narrow product")
+    let accumulated = Addend(pointer: c, rowStride: ldc)
+    let (alphaVector, lda) = (Vector8(repeating: alpha), a.leadingDimension)
+    // 32 rows at a time: four independent chains of multiply-adds per column (one chain waited
+    // out the 4-cycle latency of every multiply-add).
+    for rowStart in stride(from: 0, to: m, by: 32) {
+      @inline(__always) func lanes(_ group: Int) -> Int { min(8, max(0, m - rowStart - 8 * group)) }
+      let (lanes0, lanes1, lanes2, lanes3) = (lanes(0), lanes(1), lanes(2), lanes(3))
+      for depthStart in stride(from: 0, to: k, by: depthBlock) {
+        let depthEnd = min(k, depthStart + depthBlock)
+        var (first0, first1, first2, first3) = (Vector8(), Vector8(), Vector8(), Vector8())
+        var (second0, second1, second2, second3) = (Vector8(), Vector8(), Vector8(), Vector8())
+        var row = a.pointer + depthStart * lda + rowStart
+        for depth in depthStart..<depthEnd {
+          let (values0, values1) = (load8(row, 0, lanes0), load8(row, 8, lanes1))
+          let (values2, values3) = (load8(row, 16, lanes2), load8(row, 24, lanes3))
+          let left = Vector8(repeating: b.element(depth, 0))
+          first0 = first0.addingProduct(values0, left); first1 = first1.addingProduct(values1, left)
+          first2 = first2.addingProduct(values2, left); first3 = first3.addingProduct(values3, left)
+          if n == 2 {
+            let right = Vector8(repeating: b.element(depth, 1))
+            second0 = second0.addingProduct(values0, right); second1 = second1.addingProduct(values1, right)
+            second2 = second2.addingProduct(values2, right); second3 = second3.addingProduct(values3, right)
+          }
+          row += lda
+        }
+        let (blockBeta, source) = depthStart == 0 ? (beta, addend) : (1, accumulated)
+        @inline(__always) func write(_ column: Int, _ group: Int, _ sum: Vector8) {
+          let (firstRow, count) = (rowStart + 8 * group, lanes(group))
+          var value = sum * alphaVector
+          if blockBeta != 0 {
+            var old = Vector8()
+            for lane in 0..<count { old[lane] = source[firstRow + lane, column] }
+            value = value.addingProduct(old, Vector8(repeating: blockBeta))
+          }
+          for lane in 0..<count { c[(firstRow + lane) * ldc + column] = value[lane] }
+        }
+        write(0, 0, first0); write(0, 1, first1); write(0, 2, first2); write(0, 3, first3)
+        if n == 2 { write(1, 0, second0); write(1, 1, second1); write(1, 2, second2); write(1, 3, second3) }
+      }
+    }
+  }
+}
+
+extension MatrixOperand {
+  /// op(M)[row, column].
+  @inline(__always) func element(_ row: Int, _ column: Int) -> Float {
+    transposition == .none ? pointer[row * leadingDimension + column] : pointer[column * leadingDimension + row]
+  }
+}
