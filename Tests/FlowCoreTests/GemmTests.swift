@@ -90,35 +90,6 @@ struct GemmTests {
     }
   }
 
-  @Test("Reading B where it is stored (rows on whole cache lines, one thread) gives the bits of packing it (split products), whole and partial last panels")
-  func readingBInPlaceGivesThePackedBits() {
-    // (m, n, k, leading dimension of B): the toy products, a weight gradient of two depth
-    // blocks, and a 21-column B inside 32-float rows (16 columns read in place, 5 packed).
-    for (m, n, k, ldb) in [(500, 128, 128, 128), (128, 128, 500, 128), (40, 21, 300, 32), (64, 48, 600, 64)] {
-      let a = randomTensor([m, k], seed: 7)
-      let stored = randomTensor([k, ldb], seed: 8)
-      func product(threads: Int) -> Tensor {
-        var c = Tensor(repeating: .nan, shape: [m, n])
-        c.withUnsafeMutableBufferPointer { c in
-          Parallelism.withThreads(threads) {
-            Gemm.multiply(
-              m: m, n: n, k: k, a: a.withUnsafeBufferPointer { $0.baseAddress! }, lda: k,
-              b: stored.withUnsafeBufferPointer { $0.baseAddress! }, ldb: ldb, c: c.baseAddress!, ldc: n, backend: .simd)
-          }
-        }
-        return c
-      }
-      let inPlace = product(threads: 1)
-      let columns = Tensor(shape: [k, n], scalars: (0..<(k * n)).map { stored[flat: $0 / n * ldb + $0 % n] })
-      let expected = naiveProduct(a, columns, transposeA: .none, transposeB: .none)
-      #expect(maximumDifference(inPlace, expected) <= 1e-4 * Float(k).squareRoot() * 4, "\(m)x\(n)x\(k) is wrong")
-      for threads in [2, 3] {
-        let identical = product(threads: threads).scalars.map(\.bitPattern) == inPlace.scalars.map(\.bitPattern)
-        #expect(identical, "\(m)x\(n)x\(k) (B rows of \(ldb)) differs between 1 and \(threads) threads")
-      }
-    }
-  }
-
   @Test("A transposed A times one or two columns gives the bits of the same A stored untransposed, at 1-3 threads, with α, β, C and a bias row")
   func transposedNarrowProductsMatchStoredA() {
     for (m, n, k) in [(128, 1, 128), (128, 2, 500), (13, 2, 600), (90, 1, 272), (7, 2, 3)] {

@@ -29,9 +29,7 @@ enum SimdGemm {
     // a 500×2 product costs what a 500×8 one does (and splitting it pays as well).
     let work = max(m, rowTile) * max(n, columnTile / 2) * max(k, 1)
     if threads <= 1 || work < 100_000 {
-      serial(
-        m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, addend: addend, packed: packed,
-        reading: .inPlaceWhereLined, blocking: blocking)
+      serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, addend: addend, packed: packed, blocking: blocking)
       return
     }
     // A row split makes every thread pack all of B (k·n floats); a column split makes every
@@ -43,9 +41,7 @@ enum SimdGemm {
     let tiles = (extent + tile - 1) / tile
     let parts = min(threads, tiles)
     if parts <= 1 {
-      serial(
-        m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, addend: addend, packed: packed,
-        reading: .inPlaceWhereLined, blocking: blocking)
+      serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, addend: addend, packed: packed, blocking: blocking)
       return
     }
     WorkerPool.shared.run(taskCount: parts, participants: parts) { part in
@@ -67,12 +63,10 @@ enum SimdGemm {
 
   /// Single-threaded blocked product. `addend` is what β multiplies in the first depth block
   /// (C itself or a bias row); later blocks add to C. With `packed`, the micro-kernels read
-  /// those panels of op(B) instead of packing B themselves; otherwise `reading` says whether
-  /// they may read B in place.
+  /// those panels of op(B) instead of packing B themselves.
   static func serial(
     m: Int, n: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float,
-    c: UnsafeMutablePointer<Float>, ldc: Int, addend: Addend, packed: PackedOperand? = nil, reading: PanelReading = .packed,
-    blocking: GemmBlocking
+    c: UnsafeMutablePointer<Float>, ldc: Int, addend: Addend, packed: PackedOperand? = nil, blocking: GemmBlocking
   ) {
     let (rowBlock, columnBlock) = (blocking.rowBlock, blocking.columnBlock)
     if k == 0 {
@@ -87,9 +81,7 @@ enum SimdGemm {
       return
     }
     let accumulated = Addend(pointer: c, rowStride: ldc)
-    let readsBInPlace = packed == nil && reading == .inPlaceWhereLined && rowsAreWholeLines(b)
-    let packedColumns = packed != nil ? 0 : readsBInPlace ? columnTile : min(columnBlock, (n + columnTile - 1) / columnTile * columnTile)
-    let packedCount = packedColumns * min(depthBlock, k)
+    let packedCount = packed == nil ? min(columnBlock, (n + columnTile - 1) / columnTile * columnTile) * min(depthBlock, k) : 0
     let packedBytes = (packedCount + rowTile * columnTile) * 4
     ThreadScratch.withBuffer(bytes: packedBytes) { buffer in
       let packedB = buffer.bindMemory(to: Float.self, capacity: packedCount + rowTile * columnTile)
@@ -98,17 +90,12 @@ enum SimdGemm {
         let nc = min(columnBlock, n - jc)
         for pc in stride(from: 0, to: k, by: depthBlock) {
           let kc = min(depthBlock, k - pc)
-          let panels: PanelSource
+          let panels: UnsafePointer<Float>
           if let packed {
-            panels = PanelSource(packed: packed.panels(depthStart: pc, column: jc), depth: kc)
-          } else if readsBInPlace {
-            // Whole panels straight from B; a last partial one is packed (zero-padded).
-            let whole = nc / columnTile * columnTile
-            if whole < nc { packB(b.offset(rows: pc, columns: jc + whole), depth: kc, columns: nc - whole, into: packedB) }
-            panels = PanelSource(inPlace: b.offset(rows: pc, columns: jc), wholeColumns: whole, packed: packedB, depth: kc)
+            panels = packed.panels(depthStart: pc, column: jc)
           } else {
             packB(b.offset(rows: pc, columns: jc), depth: kc, columns: nc, into: packedB)
-            panels = PanelSource(packed: packedB, depth: kc)
+            panels = UnsafePointer(packedB)
           }
           let (blockBeta, blockAddend) = pc == 0 ? (beta, addend) : (1, accumulated)
           for ic in stride(from: 0, to: m, by: rowBlock) {
@@ -120,72 +107,20 @@ enum SimdGemm {
               for ir in stride(from: 0, to: mc, by: tileRows) {
                 let (rows, block, target) = (min(tileRows, mc - ir), a.offset(rows: ic + ir, columns: pc), c + (ic + ir) * ldc + jc + jr)
                 let old = blockAddend.offset(rows: ic + ir, columns: jc + jr)
-                let panel = panels.panel(at: jr)
                 if isNarrow {
-                  assert(panel.rowStride == columnTile, "Narrow panels are always packed")
                   narrowKernel(
-                    depth: kc, a: block, b: panel.pointer, c: target, ldc: ldc, addend: old, rows: rows, columns: columns,
+                    depth: kc, a: block, b: panels + jr * kc, c: target, ldc: ldc, addend: old, rows: rows, columns: columns,
                     alpha: alpha, beta: blockBeta, scratch: scratch.baseAddress!)
                 } else {
                   kernel(
-                    depth: kc, a: block, b: panel.pointer, bRowStride: panel.rowStride, c: target, ldc: ldc, addend: old,
-                    rows: rows, columns: columns, alpha: alpha, beta: blockBeta, scratch: scratch.baseAddress!)
+                    depth: kc, a: block, b: panels + jr * kc, c: target, ldc: ldc, addend: old, rows: rows, columns: columns,
+                    alpha: alpha, beta: blockBeta, scratch: scratch.baseAddress!)
                 }
               }
             }
           }
         }
       }
-    }
-  }
-
-  /// How ``serial`` gets the panels of a B that is not already packed.
-  enum PanelReading {
-    /// Packs every panel.
-    case packed
-    /// Reads whole panels where B stores them when ``rowsAreWholeLines(_:)``. Used for products
-    /// on one thread only: per-step A/B of toy Residual Flow steps, 0.982-0.991 at one thread, but
-    /// 1.006-1.012 at two when the halves of column-split products read B in place too.
-    case inPlaceWhereLined
-  }
-
-  /// The most bytes of B one depth block may span to be read in place (``rowsAreWholeLines(_:)``):
-  /// the toy Residual Flow's 128-wide rows (128 KB). Wider ones measured no gain (i-DenseNet steps
-  /// with its 272-wide rows read in place: 1.001 / 1.002) and the 576-wide rows of a 3×3
-  /// convolution's weight gradient looked slower in `--only-gemm` runs.
-  static let inPlaceSpan = 128 << 10
-
-  /// Whether the micro-kernel can read op(B)'s 16-column panels where they are stored instead of
-  /// packed: B used as stored, every row starting on a 64-byte line (so a panel's row is one whole
-  /// cache line, as in a packed panel), a depth block spanning at most ``inPlaceSpan`` bytes.
-  /// Packing such a B only copied it: the toy weight gradient's 500-row upstream, 64K floats per
-  /// product. A B whose rows straddle lines (widths 182, 92, 362 of the i-DenseNet) is packed.
-  static func rowsAreWholeLines(_ b: MatrixOperand) -> Bool {
-    b.transposition == .none && b.leadingDimension % columnTile == 0 && Int(bitPattern: b.pointer) % 64 == 0
-      && b.leadingDimension * depthBlock * 4 <= inPlaceSpan
-  }
-
-  /// Where the micro-kernel reads the panels of one depth block and column block of op(B):
-  /// packed panels (`depth × 16` each, row stride 16), or the first `wholeColumns` columns in
-  /// place in B (row stride: B's leading dimension) and the rest packed.
-  struct PanelSource {
-    let inPlace: MatrixOperand?
-    let wholeColumns: Int
-    let packed: UnsafePointer<Float>
-    let depth: Int
-
-    init(packed: UnsafePointer<Float>, depth: Int) {
-      (inPlace, wholeColumns, self.packed, self.depth) = (nil, 0, packed, depth)
-    }
-
-    init(inPlace: MatrixOperand, wholeColumns: Int, packed: UnsafeMutablePointer<Float>, depth: Int) {
-      (self.inPlace, self.wholeColumns, self.packed, self.depth) = (inPlace, wholeColumns, UnsafePointer(packed), depth)
-    }
-
-    /// The panel of columns `column..<column + 16` of the block and the distance between its rows.
-    @inline(__always) func panel(at column: Int) -> (pointer: UnsafePointer<Float>, rowStride: Int) {
-      if let inPlace, column < wholeColumns { return (inPlace.pointer + column, inPlace.leadingDimension) }
-      return (packed + (column - wholeColumns) * depth, SimdGemm.columnTile)
     }
   }
 
@@ -296,11 +231,10 @@ enum SimdGemm {
     }
   }
 
-  /// The 6×16 micro-kernel: C[0..<rows, 0..<columns] = α·(Ã·B̃) + β·C over one depth block, the
-  /// panel's rows `bRowStride` floats apart (16 when packed).
+  /// The 6×16 micro-kernel: C[0..<rows, 0..<columns] = α·(Ã·B̃) + β·C over one depth block.
   @inline(__always)
   static func kernel(
-    depth: Int, a: MatrixOperand, b: UnsafePointer<Float>, bRowStride: Int,
+    depth: Int, a: MatrixOperand, b: UnsafePointer<Float>,
     c: UnsafeMutablePointer<Float>, ldc: Int, addend: Addend, rows: Int, columns: Int,
     alpha: Float, beta: Float, scratch: UnsafeMutablePointer<Float>
   ) {
@@ -316,7 +250,6 @@ enum SimdGemm {
       a.rowStart(5, rows: rows)
     )
     var pb = UnsafeRawPointer(b)
-    let panelStep = bRowStride &* 4
     for _ in 0..<depth {
       let b0 = pb.loadUnaligned(as: Vector8.self)
       let b1 = pb.loadUnaligned(fromByteOffset: 32, as: Vector8.self)
@@ -334,7 +267,7 @@ enum SimdGemm {
       c50 = c50.addingProduct(broadcast, b0); c51 = c51.addingProduct(broadcast, b1)
       pa0 += depthStride; pa1 += depthStride; pa2 += depthStride
       pa3 += depthStride; pa4 += depthStride; pa5 += depthStride
-      pb += panelStep
+      pb += 64
     }
     let full = rows == rowTile && columns == columnTile
     let target = full ? c : scratch
