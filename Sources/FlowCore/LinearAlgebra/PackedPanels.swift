@@ -13,6 +13,11 @@ final class PackedPanels: @unchecked Sendable {
     let leadingDimension: Int
     let depth: Int
     let columns: Int
+
+    /// The key of op(`b`) `[depth, columns]`.
+    init(_ b: MatrixOperand, depth: Int, columns: Int) {
+      (transposition, leadingDimension, self.depth, self.columns) = (b.transposition, b.leadingDimension, depth, columns)
+    }
   }
 
   let key: Key
@@ -24,7 +29,7 @@ final class PackedPanels: @unchecked Sendable {
   /// Packs op(`b`) `[depth, columns]`.
   init(_ b: MatrixOperand, depth: Int, columns: Int) {
     precondition(depth >= 1 && columns >= 1, "Nothing to pack: depth \(depth), columns \(columns)")
-    key = Key(transposition: b.transposition, leadingDimension: b.leadingDimension, depth: depth, columns: columns)
+    key = Key(b, depth: depth, columns: columns)
     paddedColumns = (columns + SimdGemm.columnTile - 1) / SimdGemm.columnTile * SimdGemm.columnTile
     bytes = paddedColumns * depth * MemoryLayout<Float>.stride
     pointer = BufferCache.shared.allocate(bytes: bytes).bindMemory(to: Float.self, capacity: paddedColumns * depth)
@@ -72,7 +77,7 @@ struct PanelCache {
 
   /// The entry for `key`, packing `b` and keeping it when there is none.
   mutating func panels(for b: MatrixOperand, depth: Int, columns: Int) -> PackedPanels {
-    let key = PackedPanels.Key(transposition: b.transposition, leadingDimension: b.leadingDimension, depth: depth, columns: columns)
+    let key = PackedPanels.Key(b, depth: depth, columns: columns)
     if let found = entries.first(where: { $0.key == key }) { return found }
     let packed = PackedPanels(b, depth: depth, columns: columns)
     if entries.count == Self.capacity { entries.removeFirst() }

@@ -306,4 +306,3 @@ enum SimdGemm {
     }
   }
 }
-

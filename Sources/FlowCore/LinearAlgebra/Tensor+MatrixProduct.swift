@@ -76,8 +76,6 @@ extension Tensor {
   func keptPanels(transposition: Transposition, depth: Int, columns: Int, backend: GemmBackend) -> PackedPanels? {
     guard backend == .simd, depth >= 1, columns >= 1 else { return nil }
     let operand = MatrixOperand(pointer: pointer, leadingDimension: lastExtent, transposition: transposition)
-    return storage.panelCache.withLock { cache in
-      cache == nil ? nil : cache!.panels(for: operand, depth: depth, columns: columns)
-    }
+    return storage.panelCache.withLock { cache in cache?.panels(for: operand, depth: depth, columns: columns) }
   }
 }
