@@ -105,6 +105,10 @@ struct CoreBenchmarks {
       // The first product of every vector-Jacobian product through the toy i-DenseNet's output
       // layer: the probe [500, 2] times its weight [2, 362] (depth 2: writing C is the cost).
       ("sgemm_500x362x2_output_layer_vjp", 500, 362, 2, .none, .none),
+      // The weight gradient of a toy model's output layer, gᵀ·h: [2, 500]·[500, 128] (Residual
+      // Flow) and [2, 500]·[500, 362] (i-DenseNet), two rows of C.
+      ("sgemm_2x128x500_output_layer_weight_gradient", 2, 128, 500, .transposed, .none),
+      ("sgemm_2x362x500_output_layer_weight_gradient", 2, 362, 500, .transposed, .none),
       ("sgemm_128x1x128_power_iteration", 128, 1, 128, .none, .none),
       ("sgemm_128x1x128_power_iteration_transposed", 128, 1, 128, .transposed, .none),
       // The weight gradient of a toy model's first layer, gᵀ·x: [128, 500]·[500, 2].

@@ -90,34 +90,53 @@ struct GemmTests {
     }
   }
 
-  @Test("A transposed A times one or two columns gives the bits of the same A stored untransposed, at 1-3 threads, with α, β, C and a bias row")
-  func transposedNarrowProductsMatchStoredA() {
-    for (m, n, k) in [(128, 1, 128), (128, 2, 500), (13, 2, 600), (90, 1, 272), (7, 2, 3)] {
-      let stored = randomTensor([k, m], seed: 9)
-      let untransposed = Tensor(shape: [m, k], scalars: (0..<(m * k)).map { stored[flat: ($0 % k) * m + $0 / k] })
-      let b = randomTensor([k, n], seed: 10)
-      let initial = randomTensor([m, n], seed: 11)
-      let bias = randomTensor([n], seed: 12)
-      for (alpha, beta, rowAddend) in [(Float(1), Float(0), false), (0.7, 0.3, false), (1, 1, true), (0.7, -1.3, true)] {
-        func product(_ a: Tensor, _ transposition: Transposition, threads: Int) -> [UInt32] {
-          var c = initial
-          c.withUnsafeMutableBufferPointer { c in
-            Parallelism.withThreads(threads) {
-              Gemm.multiply(
-                m: m, n: n, k: k, alpha: alpha, a: a.withUnsafeBufferPointer { $0.baseAddress! }, lda: a.shape[1], transposeA: transposition,
-                b: b.withUnsafeBufferPointer { $0.baseAddress! }, ldb: n, beta: beta, c: c.baseAddress!, ldc: n,
-                rowAddend: rowAddend ? bias.withUnsafeBufferPointer { $0.baseAddress! } : nil, backend: .simd)
+  @Test(
+    "Products with one or two columns, or one or two rows, give the bits of the same block of a wide product, at 1-3 threads, with α, β, C and a bias row",
+    arguments: [Transposition.none, .transposed])
+  func narrowProductsMatchWideProducts(transposeA: Transposition) {
+    // Whole and partial 32-row strips and 8 × 8 squares, depths of one to three depth blocks
+    // with and without a remainder, and rows as few as one.
+    let shapes = [
+      (128, 1, 128), (500, 2, 128), (90, 1, 272), (13, 2, 600), (7, 2, 3), (33, 1, 17), (2, 1, 128),
+      (2, 128, 500), (1, 362, 40), (2, 90, 257), (2, 5, 9),
+    ]
+    for (m, n, k) in shapes {
+      for transposeB in [Transposition.none, .transposed] {
+        // The reference widens one- and two-row or -column operands to 16, which the 6 × 16 kernel computes.
+        let (wideM, wideN) = (m <= 2 ? 16 : m, n <= 2 ? 16 : n)
+        let wideA = randomTensor(transposeA == .none ? [wideM, k] : [k, wideM], seed: 9)
+        let wideB = randomTensor(transposeB == .none ? [k, wideN] : [wideN, k], seed: 10)
+        let (wideC, wideBias) = (randomTensor([wideM, wideN], seed: 11), randomTensor([wideN], seed: 12))
+        let a = transposeA == .none ? topLeft(wideA, rows: m, columns: k) : topLeft(wideA, rows: k, columns: m)
+        let b = transposeB == .none ? topLeft(wideB, rows: k, columns: n) : topLeft(wideB, rows: n, columns: k)
+        let (initial, bias) = (topLeft(wideC, rows: m, columns: n), topLeft(wideBias.reshaped([1, wideN]), rows: 1, columns: n))
+        for (alpha, beta, rowAddend) in [(Float(1), Float(0), false), (0.7, 0.3, false), (1, 1, true), (0.7, -1.3, true)] {
+          func product(_ a: Tensor, _ b: Tensor, _ c: Tensor, _ bias: Tensor, threads: Int) -> Tensor {
+            var c = c
+            let (rows, columns) = (c.shape[0], c.shape[1])
+            c.withUnsafeMutableBufferPointer { c in
+              Parallelism.withThreads(threads) {
+                Gemm.multiply(
+                  m: rows, n: columns, k: k, alpha: alpha, a: a.withUnsafeBufferPointer { $0.baseAddress! }, lda: a.shape[1], transposeA: transposeA,
+                  b: b.withUnsafeBufferPointer { $0.baseAddress! }, ldb: b.shape[1], transposeB: transposeB, beta: beta, c: c.baseAddress!, ldc: columns,
+                  rowAddend: rowAddend ? bias.withUnsafeBufferPointer { $0.baseAddress! } : nil, backend: .simd)
+              }
             }
+            return c
           }
-          return c.scalars.map(\.bitPattern)
-        }
-        let expected = product(untransposed, .none, threads: 1)
-        for threads in 1...3 {
-          let identical = product(stored, .transposed, threads: threads) == expected
-          #expect(identical, "\(m)x\(n)x\(k) α \(alpha) β \(beta) bias \(rowAddend), \(threads) threads")
+          let expected = topLeft(product(wideA, wideB, wideC, wideBias, threads: 1), rows: m, columns: n).scalars.map(\.bitPattern)
+          for threads in 1...3 {
+            let identical = product(a, b, initial, bias, threads: threads).scalars.map(\.bitPattern) == expected
+            #expect(identical, "\(m)x\(n)x\(k) \(transposeA)/\(transposeB) α \(alpha) β \(beta) bias \(rowAddend), \(threads) threads")
+          }
         }
       }
     }
+  }
+
+  /// Rows `0..<rows` and columns `0..<columns` of a matrix.
+  func topLeft(_ matrix: Tensor, rows: Int, columns: Int) -> Tensor {
+    Tensor(shape: [rows, columns], scalars: (0..<rows).flatMap { row in matrix.scalars[(row * matrix.shape[1])..<(row * matrix.shape[1] + columns)] })
   }
 
   @Test("Every cache blocking gives bit-identical products: only the fixed depth blocks order the sums")

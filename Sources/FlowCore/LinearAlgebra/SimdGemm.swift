@@ -76,10 +76,7 @@ enum SimdGemm {
       }
       return
     }
-    if packed == nil && a.transposition == .transposed && n <= transposedNarrowColumns {
-      transposedNarrowProduct(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, addend: addend)
-      return
-    }
+    if narrowProduct(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, addend: addend) { return }
     let accumulated = Addend(pointer: c, rowStride: ldc)
     let packedCount = packed == nil ? min(columnBlock, (n + columnTile - 1) / columnTile * columnTile) * min(depthBlock, k) : 0
     let packedBytes = (packedCount + rowTile * columnTile) * 4
