@@ -44,9 +44,14 @@ let package = Package(
       path: "Sources/CZlib",
       providers: [.apt(["zlib1g-dev"])]
     ),
+    // Header only: two-input vector shuffles that Swift's SIMD types cannot spell.
+    .systemLibrary(
+      name: "CVectorShuffles",
+      path: "Sources/CVectorShuffles"
+    ),
     .target(
       name: "FlowCore",
-      dependencies: ["COpenBLAS"],
+      dependencies: ["COpenBLAS", "CVectorShuffles"],
       swiftSettings: numericSettings
     ),
     .target(

@@ -75,9 +75,10 @@ struct GemmTests {
 
   @Test("The SIMD kernel gives bit-identical products with one, two and three threads, narrow ones included")
   func simdProductDoesNotDependOnThreadCount() {
-    // The last four are split by the work of their tiles, not by m·n·k: the toy layers'
-    // 500×2 and 2×90 products, and power iteration's matrix-vector product.
-    for (m, n, k) in [(500, 128, 128), (64, 576, 3000), (1000, 64, 576), (500, 2, 90), (2, 90, 500), (128, 1, 128), (500, 5, 64)] {
+    // Narrow products (n ≤ 2 or m ≤ 2) large enough to be split: the toy layers' 500×2 and
+    // 2×362 products at i-DenseNet width and a long matrix-vector product; then 500×5, split by
+    // the work of its 8-column tiles.
+    for (m, n, k) in [(500, 128, 128), (64, 576, 3000), (1000, 64, 576), (500, 2, 362), (2, 362, 500), (1000, 1, 300), (500, 5, 64)] {
       let a = randomTensor([m, k], seed: 5)
       let b = randomTensor([k, n], seed: 6)
       let one = Parallelism.withThreads(1) { Tensor.matrixProduct(a, b) }
@@ -95,10 +96,11 @@ struct GemmTests {
     arguments: [Transposition.none, .transposed])
   func narrowProductsMatchWideProducts(transposeA: Transposition) {
     // Whole and partial 32-row strips and 8 × 8 squares, depths of one to three depth blocks
-    // with and without a remainder, and rows as few as one.
+    // with and without a remainder, rows as few as one, and shapes large enough to be split
+    // among threads by rows (600×2·300) and by columns (2×400·300).
     let shapes = [
-      (128, 1, 128), (500, 2, 128), (90, 1, 272), (13, 2, 600), (7, 2, 3), (33, 1, 17), (2, 1, 128),
-      (2, 128, 500), (1, 362, 40), (2, 90, 257), (2, 5, 9),
+      (128, 1, 128), (500, 2, 128), (600, 2, 300), (90, 1, 272), (13, 2, 600), (7, 2, 3), (33, 1, 17), (2, 1, 128),
+      (2, 128, 500), (2, 400, 300), (1, 362, 40), (2, 90, 257), (2, 5, 9),
     ]
     for (m, n, k) in shapes {
       for transposeB in [Transposition.none, .transposed] {

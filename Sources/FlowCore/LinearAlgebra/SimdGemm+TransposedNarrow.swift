@@ -2,30 +2,32 @@ extension SimdGemm {
   /// The most columns (or rows) of a narrow product.
   static let narrowProductExtent = 2
 
-  /// C = α·op(A)·op(B) + β·S by ``transposedNarrowProduct`` when n ≤ 2 and A is transposed, or
-  /// when m ≤ 2 and B is not, as Cᵀ = op(B)ᵀ·op(A)ᵀ (the weight gradient gᵀ·x of a
-  /// two-dimensional output layer: 2 rows, up to 362 columns, where the 6 × 16 kernel would
-  /// spend two thirds of its rows and pack all of x): its products are the same (a·b = b·a), in
-  /// the same order, hence the same bits. Returns false, doing nothing, for other shapes.
-  ///
-  /// An untransposed A times n ≤ 2 columns stays with the 8 × 8 narrow kernel: eight rows of A in
-  /// the lanes need each 8 × 8 square transposed in registers, and Swift's SIMD types give the
-  /// compiler lane-by-lane picks, which it merged into per-lane inserts and blends (five times
-  /// the 24 shuffles of a transpose; slower than broadcasting, measured 500×2·128 at 7.8 against
-  /// 18.3 GFLOP/s).
+  /// C = α·op(A)·op(B) + β·S by a narrow kernel when n ≤ 2, or when m ≤ 2 as
+  /// Cᵀ = op(B)ᵀ·op(A)ᵀ (the weight gradient gᵀ·h of a two-dimensional output layer: 2 rows, up
+  /// to 362 columns, where the 6 × 16 kernel would spend two thirds of its rows and pack all of
+  /// h): its products are the same (a·b = b·a), in the same order, hence the same bits. Returns
+  /// false, doing nothing, for other shapes.
   static func narrowProduct(
     m: Int, n: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float,
     c: UnsafeMutablePointer<Float>, ldc: Int, addend: Addend
   ) -> Bool {
     let target = NarrowTarget(c: c, ldc: ldc, addend: addend)
-    if n <= narrowProductExtent && a.transposition == .transposed {
-      transposedNarrowProduct(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, target: target)
-    } else if m <= narrowProductExtent && b.transposition == .none {
-      transposedNarrowProduct(m: n, n: m, k: k, alpha: alpha, a: b.transposedOperand, b: a.transposedOperand, beta: beta, target: target.transposed)
+    if n <= narrowProductExtent {
+      columnsProduct(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, target: target)
+    } else if m <= narrowProductExtent {
+      columnsProduct(m: n, n: m, k: k, alpha: alpha, a: b.transposedOperand, b: a.transposedOperand, beta: beta, target: target.transposed)
     } else {
       return false
     }
     return true
+  }
+
+  /// A product with n ≤ 2 by the kernel for A's layout.
+  static func columnsProduct(m: Int, n: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float, target: NarrowTarget) {
+    switch a.transposition {
+    case .transposed: transposedNarrowProduct(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, target: target)
+    case .none: untransposedNarrowProduct(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, target: target)
+    }
   }
 
   /// C = α·op(A)·op(B) + β·S for op(A) = Aᵀ and n ≤ 2 (the adjoint step of power iteration,

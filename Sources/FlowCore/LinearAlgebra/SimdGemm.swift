@@ -26,16 +26,26 @@ enum SimdGemm {
     let blocking = requested ?? GemmBlocking.environmentOverride ?? GemmBlocking(cacheSizes: .current, depth: min(max(k, 1), depthBlock))
     let threads = Parallelism.threadCount
     // The work the micro-kernels actually do: a tile computes at least 6 rows and 8 columns, so
-    // a 500×2 product costs what a 500×8 one does (and splitting it pays as well).
-    let work = max(m, rowTile) * max(n, columnTile / 2) * max(k, 1)
-    if threads <= 1 || work < 100_000 {
+    // a 500×2 product costs what a 500×8 one does. The narrow kernels (n ≤ 2 or m ≤ 2) do the
+    // multiply-adds asked for; below 150 000 of them (power iteration's 128×1·128 at 1.8 µs) the
+    // hand-off to a second thread cost more than it saved (measured 18.5 GFLOP/s alone, 10.5 split).
+    let isNarrow = min(m, n) <= narrowProductExtent
+    let work = isNarrow ? m * n * max(k, 1) : max(m, rowTile) * max(n, columnTile / 2) * max(k, 1)
+    // A product of depth ≤ 4 mostly writes C: one thread wrote [500, 2]·[2, 362] at 25 GFLOP/s,
+    // two at 10 (columns) and 15 (rows).
+    if threads <= 1 || work < (isNarrow ? 150_000 : 100_000) || k <= 4 {
       serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, addend: addend, packed: packed, blocking: blocking)
       return
     }
     // A row split makes every thread pack all of B (k·n floats); a column split makes every
     // thread read all of A (m·k floats) but packs nothing twice. Reading costs about half as much
-    // as packing, so split columns when m < 2n and there are enough column tiles.
-    let splitRows = m >= 2 * n || n < 2 * columnTile * min(threads, 2)
+    // as packing, so split columns when m < 2n and there are enough column tiles, unless rows of
+    // C are not whole cache lines apart (ldc not a multiple of 16): then the two threads write
+    // into one line of every row, which moves between the cores m times, costed here as 64
+    // floats each (the depth-2 product [500, 2]·[2, 362] ran at 24 GFLOP/s alone, 10 split by
+    // columns).
+    let sharedLines = ldc % columnTile == 0 ? 0 : m * 64
+    let splitRows = 2 * k * n <= m * k + sharedLines || n < 2 * columnTile * min(threads, 2)
     let extent = splitRows ? m : n
     let tile = splitRows ? rowTile : columnTile
     let tiles = (extent + tile - 1) / tile
