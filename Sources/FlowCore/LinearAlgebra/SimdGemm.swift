@@ -190,50 +190,69 @@ enum SimdGemm {
   static func packB(
     _ b: MatrixOperand, depth: Int, columns: Int, into packed: UnsafeMutablePointer<Float>
   ) {
+    switch b.transposition {
+    case .none: packUntransposedB(b, depth: depth, columns: columns, into: packed)
+    case .transposed: packTransposedB(b, depth: depth, columns: columns, into: packed)
+    }
+  }
+
+  /// ``packB(_:depth:columns:into:)`` for a transposed B, op(B)[p, j] = b[j·ldb + p]: a full
+  /// panel moves as 8 × 8 squares (8 depths of 8 rows of b, transposed in registers); partial
+  /// panels and the last depth % 8 element by element, writing each packed row contiguously and
+  /// reading 16 rows of b in step.
+  @inline(__always)
+  static func packTransposedB(_ b: MatrixOperand, depth: Int, columns: Int, into packed: UnsafeMutablePointer<Float>) {
     for panelStart in stride(from: 0, to: columns, by: columnTile) {
       let width = min(columnTile, columns - panelStart)
       let panel = packed + panelStart * depth
-      switch b.transposition {
-      case .none:
-        for p in 0..<depth {
-          let source = b.pointer + p * b.leadingDimension + panelStart
-          let target = panel + p * columnTile
-          if width == columnTile {
-            target.update(from: source, count: columnTile)
-          } else {
-            // A partial panel (the 1-2 columns of power iteration and of two-dimensional layers):
-            // two vector stores of zeros and `width` scalar copies per depth, instead of two
-            // library calls (copy and fill) that cost more than the kernel's 8 multiply-adds.
-            let raw = UnsafeMutableRawPointer(target)
-            raw.storeBytes(of: Vector8(), as: Vector8.self)
-            raw.storeBytes(of: Vector8(), toByteOffset: 32, as: Vector8.self)
-            for lane in 0..<width { target[lane] = source[lane] }
+      var vectorDepth = 0
+      if width == columnTile {
+        vectorDepth = depth / 8 * 8
+        for p in stride(from: 0, to: vectorDepth, by: 8) {
+          for half in 0..<2 {
+            let source = b.pointer + (panelStart + 8 * half) * b.leadingDimension + p
+            Vector8Square(loading: source, rowStride: b.leadingDimension).transposed()
+              .store(to: panel + p * columnTile + 8 * half, rowStride: columnTile)
           }
         }
-      case .transposed:
-        // op(B)[p, j] = b[j·ldb + p]: a full panel moves as 8 × 8 squares (8 depths of 8 rows
-        // of b, transposed in registers); partial panels and the last depth % 8 element by
-        // element, writing each packed row contiguously and reading 16 rows of b in step.
-        var vectorDepth = 0
-        if width == columnTile {
-          vectorDepth = depth / 8 * 8
-          for p in stride(from: 0, to: vectorDepth, by: 8) {
-            for half in 0..<2 {
-              let source = b.pointer + (panelStart + 8 * half) * b.leadingDimension + p
-              Vector8Square(loading: source, rowStride: b.leadingDimension).transposed()
-                .store(to: panel + p * columnTile + 8 * half, rowStride: columnTile)
-            }
-          }
+      }
+      for p in vectorDepth..<depth {
+        let target = panel + p * columnTile
+        if width < columnTile {
+          let raw = UnsafeMutableRawPointer(target)
+          raw.storeBytes(of: Vector8(), as: Vector8.self)
+          raw.storeBytes(of: Vector8(), toByteOffset: 32, as: Vector8.self)
         }
-        for p in vectorDepth..<depth {
-          let target = panel + p * columnTile
-          if width < columnTile {
-            let raw = UnsafeMutableRawPointer(target)
-            raw.storeBytes(of: Vector8(), as: Vector8.self)
-            raw.storeBytes(of: Vector8(), toByteOffset: 32, as: Vector8.self)
-          }
-          for lane in 0..<width { target[lane] = b.pointer[(panelStart + lane) * b.leadingDimension + p] }
-        }
+        for lane in 0..<width { target[lane] = b.pointer[(panelStart + lane) * b.leadingDimension + p] }
+      }
+    }
+  }
+
+  /// ``packB(_:depth:columns:into:)`` for an untransposed B, row by row: each row of B is read
+  /// once from start to end and its 16-column pieces go to their panels, so a B that is not in
+  /// cache streams in at the hardware prefetcher's pace (panel by panel, every pass read one
+  /// 64-byte piece of each of `depth` rows, 512 bytes apart for 128 columns).
+  @inline(__always)
+  static func packUntransposedB(_ b: MatrixOperand, depth: Int, columns: Int, into packed: UnsafeMutablePointer<Float>) {
+    let wholePanels = columns / columnTile
+    let tail = columns - wholePanels * columnTile
+    for p in 0..<depth {
+      let source = UnsafeRawPointer(b.pointer + p * b.leadingDimension)
+      var target = UnsafeMutableRawPointer(packed + p * columnTile)
+      let panelBytes = 4 * columnTile * depth
+      for panel in 0..<wholePanels {
+        let offset = 64 * panel
+        target.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: Vector8.self), as: Vector8.self)
+        target.storeBytes(of: source.loadUnaligned(fromByteOffset: offset + 32, as: Vector8.self), toByteOffset: 32, as: Vector8.self)
+        target += panelBytes
+      }
+      if tail > 0 {
+        // A partial panel (a 10-column tail of 90 = 5·16 + 10): two vector stores of zeros and
+        // `tail` scalar copies, instead of two library calls (copy and fill).
+        target.storeBytes(of: Vector8(), as: Vector8.self)
+        target.storeBytes(of: Vector8(), toByteOffset: 32, as: Vector8.self)
+        let (from, to) = (source.assumingMemoryBound(to: Float.self) + wholePanels * columnTile, target.assumingMemoryBound(to: Float.self))
+        for lane in 0..<tail { to[lane] = from[lane] }
       }
     }
   }
