@@ -26,14 +26,12 @@ enum SimdGemm {
     let blocking = requested ?? GemmBlocking.environmentOverride ?? GemmBlocking(cacheSizes: .current, depth: min(max(k, 1), depthBlock))
     let threads = Parallelism.threadCount
     // The work the micro-kernels actually do: a tile computes at least 6 rows and 8 columns, so
-    // a 500×2 product costs what a 500×8 one does. The narrow kernels (n ≤ 2 or m ≤ 2) do the
-    // multiply-adds asked for; below 150 000 of them (power iteration's 128×1·128 at 1.8 µs) the
-    // hand-off to a second thread cost more than it saved (measured 18.5 GFLOP/s alone, 10.5 split).
-    let isNarrow = min(m, n) <= narrowProductExtent
-    let work = isNarrow ? m * n * max(k, 1) : max(m, rowTile) * max(n, columnTile / 2) * max(k, 1)
-    // A product of depth ≤ 4 mostly writes C: one thread wrote [500, 2]·[2, 362] at 25 GFLOP/s,
-    // two at 10 (columns) and 15 (rows).
-    if threads <= 1 || work < (isNarrow ? 150_000 : 100_000) || k <= 4 {
+    // a 500×2 product costs what a 500×8 one does (and splitting it pays as well). Serialising
+    // the narrow products below 150 000 multiply-adds and those of depth ≤ 4 was faster for
+    // some of them alone but slower in the toy steps (two-thread i-DenseNet+LC 36.3 → 35.0 %,
+    // Residual Flow 53.7 → 52.5 %, interleaved).
+    let work = max(m, rowTile) * max(n, columnTile / 2) * max(k, 1)
+    if threads <= 1 || work < 100_000 {
       serial(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, addend: addend, packed: packed, blocking: blocking)
       return
     }
