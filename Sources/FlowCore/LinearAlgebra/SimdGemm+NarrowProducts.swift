@@ -30,6 +30,19 @@ extension SimdGemm {
     }
   }
 
+  /// The first two columns of op(B): where each starts and the distance between depths.
+  struct NarrowColumns {
+    let first: UnsafePointer<Float>
+    let second: UnsafePointer<Float>
+    let depthStride: Int
+
+    @inline(__always) init(_ b: MatrixOperand) {
+      // op(B)[p, j] is b[p·ldb + j] untransposed, b[j·ldb + p] transposed.
+      let (columnStride, depthStride) = b.transposition == .none ? (1, b.leadingDimension) : (b.leadingDimension, 1)
+      (first, second, self.depthStride) = (b.pointer, b.pointer + columnStride, depthStride)
+    }
+  }
+
   /// C = α·op(A)·op(B) + β·S for op(A) = Aᵀ and n ≤ 2 (the adjoint step of power iteration,
   /// Ŵᵀu, and the weight gradient gᵀx of a two-dimensional input layer): eight rows of C are
   /// eight consecutive floats of a row of A, so one vector load feeds n multiply-adds, where
@@ -56,14 +69,15 @@ extension SimdGemm {
         var (first0, first1, first2, first3) = (Vector8(), Vector8(), Vector8(), Vector8())
         var (second0, second1, second2, second3) = (Vector8(), Vector8(), Vector8(), Vector8())
         var row = a.pointer + depthStart * lda + rowStart
+        let columns = NarrowColumns(b)
         for depth in depthStart..<depthEnd {
           let (values0, values1) = (load8(row, 0, lanes0), load8(row, 8, lanes1))
           let (values2, values3) = (load8(row, 16, lanes2), load8(row, 24, lanes3))
-          let left = Vector8(repeating: b.element(depth, 0))
+          let left = Vector8(repeating: columns.first[depth &* columns.depthStride])
           first0 = first0.addingProduct(values0, left); first1 = first1.addingProduct(values1, left)
           first2 = first2.addingProduct(values2, left); first3 = first3.addingProduct(values3, left)
           if n == 2 {
-            let right = Vector8(repeating: b.element(depth, 1))
+            let right = Vector8(repeating: columns.second[depth &* columns.depthStride])
             second0 = second0.addingProduct(values0, right); second1 = second1.addingProduct(values1, right)
             second2 = second2.addingProduct(values2, right); second3 = second3.addingProduct(values3, right)
           }
@@ -86,8 +100,4 @@ extension MatrixOperand {
     MatrixOperand(pointer: pointer, leadingDimension: leadingDimension, transposition: transposition == .none ? .transposed : .none)
   }
 
-  /// op(M)[row, column].
-  @inline(__always) func element(_ row: Int, _ column: Int) -> Float {
-    transposition == .none ? pointer[row * leadingDimension + column] : pointer[column * leadingDimension + row]
-  }
 }

@@ -77,19 +77,6 @@ extension SimdGemm {
     return values
   }
 
-  /// The first two columns of op(B): where each starts and the distance between depths.
-  struct NarrowColumns {
-    let first: UnsafePointer<Float>
-    let second: UnsafePointer<Float>
-    let depthStride: Int
-
-    @inline(__always) init(_ b: MatrixOperand) {
-      // op(B)[p, j] is b[p·ldb + j] untransposed, b[j·ldb + p] transposed.
-      let (columnStride, depthStride) = b.transposition == .none ? (1, b.leadingDimension) : (b.leadingDimension, 1)
-      (first, second, self.depthStride) = (b.pointer, b.pointer + columnStride, depthStride)
-    }
-  }
-
   /// Adds to the accumulators of columns 0 and 1 (`second` only when `count` is 2) the products
   /// of the rows of `columnsOfA` (eight rows of A in the lanes, one depth per row of the square,
   /// from `depth` on) with row `depth + i` of op(B), in increasing depth.

@@ -129,9 +129,9 @@ enum SimdGemm {
     }
   }
 
-  /// The 8×8 micro-kernel for a last panel of at most 8 columns (n = 1 or 2 of power iteration
-  /// and two-dimensional layers, the 5-column tail of 21 = 16 + 5 channels; tails such as
-  /// 90 = 5·16 + 10 are wide): the first half of each packed 16-wide row only, so half the
+  /// The 8×8 micro-kernel for a last panel of at most 8 columns (the 5-column tail of 21 = 16 + 5
+  /// channels; tails such as 90 = 5·16 + 10 are wide; products of one or two columns go to
+  /// ``narrowProduct(m:n:k:alpha:a:b:beta:c:ldc:addend:)``): the first half of each packed 16-wide row only, so half the
   /// multiply-adds of ``kernel(depth:a:b:c:ldc:rows:columns:alpha:beta:scratch:)`` per row, with
   /// the same operations on every element it keeps (the same products, summed in the same order,
   /// written the same way), hence the same bits. Rows past `rows` repeat the last one and are not

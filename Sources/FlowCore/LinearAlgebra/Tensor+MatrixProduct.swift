@@ -32,7 +32,7 @@ extension Tensor {
     Gemm.multiply(
       m: m, n: n, k: k, a: a.pointer, lda: a.shape[1], transposeA: transposeA,
       b: b.pointer, ldb: b.shape[1], transposeB: transposeB, beta: target == nil ? 0 : 1, c: result.pointer, ldc: n,
-      backend: resolved, packedB: b.keptPanels(transposition: transposeB, depth: k, columns: n, backend: resolved))
+      backend: resolved, packedB: b.keptPanels(transposition: transposeB, rows: m, depth: k, columns: n, backend: resolved))
     return result
   }
 
@@ -51,7 +51,7 @@ extension Tensor {
       m: rows, n: outputs, k: inputs, a: input.pointer, lda: inputs,
       b: weight.pointer, ldb: inputs, transposeB: .transposed,
       beta: bias == nil ? 0 : 1, c: result.pointer, ldc: outputs, rowAddend: bias.map { UnsafePointer($0.pointer) },
-      packedB: weight.keptPanels(transposition: .transposed, depth: inputs, columns: outputs, backend: Gemm.backend))
+      packedB: weight.keptPanels(transposition: .transposed, rows: rows, depth: inputs, columns: outputs, backend: Gemm.backend))
     return result
   }
 
@@ -71,10 +71,11 @@ extension Tensor {
   public var keptPanelCount: Int { storage.panelCache.withLock { $0?.entries.count ?? 0 } }
 
   /// The kept panels of op(self) `[depth, columns]` (row-major with its last extent as leading
-  /// dimension) when the tensor is marked by ``keepingPackedPanels()`` and `backend` is the SIMD
-  /// product; nil otherwise.
-  func keptPanels(transposition: Transposition, depth: Int, columns: Int, backend: GemmBackend) -> PackedPanels? {
-    guard backend == .simd, depth >= 1, columns >= 1 else { return nil }
+  /// dimension) as B of a product with `rows` rows, when the tensor is marked by
+  /// ``keepingPackedPanels()`` and `backend` is the SIMD product; nil otherwise, and nil for the
+  /// products the narrow kernels take (at most two rows or columns), which read B unpacked.
+  func keptPanels(transposition: Transposition, rows: Int, depth: Int, columns: Int, backend: GemmBackend) -> PackedPanels? {
+    guard backend == .simd, depth >= 1, min(rows, columns) > SimdGemm.narrowProductExtent else { return nil }
     let operand = MatrixOperand(pointer: pointer, leadingDimension: lastExtent, transposition: transposition)
     return storage.panelCache.withLock { cache in cache?.panels(for: operand, depth: depth, columns: columns) }
   }

@@ -17,10 +17,7 @@ struct Vector8Square {
   /// Loads rows `pointer + r·stride ..< + 8` for r = 0..<8.
   @inline(__always)
   init(loading pointer: UnsafePointer<Float>, rowStride stride: Int) {
-    @inline(__always) func row(_ index: Int) -> Vector8 {
-      UnsafeRawPointer(pointer + index * stride).loadUnaligned(as: Vector8.self)
-    }
-    rows = (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7))
+    self.init(loading: pointer, rowStride: stride, rows: 8)
   }
 
   /// Loads rows `pointer + min(r, count − 1)·stride ..< + 8` for r = 0..<8: rows past `count`
