@@ -329,10 +329,17 @@ struct CoreBenchmarks {
       BenchReport.report(
         "mlp_forward_backward_over_gemm", sortedRatios[sortedRatios.count / 2], "x",
         String(format: "issue 13 asks ≤ 1.3; median over 301 rounds of one pass over its products timed next to it (quartiles %.2f-%.2f)",
-          sortedRatios[sortedRatios.count / 4], sortedRatios[3 * sortedRatios.count / 4]))
+          sortedRatios[sortedRatios.count / 4], sortedRatios[3 * sortedRatios.count / 4]) + crossCoreNote())
       BenchReport.report("mlp_2_128x4_2_second_order", secondOrder * 1e3, "ms", "forward, vᵀJv by a differentiable VJP, gradient of it w.r.t. parameters and x")
     }
 
+  }
+
+  /// With more than one thread, the host's cross-core read ratio measured now
+  /// (``CrossCoreTraffic/currentReadRatio(threads:)``): at two threads the ratio of the MLP read
+  /// 1.31-1.32 while it was 1.0-1.7 and 1.63-1.65 while it was 3.5-4.7 (2026-12-05, one binary).
+  func crossCoreNote() -> String {
+    CrossCoreTraffic.currentReadRatio(threads: threads).map { String(format: "; cross-core read ratio %.2f just after", $0) } ?? ""
   }
 
   /// Forward and backward passes of the toy MLP, `repetitions` times (`--profile mlp`).

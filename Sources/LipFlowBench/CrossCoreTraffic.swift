@@ -97,6 +97,15 @@ struct CrossCoreTraffic {
     return (seconds, sink + (sums.0 + sums.1 + sums.2 + sums.3).sum())
   }
 
+  /// The read ratio (the other core's lines over one's own) over 200 rounds with `threads`
+  /// threads, or nil with one thread: whether the cores hand lines to each other fast or slowly
+  /// at this moment, the state that makes two-thread figures of one binary flip between two
+  /// levels from minute to minute. Takes a few milliseconds.
+  static func currentReadRatio(threads: Int) -> Double? {
+    guard threads > 1, let figures = Parallelism.withThreads(threads, { CrossCoreTraffic(rounds: 200).measure() }) else { return nil }
+    return figures.remoteReadSeconds / figures.localReadSeconds
+  }
+
   /// Prints `bench host_cross_core_write_ratio` and `…_read_ratio` (the other core's lines over
   /// one's own), with the times in the comments.
   func run(threads: Int) {

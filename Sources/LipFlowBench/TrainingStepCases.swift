@@ -202,7 +202,9 @@ struct TrainingStepCases {
   func runInThisProcess(_ name: String, among cases: [TrainingStepCase], suffix: String = "") throws {
     let trainingCase = try Self.named(name, among: cases)
     let peakBefore = CoreBenchmarks(threads: threads).fmaPeak(threadCount: threads)
+    let crossCoreBefore = CrossCoreTraffic.currentReadRatio(threads: threads)
     let measurement = measure(trainingCase)
+    let crossCoreAfter = CrossCoreTraffic.currentReadRatio(threads: threads)
     let peakAfter = CoreBenchmarks(threads: threads).fmaPeak(threadCount: threads)
     let peak = FmaPeakReading(before: peakBefore, after: peakAfter)
     let figure = trainingCase.figureName + suffix
@@ -210,6 +212,12 @@ struct TrainingStepCases {
     let spread = String(format: "median of %d steps, min %.3f max %.3f s", seconds.count, seconds.min() ?? .nan, seconds.max() ?? .nan)
     BenchReport.report(figure, measurement.medianSeconds, "s", [trainingCase.note, spread].filter { !$0.isEmpty }.joined(separator: "; "))
     reportWork(of: measurement, figure: figure, peak: peak)
+    if let crossCoreBefore, let crossCoreAfter {
+      BenchReport.report(
+        figure + "_cross_core_read_ratio", max(crossCoreBefore, crossCoreAfter), "x",
+        String(format: "the host's state during this case: reading lines the other core wrote over reading one's own, %.2f before the case, %.2f after (the larger); "
+          + "on the 2-vCPU Zen 4 VM of 2026-12-05 the two-thread Residual Flow step of one binary reached 38-40 %% of the peak while it read 3.5-4.7 and 52-54 %% while it read 1.0-1.7", crossCoreBefore, crossCoreAfter))
+    }
     let memoryNote = "peak resident memory of a process running only this case"
     if trainingCase.isImageCase {
       let batch = trainingCase.run.training.batchSize
