@@ -216,14 +216,20 @@ enum SimdGemm {
       }
       for p in vectorDepth..<depth {
         let target = panel + p * columnTile
-        if width < columnTile {
-          let raw = UnsafeMutableRawPointer(target)
-          raw.storeBytes(of: Vector8(), as: Vector8.self)
-          raw.storeBytes(of: Vector8(), toByteOffset: 32, as: Vector8.self)
-        }
+        if width < columnTile { zeroPackedRow(target) }
         for lane in 0..<width { target[lane] = b.pointer[(panelStart + lane) * b.leadingDimension + p] }
       }
     }
+  }
+
+  /// Zeroes one 16-float row of a packed panel with two vector stores, before a partial panel's
+  /// few columns are copied in (two library calls, copy and fill, cost more than the kernel's
+  /// multiply-adds for the row).
+  @inline(__always)
+  static func zeroPackedRow(_ row: UnsafeMutablePointer<Float>) {
+    let raw = UnsafeMutableRawPointer(row)
+    raw.storeBytes(of: Vector8(), as: Vector8.self)
+    raw.storeBytes(of: Vector8(), toByteOffset: 32, as: Vector8.self)
   }
 
   /// ``packB(_:depth:columns:into:)`` for an untransposed B, row by row: each row of B is read
@@ -245,11 +251,9 @@ enum SimdGemm {
         target += panelBytes
       }
       if tail > 0 {
-        // A partial panel (a 10-column tail of 90 = 5·16 + 10): two vector stores of zeros and
-        // `tail` scalar copies, instead of two library calls (copy and fill).
-        target.storeBytes(of: Vector8(), as: Vector8.self)
-        target.storeBytes(of: Vector8(), toByteOffset: 32, as: Vector8.self)
+        // A partial panel (a 10-column tail of 90 = 5·16 + 10): zeros, then `tail` scalar copies.
         let (from, to) = (source.assumingMemoryBound(to: Float.self) + wholePanels * columnTile, target.assumingMemoryBound(to: Float.self))
+        zeroPackedRow(to)
         for lane in 0..<tail { to[lane] = from[lane] }
       }
     }
