@@ -58,39 +58,102 @@ extension SimdGemm {
     target: NarrowTarget
   ) {
     precondition(a.transposition == .transposed && n >= 1 && n <= narrowProductExtent && k >= 1, "Not a transposed narrow product")
-    let (alphaVector, lda) = (Vector8(repeating: alpha), a.leadingDimension)
-    // 32 rows at a time: four independent chains of multiply-adds per column (one chain waited
-    // out the 4-cycle latency of every multiply-add).
-    for rowStart in stride(from: 0, to: m, by: 32) {
+    switch n {
+    case 1: transposedNarrowProduct(OneColumn.self, m: m, k: k, alpha: alpha, a: a, b: b, beta: beta, target: target)
+    default: transposedNarrowProduct(TwoColumns.self, m: m, k: k, alpha: alpha, a: a, b: b, beta: beta, target: target)
+    }
+  }
+
+  /// ``transposedNarrowProduct(m:n:k:alpha:a:b:beta:target:)`` for n = `Count.value`, a constant in
+  /// each specialised copy of the loops (as a value it was tested at every multiply-add).
+  static func transposedNarrowProduct<Count: NarrowColumnCount>(
+    _: Count.Type, m: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float, target: NarrowTarget
+  ) {
+    let (alphaVector, lda, columns) = (Vector8(repeating: alpha), a.leadingDimension, NarrowColumns(b))
+    let strip = 8 * StripSums.groups
+    for rowStart in stride(from: 0, to: m, by: strip) {
       @inline(__always) func lanes(_ group: Int) -> Int { min(8, max(0, m - rowStart - 8 * group)) }
-      let (lanes0, lanes1, lanes2, lanes3) = (lanes(0), lanes(1), lanes(2), lanes(3))
       for depthStart in stride(from: 0, to: k, by: depthBlock) {
         let depthEnd = min(k, depthStart + depthBlock)
-        var (first0, first1, first2, first3) = (Vector8(), Vector8(), Vector8(), Vector8())
-        var (second0, second1, second2, second3) = (Vector8(), Vector8(), Vector8(), Vector8())
-        var row = a.pointer + depthStart * lda + rowStart
-        let columns = NarrowColumns(b)
-        for depth in depthStart..<depthEnd {
-          let (values0, values1) = (load8(row, 0, lanes0), load8(row, 8, lanes1))
-          let (values2, values3) = (load8(row, 16, lanes2), load8(row, 24, lanes3))
-          let left = Vector8(repeating: columns.first[depth &* columns.depthStride])
-          first0 = first0.addingProduct(values0, left); first1 = first1.addingProduct(values1, left)
-          first2 = first2.addingProduct(values2, left); first3 = first3.addingProduct(values3, left)
-          if n == 2 {
-            let right = Vector8(repeating: columns.second[depth &* columns.depthStride])
-            second0 = second0.addingProduct(values0, right); second1 = second1.addingProduct(values1, right)
-            second2 = second2.addingProduct(values2, right); second3 = second3.addingProduct(values3, right)
-          }
-          row += lda
-        }
+        let first = a.pointer + depthStart * lda + rowStart
+        let sums = m - rowStart >= strip
+          ? fullStripSums(Count.self, first: first, lda: lda, columns: columns, depths: depthStart..<depthEnd)
+          : partialStripSums(Count.self, first: first, lda: lda, columns: columns, depths: depthStart..<depthEnd, lanes: lanes)
         let (blockBeta, firstBlock) = depthStart == 0 ? (beta, true) : (1, false)
-        @inline(__always) func write(_ column: Int, _ group: Int, _ sum: Vector8) {
+        sums.forEach(Count.self) { column, group, sum in
+          guard lanes(group) > 0 else { return }
           target.write(sum, rows: rowStart + 8 * group, lanes: lanes(group), column: column, alpha: alphaVector, beta: blockBeta, firstBlock: firstBlock)
         }
-        write(0, 0, first0); write(0, 1, first1); write(0, 2, first2); write(0, 3, first3)
-        if n == 2 { write(1, 0, second0); write(1, 1, second1); write(1, 2, second2); write(1, 3, second3) }
       }
     }
+  }
+
+  /// The sums of a strip of 32 rows of C over a depth range: four vectors of eight rows for
+  /// column 0 (`first`) and, with two columns, for column 1 (`second`).
+  struct StripSums {
+    typealias Vectors = (Vector8, Vector8, Vector8, Vector8)
+    var first: Vectors = (Vector8(), Vector8(), Vector8(), Vector8())
+    var second: Vectors = (Vector8(), Vector8(), Vector8(), Vector8())
+
+    /// Vectors of eight rows per strip: four independent chains of multiply-adds per column (one
+    /// chain waited out the 4-cycle latency of every multiply-add). Six (48 rows) spilled two
+    /// columns' twelve accumulators to the stack; eight for one column measured no faster.
+    static let groups = 4
+
+    /// Adds the products of one depth: `row(g)` holds eight rows of A (rows of C) in the lanes,
+    /// `left` and `right` the depth's elements of op(B)'s two columns.
+    @inline(__always)
+    mutating func add<Count: NarrowColumnCount>(_: Count.Type, row: (Int) -> Vector8, left: Float, right: @autoclosure () -> Float) {
+      let leftVector = Vector8(repeating: left)
+      let rightVector = Count.value == 2 ? Vector8(repeating: right()) : Vector8()
+      @inline(__always) func add(_ group: Int, _ first: inout Vector8, _ second: inout Vector8) {
+        let values = row(group)
+        first = first.addingProduct(values, leftVector)
+        if Count.value == 2 { second = second.addingProduct(values, rightVector) }
+      }
+      add(0, &first.0, &second.0); add(1, &first.1, &second.1); add(2, &first.2, &second.2); add(3, &first.3, &second.3)
+    }
+
+    /// Calls `body(column, group, sum)` for every accumulator in use.
+    @inline(__always)
+    func forEach<Count: NarrowColumnCount>(_: Count.Type, _ body: (Int, Int, Vector8) -> Void) {
+      @inline(__always) func each(_ group: Int, _ first: Vector8, _ second: Vector8) {
+        body(0, group, first)
+        if Count.value == 2 { body(1, group, second) }
+      }
+      each(0, first.0, second.0); each(1, first.1, second.1); each(2, first.2, second.2); each(3, first.3, second.3)
+    }
+  }
+
+  /// A strip of 32 whole rows: plain vector loads and pointers that step by their strides (the loop
+  /// with a lane count per load compiled to branches and reloads around every multiply-add).
+  @inline(__always)
+  static func fullStripSums<Count: NarrowColumnCount>(
+    _: Count.Type, first: UnsafePointer<Float>, lda: Int, columns: NarrowColumns, depths: Range<Int>
+  ) -> StripSums {
+    var sums = StripSums()
+    var (row, left, right) = (first, columns.first + depths.lowerBound &* columns.depthStride, columns.second + depths.lowerBound &* columns.depthStride)
+    for _ in depths {
+      let raw = UnsafeRawPointer(row)
+      sums.add(Count.self, row: { raw.loadUnaligned(fromByteOffset: 32 &* $0, as: Vector8.self) }, left: left.pointee, right: right.pointee)
+      row += lda; left += columns.depthStride; right += columns.depthStride
+    }
+    return sums
+  }
+
+  /// The last strip, of fewer than 32 rows (`lanes(g)` in group g, 0 past the end).
+  @inline(__always)
+  static func partialStripSums<Count: NarrowColumnCount>(
+    _: Count.Type, first: UnsafePointer<Float>, lda: Int, columns: NarrowColumns, depths: Range<Int>, lanes: (Int) -> Int
+  ) -> StripSums {
+    var sums = StripSums()
+    var row = first
+    for depth in depths {
+      let current = row
+      sums.add(Count.self, row: { load8(current, 8 &* $0, lanes($0)) }, left: columns.first[depth &* columns.depthStride], right: columns.second[depth &* columns.depthStride])
+      row += lda
+    }
+    return sums
   }
 }
 
