@@ -132,13 +132,22 @@ extension SimdGemm {
     _: Count.Type, first: UnsafePointer<Float>, lda: Int, columns: NarrowColumns, depths: Range<Int>
   ) -> StripSums {
     var sums = StripSums()
+    addStripProducts(Count.self, first: first, lda: lda, columns: columns, depths: depths, to: &sums)
+    return sums
+  }
+
+  /// Adds to `sums` the products of `depths`, in increasing depth: the row of A at each depth is
+  /// 32 floats (four vectors) from `first`, one row every `lda` floats.
+  @inline(__always)
+  static func addStripProducts<Count: NarrowColumnCount>(
+    _: Count.Type, first: UnsafePointer<Float>, lda: Int, columns: NarrowColumns, depths: Range<Int>, to sums: inout StripSums
+  ) {
     var (row, left, right) = (first, columns.first + depths.lowerBound &* columns.depthStride, columns.second + depths.lowerBound &* columns.depthStride)
     for _ in depths {
       let raw = UnsafeRawPointer(row)
       sums.add(Count.self, row: { raw.loadUnaligned(fromByteOffset: 32 &* $0, as: Vector8.self) }, left: left.pointee, right: right.pointee)
       row += lda; left += columns.depthStride; right += columns.depthStride
     }
-    return sums
   }
 
   /// The last strip, of fewer than 32 rows (`lanes(g)` in group g, 0 past the end).
