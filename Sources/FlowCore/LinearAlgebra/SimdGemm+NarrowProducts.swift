@@ -70,7 +70,7 @@ extension SimdGemm {
     _: Count.Type, m: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float, target: NarrowTarget
   ) {
     let (alphaVector, lda, columns) = (Vector8(repeating: alpha), a.leadingDimension, NarrowColumns(b))
-    let strip = 8 * StripSums.groups
+    let strip = StripSums.rows
     for rowStart in stride(from: 0, to: m, by: strip) {
       @inline(__always) func lanes(_ group: Int) -> Int { min(8, max(0, m - rowStart - 8 * group)) }
       for depthStart in stride(from: 0, to: k, by: depthBlock) {
@@ -99,6 +99,8 @@ extension SimdGemm {
     /// chain waited out the 4-cycle latency of every multiply-add). Six (48 rows) spilled two
     /// columns' twelve accumulators to the stack; eight for one column measured no faster.
     static let groups = 4
+    /// Rows of C per strip.
+    static let rows = 8 * groups
 
     /// Adds the products of one depth: `row(g)` holds eight rows of A (rows of C) in the lanes,
     /// `left` and `right` the depth's elements of op(B)'s two columns.

@@ -16,7 +16,7 @@ extension SimdGemm {
     target: NarrowTarget
   ) {
     precondition(a.transposition == .none && n >= 1 && n <= narrowProductExtent && k >= 1, "Not an untransposed narrow product")
-    ThreadScratch.withBuffer(bytes: transposedStripDepths * 32 * MemoryLayout<Float>.stride) { raw in
+    ThreadScratch.withBuffer(bytes: transposedStripDepths * StripSums.rows * MemoryLayout<Float>.stride) { raw in
       let scratch = raw.assumingMemoryBound(to: Float.self)
       switch n {
       case 1: untransposedNarrowProduct(OneColumn.self, m: m, k: k, alpha: alpha, a: a, b: b, beta: beta, target: target, scratch: scratch)
@@ -36,7 +36,7 @@ extension SimdGemm {
     scratch: UnsafeMutablePointer<Float>
   ) {
     let (alphaVector, lda, columns) = (Vector8(repeating: alpha), a.leadingDimension, NarrowColumns(b))
-    for rowStart in stride(from: 0, to: m, by: 32) {
+    for rowStart in stride(from: 0, to: m, by: StripSums.rows) {
       @inline(__always) func lanes(_ group: Int) -> Int { min(8, max(0, m - rowStart - 8 * group)) }
       for depthStart in stride(from: 0, to: k, by: depthBlock) {
         let depthEnd = min(k, depthStart + depthBlock)
@@ -44,7 +44,7 @@ extension SimdGemm {
         for chunkStart in stride(from: depthStart, to: depthEnd, by: transposedStripDepths) {
           let depths = chunkStart..<min(depthEnd, chunkStart + transposedStripDepths)
           transposeStrip(of: a.pointer + rowStart * lda, lda: lda, lanes: lanes, depths: depths, into: scratch)
-          addStripProducts(Count.self, first: scratch, lda: 32, columns: columns, depths: depths, to: &sums)
+          addStripProducts(Count.self, first: scratch, lda: StripSums.rows, columns: columns, depths: depths, to: &sums)
         }
         let (blockBeta, firstBlock) = depthStart == 0 ? (beta, true) : (1, false)
         sums.forEach(Count.self) { column, group, sum in
@@ -63,20 +63,21 @@ extension SimdGemm {
   static func transposeStrip(
     of rows: UnsafePointer<Float>, lda: Int, lanes: (Int) -> Int, depths: Range<Int>, into scratch: UnsafeMutablePointer<Float>
   ) {
-    for group in 0..<4 {
+    let width = StripSums.rows
+    for group in 0..<StripSums.groups {
       let (count, groupRows, groupScratch) = (lanes(group), rows + 8 * group * lda, scratch + 8 * group)
       var depth = depths.lowerBound
       guard count > 0 else {
-        for offset in 0..<depths.count { store8(Vector8(), groupScratch, offset * 32, 8) }
+        for offset in 0..<depths.count { store8(Vector8(), groupScratch, offset * width, 8) }
         continue
       }
       while depth + 8 <= depths.upperBound {
         Vector8Square(loading: groupRows + depth, rowStride: lda, rows: count).transposed()
-          .store(to: groupScratch + (depth - depths.lowerBound) * 32, rowStride: 32)
+          .store(to: groupScratch + (depth - depths.lowerBound) * width, rowStride: width)
         depth += 8
       }
       while depth < depths.upperBound {
-        store8(gathered(groupRows + depth, lda, count), groupScratch, (depth - depths.lowerBound) * 32, 8)
+        store8(gathered(groupRows + depth, lda, count), groupScratch, (depth - depths.lowerBound) * width, 8)
         depth += 1
       }
     }
@@ -91,8 +92,9 @@ extension SimdGemm {
   }
 }
 
-/// A column count of ``SimdGemm/untransposedNarrowProduct(m:n:k:alpha:a:b:beta:target:)`` fixed at
-/// compile time: each gets its own specialised loop.
+/// A column count of the narrow products (``SimdGemm/untransposedNarrowProduct(m:n:k:alpha:a:b:beta:target:)``,
+/// ``SimdGemm/transposedNarrowProduct(m:n:k:alpha:a:b:beta:target:)``) fixed at compile time:
+/// each gets its own specialised loop.
 protocol NarrowColumnCount { static var value: Int { get } }
 enum OneColumn: NarrowColumnCount { static var value: Int { 1 } }
 enum TwoColumns: NarrowColumnCount { static var value: Int { 2 } }
