@@ -72,18 +72,14 @@ extension SimdGemm {
     let (alphaVector, lda, columns) = (Vector8(repeating: alpha), a.leadingDimension, NarrowColumns(b))
     let strip = StripSums.rows
     for rowStart in stride(from: 0, to: m, by: strip) {
-      @inline(__always) func lanes(_ group: Int) -> Int { min(8, max(0, m - rowStart - 8 * group)) }
+      @inline(__always) func lanes(_ group: Int) -> Int { StripSums.lanes(group, rowsLeft: m - rowStart) }
       for depthStart in stride(from: 0, to: k, by: depthBlock) {
         let depthEnd = min(k, depthStart + depthBlock)
         let first = a.pointer + depthStart * lda + rowStart
         let sums = m - rowStart >= strip
           ? fullStripSums(Count.self, first: first, lda: lda, columns: columns, depths: depthStart..<depthEnd)
           : partialStripSums(Count.self, first: first, lda: lda, columns: columns, depths: depthStart..<depthEnd, lanes: lanes)
-        let (blockBeta, firstBlock) = depthStart == 0 ? (beta, true) : (1, false)
-        sums.forEach(Count.self) { column, group, sum in
-          guard lanes(group) > 0 else { return }
-          target.write(sum, rows: rowStart + 8 * group, lanes: lanes(group), column: column, alpha: alphaVector, beta: blockBeta, firstBlock: firstBlock)
-        }
+        sums.write(Count.self, to: target, rowStart: rowStart, lanes: lanes, alpha: alphaVector, beta: beta, firstBlock: depthStart == 0)
       }
     }
   }
@@ -116,14 +112,25 @@ extension SimdGemm {
       add(0, &first.0, &second.0); add(1, &first.1, &second.1); add(2, &first.2, &second.2); add(3, &first.3, &second.3)
     }
 
-    /// Calls `body(column, group, sum)` for every accumulator in use.
+    /// How many rows (0...8) group `group` holds in a strip with `rowsLeft` rows of C from its first on.
     @inline(__always)
-    func forEach<Count: NarrowColumnCount>(_: Count.Type, _ body: (Int, Int, Vector8) -> Void) {
-      @inline(__always) func each(_ group: Int, _ first: Vector8, _ second: Vector8) {
-        body(0, group, first)
-        if Count.value == 2 { body(1, group, second) }
+    static func lanes(_ group: Int, rowsLeft: Int) -> Int { min(8, max(0, rowsLeft - 8 * group)) }
+
+    /// Writes the sums of the strip from row `rowStart` on, `lanes(g)` rows of group g, as every
+    /// kernel writes (``NarrowTarget/write(_:rows:lanes:column:alpha:beta:firstBlock:)``): with β
+    /// and S in the first depth block, adding to C (β = 1) in later ones.
+    @inline(__always)
+    func write<Count: NarrowColumnCount>(
+      _: Count.Type, to target: NarrowTarget, rowStart: Int, lanes: (Int) -> Int, alpha: Vector8, beta: Float, firstBlock: Bool
+    ) {
+      let blockBeta = firstBlock ? beta : 1
+      @inline(__always) func write(_ group: Int, _ first: Vector8, _ second: Vector8) {
+        guard lanes(group) > 0 else { return }
+        let rows = rowStart + 8 * group
+        target.write(first, rows: rows, lanes: lanes(group), column: 0, alpha: alpha, beta: blockBeta, firstBlock: firstBlock)
+        if Count.value == 2 { target.write(second, rows: rows, lanes: lanes(group), column: 1, alpha: alpha, beta: blockBeta, firstBlock: firstBlock) }
       }
-      each(0, first.0, second.0); each(1, first.1, second.1); each(2, first.2, second.2); each(3, first.3, second.3)
+      write(0, first.0, second.0); write(1, first.1, second.1); write(2, first.2, second.2); write(3, first.3, second.3)
     }
   }
 

@@ -37,7 +37,7 @@ extension SimdGemm {
   ) {
     let (alphaVector, lda, columns) = (Vector8(repeating: alpha), a.leadingDimension, NarrowColumns(b))
     for rowStart in stride(from: 0, to: m, by: StripSums.rows) {
-      @inline(__always) func lanes(_ group: Int) -> Int { min(8, max(0, m - rowStart - 8 * group)) }
+      @inline(__always) func lanes(_ group: Int) -> Int { StripSums.lanes(group, rowsLeft: m - rowStart) }
       for depthStart in stride(from: 0, to: k, by: depthBlock) {
         let depthEnd = min(k, depthStart + depthBlock)
         var sums = StripSums()
@@ -46,11 +46,7 @@ extension SimdGemm {
           transposeStrip(of: a.pointer + rowStart * lda, lda: lda, lanes: lanes, depths: depths, into: scratch)
           addStripProducts(Count.self, first: scratch, lda: StripSums.rows, columns: columns, depths: depths, to: &sums)
         }
-        let (blockBeta, firstBlock) = depthStart == 0 ? (beta, true) : (1, false)
-        sums.forEach(Count.self) { column, group, sum in
-          guard lanes(group) > 0 else { return }
-          target.write(sum, rows: rowStart + 8 * group, lanes: lanes(group), column: column, alpha: alphaVector, beta: blockBeta, firstBlock: firstBlock)
-        }
+        sums.write(Count.self, to: target, rowStart: rowStart, lanes: lanes, alpha: alphaVector, beta: beta, firstBlock: depthStart == 0)
       }
     }
   }
