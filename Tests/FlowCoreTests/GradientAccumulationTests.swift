@@ -68,6 +68,31 @@ struct GradientAccumulationTests {
     #expect(gradients[0].scalars.map(\.bitPattern) == (weights + weights * 2).scalars.map(\.bitPattern))
   }
 
+  @Test(
+    "A swish gradient written over its upstream gives the bits of a fresh tensor, and leaves an upstream that is a target or the caller's seed as it was",
+    arguments: [1, 2])
+  func swishWritesOnlyOverAnUpstreamHeldAlone(threads: Int) {
+    Parallelism.withThreads(threads) {
+      let x = Variable(randomTensor([64, 300], seed: 6), requiresGradient: true)
+      let slope = Variable(Tensor(shape: [1], scalars: [0.9]), requiresGradient: true)
+      let weights = randomTensor([64, 300], seed: 7)
+      // The swish's upstream, weights · 1 from the product below, is a tensor only the pass holds.
+      let activated = Variable.swish(order: 0, x * 1.5, slope: slope, scale: 0.9)
+      let total = (activated * Variable(weights)).sum()
+      let bits = { (tensor: Tensor) in tensor.scalars.map(\.bitPattern) }
+      let inPlace = Gradients.of(total, withRespectTo: [x, slope], accumulation: .inPlace).map(\.value)
+      let fresh = Gradients.of(total, withRespectTo: [x, slope], accumulation: .freshTensors).map(\.value)
+      #expect(inPlace.map(bits) == fresh.map(bits))
+      let withOutput = Gradients.of(total, withRespectTo: [x, activated], accumulation: .inPlace).map(\.value)
+      #expect(bits(withOutput[1]) == bits(weights), "the target's gradient was written over")
+      #expect(bits(withOutput[0]) == bits(fresh[0]))
+      let seed = randomTensor([64, 300], seed: 8)
+      let seedBits = bits(seed)
+      _ = Gradients.of(activated, withRespectTo: [x], seed: Variable(seed), accumulation: .inPlace)
+      #expect(bits(seed) == seedBits, "the caller's seed was written over")
+    }
+  }
+
   @Test("Gradients accumulated in place agree with finite differences")
   func agreesWithFiniteDifferences() {
     let graph = AccumulationGraph(rows: 4)

@@ -48,17 +48,22 @@ public enum Gradients {
 
     for node in order {
       let id = ObjectIdentifier(node)
-      guard let operation = node.operation, reachesTarget(node),
-        let upstream = accumulated[id]
-      else { continue }
-      if !targetIDs.contains(id) { accumulated[id] = nil }
+      guard let operation = node.operation, reachesTarget(node), accumulated[id] != nil else { continue }
+      let isTarget = targetIDs.contains(id)
+      var held = isTarget ? accumulated[id] : accumulated.removeValue(forKey: id)
       let wanted = operation.inputs.map { $0.requiresGradient && reachesTarget($0) }
       if !wanted.contains(true) { continue }
-      let accumulators = mode == .firstOrder && accumulation == .inPlace ? takeAccumulators(of: operation.inputs, wanted: wanted, from: &accumulated) : nil
+      let inPlace = mode == .firstOrder && accumulation == .inPlace
+      let accumulators = inPlace ? takeAccumulators(of: operation.inputs, wanted: wanted, from: &accumulated) : nil
+      // A target's gradient is returned, so only a non-target's upstream may be written over.
+      let upstreamHeldAlone = inPlace && !isTarget ? GradientAccumulator.take(from: &held) : nil
+      let upstream = upstreamHeldAlone.map { Variable($0.tensor) } ?? held!
+      held = nil
       let inputGradients = operation.backward(
         BackwardContext(
           upstream: upstream, inputs: mode == .firstOrder ? operation.inputs.map(\.detached) : operation.inputs,
-          output: mode == .firstOrder ? node.detached : node, mode: mode, wanted: wanted, accumulators: accumulators))
+          output: mode == .firstOrder ? node.detached : node, mode: mode, wanted: wanted, accumulators: accumulators,
+          upstreamHeldAlone: upstreamHeldAlone))
       precondition(
         inputGradients.count == operation.inputs.count,
         "Backward rule of \(operation.name) returned \(inputGradients.count) gradients for \(operation.inputs.count) inputs")

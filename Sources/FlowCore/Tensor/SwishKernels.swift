@@ -193,23 +193,46 @@ public enum SwishKernels {
   ) -> (multiplier: Tensor?, input: Tensor?, slope: Float?) {
     gradients(
       order: order, input: input, slope: slope, scale: scale, multiplier: multiplier, upstream: upstream,
-      selection: selection, addingInputGradientTo: nil)
+      selection: selection, inputDestination: .freshTensor)
   }
 
-  /// ``gradients(order:input:slope:scale:multiplier:upstream:selection:)`` with ∂/∂x added in
-  /// place into `inputAccumulator` when given (a tensor shaped like x that the caller alone holds,
-  /// ``GradientAccumulator``; each value rounded before the sum) and returned as the input gradient.
+  /// Where ∂/∂x of ``gradients(order:input:slope:scale:multiplier:upstream:selection:inputDestination:)`` goes.
+  enum InputGradientDestination {
+    /// A new tensor.
+    case freshTensor
+    /// Added in place into this tensor shaped like x, which the caller alone holds
+    /// (``GradientAccumulator``; each value rounded before the sum).
+    case addedInto(Tensor)
+    /// Written over this tensor with as many elements as x, which the caller alone holds: the
+    /// upstream itself (``BackwardContext/reusableUpstream``); every element of it is read before
+    /// the same element is written.
+    case writtenOver(Tensor)
+  }
+
+  /// ``gradients(order:input:slope:scale:multiplier:upstream:selection:)`` with ∂/∂x sent to
+  /// `inputDestination` and returned as the input gradient.
   static func gradients(
     order: Int, input: Tensor, slope: Float, scale: Float, multiplier: Tensor?, upstream: Tensor,
-    selection: SwishGradientSelection, addingInputGradientTo inputAccumulator: Tensor?
+    selection: SwishGradientSelection, inputDestination: InputGradientDestination
   ) -> (multiplier: Tensor?, input: Tensor?, slope: Float?) {
     precondition(order >= 0 && order <= maximumOrder, "Swish gradient of order \(order) unsupported")
     let selection = multiplier == nil ? selection.subtracting(.multiplier) : selection
     let count = input.count
     let multiplierGradient = selection.contains(.multiplier) ? Tensor(uninitializedShape: input.shape) : nil
-    let accumulates = selection.contains(.input) && inputAccumulator != nil
-    precondition(!accumulates || inputAccumulator!.count == count, "Swish input gradient added into \(inputAccumulator!.shape), input \(input.shape)")
-    let inputGradient = selection.contains(.input) ? inputAccumulator ?? Tensor(uninitializedShape: input.shape) : nil
+    var inputGradient: Tensor? = nil
+    var accumulates = false
+    if selection.contains(.input) {
+      switch inputDestination {
+      case .freshTensor:
+        inputGradient = Tensor(uninitializedShape: input.shape)
+      case .addedInto(let accumulator):
+        precondition(accumulator.count == count, "Swish input gradient added into \(accumulator.shape), input \(input.shape)")
+        (inputGradient, accumulates) = (accumulator, true)
+      case .writtenOver(let buffer):
+        precondition(buffer.count == count, "Swish input gradient written over \(buffer.shape), input \(input.shape)")
+        inputGradient = buffer.reshaped(input.shape)
+      }
+    }
     let blocks = (count + sumBlock - 1) / sumBlock
     let partialSums = UnsafeMutablePointer<Float>.allocate(capacity: max(blocks, 1))
     defer { partialSums.deallocate() }
@@ -242,7 +265,7 @@ public enum SwishKernels {
     return (multiplierGradient, inputGradient, slopeGradient)
   }
 
-  /// The pointers and constants of one ``gradients(order:input:slope:scale:multiplier:upstream:selection:addingInputGradientTo:)``
+  /// The pointers and constants of one ``gradients(order:input:slope:scale:multiplier:upstream:selection:inputDestination:)``
   /// pass; a nil target is a gradient not selected.
   struct GradientPass {
     let x: UnsafePointer<Float>

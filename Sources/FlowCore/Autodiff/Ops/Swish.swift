@@ -25,7 +25,7 @@ extension Variable {
         if w != nil && context.needs(2) { selection.insert(.multiplier) }
         let gradients = SwishKernels.gradients(
           order: order, input: x.value, slope: b.value.scalar, scale: scale, multiplier: w?.value,
-          upstream: g.value, selection: selection, addingInputGradientTo: context.accumulator(0))
+          upstream: g.value, selection: selection, inputDestination: context.swishInputDestination)
         var result: [Variable?] = [
           gradients.input.map { Variable($0) },
           gradients.slope.map { Variable(Tensor(shape: b.shape, scalars: [$0])) },
@@ -96,4 +96,15 @@ public enum LipSwish {
   public static let scale: Float = 1 / 1.1
   /// The raw slope's initial value, 0.5 (β = softplus(0.5) ≈ 0.974), as in residual-flows.
   public static let initialRawSlope: Float = 0.5
+}
+
+extension BackwardContext {
+  /// Where the swish rule sends ∂/∂x (input 0) in first-order mode: added into the gradient x
+  /// already holds when the pass alone holds it, else written over the upstream when the pass
+  /// alone holds that, else into a fresh tensor.
+  fileprivate var swishInputDestination: SwishKernels.InputGradientDestination {
+    if let accumulated = accumulator(0) { return .addedInto(accumulated) }
+    if let upstream = reusableUpstream() { return .writtenOver(upstream) }
+    return .freshTensor
+  }
 }
