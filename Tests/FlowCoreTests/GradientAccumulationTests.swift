@@ -69,7 +69,7 @@ struct GradientAccumulationTests {
   }
 
   @Test(
-    "A swish gradient written over its upstream gives the bits of a fresh tensor, and leaves an upstream that is a target or the caller's seed as it was",
+    "Swish gradients written over their upstream or added into their inputs' gradients give the bits of fresh tensors, and leave an upstream that is a target or the caller's seed as it was",
     arguments: [1, 2])
   func swishWritesOnlyOverAnUpstreamHeldAlone(threads: Int) {
     Parallelism.withThreads(threads) {
@@ -86,6 +86,15 @@ struct GradientAccumulationTests {
       let withOutput = Gradients.of(total, withRespectTo: [x, activated], accumulation: .inPlace).map(\.value)
       #expect(bits(withOutput[1]) == bits(weights), "the target's gradient was written over")
       #expect(bits(withOutput[0]) == bits(fresh[0]))
+      // With a multiplier, both gradients (one may be written over the upstream, each may be
+      // added into a gradient its input already holds) against fresh tensors.
+      let w = Variable(randomTensor([64, 300], seed: 9), requiresGradient: true)
+      let (z, m) = (x * 1.5, w * 2)
+      let weighted = Variable.swish(order: 1, z, slope: slope, scale: 0.9, multiplier: m)
+      let both = (weighted * Variable(weights)).sum() + (z * z).sum() + (m * m).sum()
+      let bothInPlace = Gradients.of(both, withRespectTo: [x, w, slope], accumulation: .inPlace).map(\.value)
+      let bothFresh = Gradients.of(both, withRespectTo: [x, w, slope], accumulation: .freshTensors).map(\.value)
+      #expect(bothInPlace.map(bits) == bothFresh.map(bits))
       let seed = randomTensor([64, 300], seed: 8)
       let seedBits = bits(seed)
       _ = Gradients.of(activated, withRespectTo: [x], seed: Variable(seed), accumulation: .inPlace)

@@ -193,46 +193,48 @@ public enum SwishKernels {
   ) -> (multiplier: Tensor?, input: Tensor?, slope: Float?) {
     gradients(
       order: order, input: input, slope: slope, scale: scale, multiplier: multiplier, upstream: upstream,
-      selection: selection, inputDestination: .freshTensor)
+      selection: selection, inputDestination: .freshTensor, multiplierDestination: .freshTensor)
   }
 
-  /// Where ∂/∂x of ``gradients(order:input:slope:scale:multiplier:upstream:selection:inputDestination:)`` goes.
-  enum InputGradientDestination {
+  /// Where a gradient of ``gradients(order:input:slope:scale:multiplier:upstream:selection:inputDestination:multiplierDestination:)`` goes.
+  enum GradientDestination {
     /// A new tensor.
     case freshTensor
     /// Added in place into this tensor shaped like x, which the caller alone holds
     /// (``GradientAccumulator``; each value rounded before the sum).
     case addedInto(Tensor)
     /// Written over this tensor with as many elements as x, which the caller alone holds: the
-    /// upstream itself (``BackwardContext/reusableUpstream``); every element of it is read before
-    /// the same element is written.
+    /// upstream itself (``BackwardContext/reusableUpstream()``); every element of it is read before
+    /// the same element is written. At most one of the two gradients is written over it.
     case writtenOver(Tensor)
+
+    /// The tensor the gradient goes to (shaped like `input`), and whether it is added into it.
+    func target(shapedLike input: Tensor, _ name: String) -> (tensor: Tensor, adds: Bool) {
+      switch self {
+      case .freshTensor:
+        return (Tensor(uninitializedShape: input.shape), false)
+      case .addedInto(let accumulator):
+        precondition(accumulator.count == input.count, "Swish \(name) gradient added into \(accumulator.shape), input \(input.shape)")
+        return (accumulator, true)
+      case .writtenOver(let buffer):
+        precondition(buffer.count == input.count, "Swish \(name) gradient written over \(buffer.shape), input \(input.shape)")
+        return (buffer.reshaped(input.shape), false)
+      }
+    }
   }
 
-  /// ``gradients(order:input:slope:scale:multiplier:upstream:selection:)`` with ∂/∂x sent to
-  /// `inputDestination` and returned as the input gradient.
+  /// ``gradients(order:input:slope:scale:multiplier:upstream:selection:)`` with ∂/∂x and ∂/∂w
+  /// sent to their destinations and returned.
   static func gradients(
     order: Int, input: Tensor, slope: Float, scale: Float, multiplier: Tensor?, upstream: Tensor,
-    selection: SwishGradientSelection, inputDestination: InputGradientDestination
+    selection: SwishGradientSelection, inputDestination: GradientDestination, multiplierDestination: GradientDestination
   ) -> (multiplier: Tensor?, input: Tensor?, slope: Float?) {
     precondition(order >= 0 && order <= maximumOrder, "Swish gradient of order \(order) unsupported")
     let selection = multiplier == nil ? selection.subtracting(.multiplier) : selection
     let count = input.count
-    let multiplierGradient = selection.contains(.multiplier) ? Tensor(uninitializedShape: input.shape) : nil
-    var inputGradient: Tensor? = nil
-    var accumulates = false
-    if selection.contains(.input) {
-      switch inputDestination {
-      case .freshTensor:
-        inputGradient = Tensor(uninitializedShape: input.shape)
-      case .addedInto(let accumulator):
-        precondition(accumulator.count == count, "Swish input gradient added into \(accumulator.shape), input \(input.shape)")
-        (inputGradient, accumulates) = (accumulator, true)
-      case .writtenOver(let buffer):
-        precondition(buffer.count == count, "Swish input gradient written over \(buffer.shape), input \(input.shape)")
-        inputGradient = buffer.reshaped(input.shape)
-      }
-    }
+    let multiplierTarget = selection.contains(.multiplier) ? multiplierDestination.target(shapedLike: input, "multiplier") : nil
+    let inputTarget = selection.contains(.input) ? inputDestination.target(shapedLike: input, "input") : nil
+    let (multiplierGradient, inputGradient) = (multiplierTarget?.tensor, inputTarget?.tensor)
     let blocks = (count + sumBlock - 1) / sumBlock
     let partialSums = UnsafeMutablePointer<Float>.allocate(capacity: max(blocks, 1))
     defer { partialSums.deallocate() }
@@ -240,7 +242,8 @@ public enum SwishKernels {
     let pass = GradientPass(
       x: UnsafePointer(input.pointer), s: UnsafePointer(sigmoid.pointer), g: UnsafePointer(upstream.pointer),
       w: multiplier.map { UnsafePointer($0.pointer) },
-      multiplierTarget: multiplierGradient?.pointer, inputTarget: inputGradient?.pointer, addsToInputTarget: accumulates,
+      multiplierTarget: multiplierGradient?.pointer, inputTarget: inputGradient?.pointer,
+      addsToMultiplierTarget: multiplierTarget?.adds ?? false, addsToInputTarget: inputTarget?.adds ?? false,
       wantsSlope: selection.contains(.slope), factor: Vector8(repeating: scale), slope: slope)
     withExtendedLifetime((input, sigmoid, multiplier, upstream)) {
       Parallelism.forEachRowChunk(rows: blocks, width: sumBlock) { blockRange in
@@ -274,8 +277,10 @@ public enum SwishKernels {
     let w: UnsafePointer<Float>?
     let multiplierTarget: UnsafeMutablePointer<Float>?
     let inputTarget: UnsafeMutablePointer<Float>?
-    /// Whether the input gradient is added to what `inputTarget` holds (each value rounded, then
-    /// added: the bits of adding the written gradient afterwards) rather than written over it.
+    /// Whether the multiplier and input gradients are added to what their targets hold (each
+    /// value rounded, then added: the bits of adding the written gradient afterwards) rather
+    /// than written over it.
+    let addsToMultiplierTarget: Bool
     let addsToInputTarget: Bool
     let wantsSlope: Bool
     let factor: Vector8
@@ -305,7 +310,8 @@ public enum SwishKernels {
       let s = load8(self.s, offset, lanes)
       if let multiplierTarget {
         let value = order == 0 ? xv * s : phi(order, u, s) * power(slope, order - 1)
-        store8(gv * value, multiplierTarget, offset, lanes)
+        let product = gv * value
+        store8(addsToMultiplierTarget ? load8(UnsafePointer(multiplierTarget), offset, lanes) + product : product, multiplierTarget, offset, lanes)
       }
       let gw = w.map { gv * load8($0, offset, lanes) } ?? gv
       if let inputTarget {

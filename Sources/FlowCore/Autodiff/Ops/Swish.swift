@@ -23,9 +23,10 @@ extension Variable {
         if context.needs(0) { selection.insert(.input) }
         if context.needs(1) { selection.insert(.slope) }
         if w != nil && context.needs(2) { selection.insert(.multiplier) }
+        let destinations = context.swishDestinations(hasMultiplier: w != nil)
         let gradients = SwishKernels.gradients(
           order: order, input: x.value, slope: b.value.scalar, scale: scale, multiplier: w?.value,
-          upstream: g.value, selection: selection, inputDestination: context.swishInputDestination)
+          upstream: g.value, selection: selection, inputDestination: destinations.input, multiplierDestination: destinations.multiplier)
         var result: [Variable?] = [
           gradients.input.map { Variable($0) },
           gradients.slope.map { Variable(Tensor(shape: b.shape, scalars: [$0])) },
@@ -99,12 +100,21 @@ public enum LipSwish {
 }
 
 extension BackwardContext {
-  /// Where the swish rule sends ∂/∂x (input 0) in first-order mode: added into the gradient x
-  /// already holds when the pass alone holds it, else written over the upstream when the pass
-  /// alone holds that, else into a fresh tensor.
-  fileprivate var swishInputDestination: SwishKernels.InputGradientDestination {
-    if let accumulated = accumulator(0) { return .addedInto(accumulated) }
-    if let upstream = reusableUpstream() { return .writtenOver(upstream) }
-    return .freshTensor
+  /// Where the swish rule sends ∂/∂x (input 0) and ∂/∂w (input 2) in first-order mode: each is
+  /// added into the gradient its input already holds when the pass alone holds that; otherwise
+  /// the first that needs a tensor is written over the upstream when the pass alone holds it
+  /// (both are computed from the upstream element by element in one loop); otherwise a fresh
+  /// tensor.
+  fileprivate func swishDestinations(hasMultiplier: Bool) -> (input: SwishKernels.GradientDestination, multiplier: SwishKernels.GradientDestination) {
+    var upstream = reusableUpstream()
+    func destination(_ index: Int) -> SwishKernels.GradientDestination {
+      if let accumulated = accumulator(index) { return .addedInto(accumulated) }
+      guard let buffer = upstream else { return .freshTensor }
+      upstream = nil
+      return .writtenOver(buffer)
+    }
+    let input = needs(0) ? destination(0) : .freshTensor
+    let multiplier = hasMultiplier && needs(2) ? destination(2) : .freshTensor
+    return (input, multiplier)
   }
 }
