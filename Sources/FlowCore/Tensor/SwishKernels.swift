@@ -268,7 +268,7 @@ public enum SwishKernels {
     return (multiplierGradient, inputGradient, slopeGradient)
   }
 
-  /// The pointers and constants of one ``gradients(order:input:slope:scale:multiplier:upstream:selection:inputDestination:)``
+  /// The pointers and constants of one ``gradients(order:input:slope:scale:multiplier:upstream:selection:inputDestination:multiplierDestination:)``
   /// pass; a nil target is a gradient not selected.
   struct GradientPass {
     let x: UnsafePointer<Float>
