@@ -68,38 +68,55 @@ struct GradientAccumulationTests {
     #expect(gradients[0].scalars.map(\.bitPattern) == (weights + weights * 2).scalars.map(\.bitPattern))
   }
 
-  @Test(
-    "Swish gradients written over their upstream or added into their inputs' gradients give the bits of fresh tensors, and leave an upstream that is a target or the caller's seed as it was",
-    arguments: [1, 2])
-  func swishWritesOnlyOverAnUpstreamHeldAlone(threads: Int) {
+  /// The bit patterns of a tensor's elements.
+  static func bits(_ tensor: Tensor) -> [UInt32] { tensor.scalars.map(\.bitPattern) }
+
+  /// swish(1.5·x) weighted by `weights` and summed: the swish's upstream, weights · 1 from the
+  /// product, is a tensor only the backward pass holds.
+  static func weightedSwish(_ x: Variable, slope: Variable, weights: Tensor) -> (activated: Variable, total: Variable) {
+    let activated = Variable.swish(order: 0, x * 1.5, slope: slope, scale: 0.9)
+    return (activated, (activated * Variable(weights)).sum())
+  }
+
+  @Test("A swish input gradient written over the upstream gives the bits of a fresh tensor", arguments: [1, 2])
+  func swishInputGradientOverUpstream(threads: Int) {
     Parallelism.withThreads(threads) {
-      let x = Variable(randomTensor([64, 300], seed: 6), requiresGradient: true)
-      let slope = Variable(Tensor(shape: [1], scalars: [0.9]), requiresGradient: true)
-      let weights = randomTensor([64, 300], seed: 7)
-      // The swish's upstream, weights · 1 from the product below, is a tensor only the pass holds.
-      let activated = Variable.swish(order: 0, x * 1.5, slope: slope, scale: 0.9)
-      let total = (activated * Variable(weights)).sum()
-      let bits = { (tensor: Tensor) in tensor.scalars.map(\.bitPattern) }
+      let (x, slope) = (Variable(randomTensor([64, 300], seed: 6), requiresGradient: true), Variable(Tensor(shape: [1], scalars: [0.9]), requiresGradient: true))
+      let total = Self.weightedSwish(x, slope: slope, weights: randomTensor([64, 300], seed: 7)).total
       let inPlace = Gradients.of(total, withRespectTo: [x, slope], accumulation: .inPlace).map(\.value)
       let fresh = Gradients.of(total, withRespectTo: [x, slope], accumulation: .freshTensors).map(\.value)
-      #expect(inPlace.map(bits) == fresh.map(bits))
-      let withOutput = Gradients.of(total, withRespectTo: [x, activated], accumulation: .inPlace).map(\.value)
-      #expect(bits(withOutput[1]) == bits(weights), "the target's gradient was written over")
-      #expect(bits(withOutput[0]) == bits(fresh[0]))
-      // With a multiplier, both gradients (one may be written over the upstream, each may be
-      // added into a gradient its input already holds) against fresh tensors.
-      let w = Variable(randomTensor([64, 300], seed: 9), requiresGradient: true)
+      #expect(inPlace.map(Self.bits) == fresh.map(Self.bits))
+    }
+  }
+
+  @Test("A swish's input and multiplier gradients, over the upstream or added into their inputs' gradients, give the bits of fresh tensors", arguments: [1, 2])
+  func swishMultiplierGradientInPlace(threads: Int) {
+    Parallelism.withThreads(threads) {
+      let (x, w) = (Variable(randomTensor([64, 300], seed: 6), requiresGradient: true), Variable(randomTensor([64, 300], seed: 9), requiresGradient: true))
+      let slope = Variable(Tensor(shape: [1], scalars: [0.9]), requiresGradient: true)
+      // z and m are used again, so their gradients may be accumulated before the swish's arrive.
       let (z, m) = (x * 1.5, w * 2)
       let weighted = Variable.swish(order: 1, z, slope: slope, scale: 0.9, multiplier: m)
-      let both = (weighted * Variable(weights)).sum() + (z * z).sum() + (m * m).sum()
-      let bothInPlace = Gradients.of(both, withRespectTo: [x, w, slope], accumulation: .inPlace).map(\.value)
-      let bothFresh = Gradients.of(both, withRespectTo: [x, w, slope], accumulation: .freshTensors).map(\.value)
-      #expect(bothInPlace.map(bits) == bothFresh.map(bits))
-      let seed = randomTensor([64, 300], seed: 8)
-      let seedBits = bits(seed)
-      _ = Gradients.of(activated, withRespectTo: [x], seed: Variable(seed), accumulation: .inPlace)
-      #expect(bits(seed) == seedBits, "the caller's seed was written over")
+      let total = (weighted * Variable(randomTensor([64, 300], seed: 7))).sum() + (z * z).sum() + (m * m).sum()
+      let inPlace = Gradients.of(total, withRespectTo: [x, w, slope], accumulation: .inPlace).map(\.value)
+      let fresh = Gradients.of(total, withRespectTo: [x, w, slope], accumulation: .freshTensors).map(\.value)
+      #expect(inPlace.map(Self.bits) == fresh.map(Self.bits))
     }
+  }
+
+  @Test("An upstream that is a target's gradient or the caller's seed is not written over")
+  func targetAndSeedUpstreamsAreKept() {
+    let (x, slope) = (Variable(randomTensor([64, 300], seed: 6), requiresGradient: true), Variable(Tensor(shape: [1], scalars: [0.9]), requiresGradient: true))
+    let weights = randomTensor([64, 300], seed: 7)
+    let (activated, total) = Self.weightedSwish(x, slope: slope, weights: weights)
+    let fresh = Gradients.of(total, withRespectTo: [x], accumulation: .freshTensors)[0].value
+    let withOutput = Gradients.of(total, withRespectTo: [x, activated], accumulation: .inPlace).map(\.value)
+    #expect(Self.bits(withOutput[1]) == Self.bits(weights), "the target's gradient was written over")
+    #expect(Self.bits(withOutput[0]) == Self.bits(fresh))
+    let seed = randomTensor([64, 300], seed: 8)
+    let seedBits = Self.bits(seed)
+    _ = Gradients.of(activated, withRespectTo: [x], seed: Variable(seed), accumulation: .inPlace)
+    #expect(Self.bits(seed) == seedBits, "the caller's seed was written over")
   }
 
   @Test("Gradients accumulated in place agree with finite differences")
