@@ -29,13 +29,17 @@ public struct BackwardContext {
   /// Per input, in first-order mode: the gradient other operations already sent it, when the
   /// backward pass alone holds that tensor (see ``GradientAccumulator``); nil otherwise.
   let accumulators: [GradientAccumulator?]
-  /// In first-order mode: ``upstream``'s tensor when the backward pass alone holds it (nothing
-  /// else refers to its storage, and the pass drops it after this rule); nil otherwise.
-  let upstreamHeldAlone: GradientAccumulator?
+  /// First order: ``upstream``'s tensor when the backward pass alone holds it (nothing else
+  /// refers to its storage, and the pass drops it after this rule); nil otherwise. An elementwise
+  /// rule may write its result over it (reading every element before writing it) instead of
+  /// filling a fresh tensor: the upstream's lines are in the cache of the core that just wrote
+  /// them, while a fresh buffer's lines may sit in the other core's (stores into those waited for
+  /// the line in a two-thread step: 84 % of the swish gradient kernel's samples).
+  let reusableUpstream: Tensor?
 
   init(
     upstream: Variable, inputs: [Variable], output: Variable, mode: BackwardMode, wanted: [Bool],
-    accumulators: [GradientAccumulator?]? = nil, upstreamHeldAlone: GradientAccumulator? = nil
+    accumulators: [GradientAccumulator?]? = nil, reusableUpstream: Tensor? = nil
   ) {
     self.upstream = upstream
     self.inputs = inputs
@@ -43,7 +47,7 @@ public struct BackwardContext {
     self.mode = mode
     self.wanted = wanted
     self.accumulators = accumulators ?? Array(repeating: nil, count: inputs.count)
-    self.upstreamHeldAlone = upstreamHeldAlone
+    self.reusableUpstream = reusableUpstream
   }
 
   /// Whether the gradient for input `index` is needed (false when no target depends on it).
@@ -53,13 +57,6 @@ public struct BackwardContext {
   /// pass alone holds that tensor; a rule may add its own gradient into it in place (keeping the
   /// bits of the separate sum) and return it, and `Gradients.of` then adds nothing. Nil otherwise.
   func accumulator(_ index: Int) -> Tensor? { accumulators[index]?.tensor }
-
-  /// First order: the upstream tensor when this pass alone holds it. An elementwise rule may
-  /// write its result over it (reading every element before writing it) instead of filling a
-  /// fresh tensor: the upstream's lines are in the cache of the core that just wrote them, while
-  /// a fresh buffer's lines may sit in the other core's (stores into those waited for the line
-  /// in a two-thread step: 84 % of the swish gradient kernel's samples). Nil otherwise.
-  func reusableUpstream() -> Tensor? { upstreamHeldAlone?.tensor }
 
   /// The gradient op(a)·op(b) for input `index`, reshaped to `shape` when given.
   ///

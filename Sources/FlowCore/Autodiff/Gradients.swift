@@ -63,7 +63,7 @@ public enum Gradients {
         BackwardContext(
           upstream: upstream, inputs: mode == .firstOrder ? operation.inputs.map(\.detached) : operation.inputs,
           output: mode == .firstOrder ? node.detached : node, mode: mode, wanted: wanted, accumulators: accumulators,
-          upstreamHeldAlone: upstreamHeldAlone))
+          reusableUpstream: upstreamHeldAlone?.tensor))
       precondition(
         inputGradients.count == operation.inputs.count,
         "Backward rule of \(operation.name) returned \(inputGradients.count) gradients for \(operation.inputs.count) inputs")

@@ -204,7 +204,7 @@ public enum SwishKernels {
     /// (``GradientAccumulator``; each value rounded before the sum).
     case addedInto(Tensor)
     /// Written over this tensor with as many elements as x, which the caller alone holds: the
-    /// upstream itself (``BackwardContext/reusableUpstream()``); every element of it is read before
+    /// upstream itself (``BackwardContext/reusableUpstream``); every element of it is read before
     /// the same element is written. At most one of the two gradients is written over it.
     case writtenOver(Tensor)
 
@@ -300,6 +300,12 @@ public enum SwishKernels {
       return accumulator.sum()
     }
 
+    /// Writes `value` (already rounded) at `target + offset`, or adds it to what is there.
+    @inline(__always)
+    func write(_ value: Vector8, to target: UnsafeMutablePointer<Float>, adding: Bool, _ offset: Int, _ lanes: Int) {
+      store8(adding ? load8(UnsafePointer(target), offset, lanes) + value : value, target, offset, lanes)
+    }
+
     /// One vector of `lanes` elements at `offset`: writes the selected gradients and adds
     /// g·w·∂_β h⁽ⁿ⁾ to `accumulator` (zero-filled lanes add nothing).
     @inline(__always)
@@ -310,13 +316,12 @@ public enum SwishKernels {
       let s = load8(self.s, offset, lanes)
       if let multiplierTarget {
         let value = order == 0 ? xv * s : phi(order, u, s) * power(slope, order - 1)
-        let product = gv * value
-        store8(addsToMultiplierTarget ? load8(UnsafePointer(multiplierTarget), offset, lanes) + product : product, multiplierTarget, offset, lanes)
+        write(gv * value, to: multiplierTarget, adding: addsToMultiplierTarget, offset, lanes)
       }
       let gw = w.map { gv * load8($0, offset, lanes) } ?? gv
       if let inputTarget {
         let value = gw * phi(order + 1, u, s) * power(slope, order)
-        store8(addsToInputTarget ? load8(UnsafePointer(inputTarget), offset, lanes) + value : value, inputTarget, offset, lanes)
+        write(value, to: inputTarget, adding: addsToInputTarget, offset, lanes)
       }
       if wantsSlope {
         let slopeValue: Vector8

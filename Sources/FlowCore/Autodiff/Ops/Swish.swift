@@ -23,7 +23,7 @@ extension Variable {
         if context.needs(0) { selection.insert(.input) }
         if context.needs(1) { selection.insert(.slope) }
         if w != nil && context.needs(2) { selection.insert(.multiplier) }
-        let destinations = context.swishDestinations(hasMultiplier: w != nil)
+        let destinations = context.swishDestinations(for: selection)
         let gradients = SwishKernels.gradients(
           order: order, input: x.value, slope: b.value.scalar, scale: scale, multiplier: w?.value,
           upstream: g.value, selection: selection, inputDestination: destinations.input, multiplierDestination: destinations.multiplier)
@@ -105,16 +105,18 @@ extension BackwardContext {
   /// the first that needs a tensor is written over the upstream when the pass alone holds it
   /// (both are computed from the upstream element by element in one loop); otherwise a fresh
   /// tensor.
-  fileprivate func swishDestinations(hasMultiplier: Bool) -> (input: SwishKernels.GradientDestination, multiplier: SwishKernels.GradientDestination) {
-    var upstream = reusableUpstream()
+  fileprivate func swishDestinations(
+    for selection: SwishGradientSelection
+  ) -> (input: SwishKernels.GradientDestination, multiplier: SwishKernels.GradientDestination) {
+    var upstream = reusableUpstream
     func destination(_ index: Int) -> SwishKernels.GradientDestination {
       if let accumulated = accumulator(index) { return .addedInto(accumulated) }
       guard let buffer = upstream else { return .freshTensor }
       upstream = nil
       return .writtenOver(buffer)
     }
-    let input = needs(0) ? destination(0) : .freshTensor
-    let multiplier = hasMultiplier && needs(2) ? destination(2) : .freshTensor
+    let input = selection.contains(.input) ? destination(0) : .freshTensor
+    let multiplier = selection.contains(.multiplier) ? destination(2) : .freshTensor
     return (input, multiplier)
   }
 }
