@@ -176,6 +176,14 @@ struct GemmTests {
     #expect(tiny == GemmBlocking(rowBlock: 24, columnBlock: 64))
   }
 
+  @Test("Shallow products whose rows of C are not whole cache lines take one tile of rows per block")
+  func shallowProductsWithStraddlingRowsTakeOneTileOfRows() {
+    let zen4 = CacheSizes(levelOneData: 32 << 10, levelTwo: 1 << 20)
+    #expect(GemmBlocking(cacheSizes: zen4, depth: 90, destinationRowStride: 182) == GemmBlocking(rowBlock: 6, columnBlock: 1456))
+    #expect(GemmBlocking(cacheSizes: zen4, depth: 90, destinationRowStride: 272) == GemmBlocking(rowBlock: 90, columnBlock: 1456))
+    #expect(GemmBlocking(cacheSizes: zen4, depth: 189, destinationRowStride: 21) == GemmBlocking(cacheSizes: zen4, depth: 189))
+  }
+
   @Test("Cache sizes are read from a sysfs cache directory, and missing levels fall back")
   func cacheSizesAreReadFromSysfs() throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lipflow-cache-\(UUID().uuidString)").path

@@ -23,7 +23,7 @@ enum SimdGemm {
     m: Int, n: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float,
     c: UnsafeMutablePointer<Float>, ldc: Int, addend: Addend, packed: PackedOperand? = nil, blocking requested: GemmBlocking?
   ) {
-    let blocking = requested ?? GemmBlocking.environmentOverride ?? GemmBlocking(cacheSizes: .current, depth: min(max(k, 1), depthBlock))
+    let blocking = requested ?? GemmBlocking.environmentOverride ?? GemmBlocking(cacheSizes: .current, depth: min(max(k, 1), depthBlock), destinationRowStride: ldc)
     let threads = Parallelism.threadCount
     // The work the micro-kernels actually do: a tile computes at least 6 rows and 8 columns, so
     // a 500×2 product costs what a 500×8 one does (and splitting it pays as well). Serialising
