@@ -136,6 +136,57 @@ struct GemmTests {
     }
   }
 
+  @Test(
+    "Products of depth one to four give the bits of the same product with zero depths appended, which the 6 × 16 kernel computes, at 1-3 threads, with α, β, C and a bias row",
+    arguments: [Transposition.none, .transposed])
+  func shallowProductsMatchTheTiledKernel(transposeA: Transposition) {
+    // The toy output layer's [500, 2]·[2, 362] (split among threads), the MNIST 1×1 convolutions'
+    // depths 1 and 4, whole and partial panels, a single row and a narrow panel.
+    let shapes = [(500, 362, 2), (7, 5, 3), (3, 16, 1), (33, 21, 4), (13, 90, 1), (600, 40, 3), (1, 37, 2)]
+    let paddedDepth = 8
+    for (m, n, k) in shapes {
+      for transposeB in [Transposition.none, .transposed] {
+        // Appended depths multiply +0 in A by −1 in B: each adds −0, which leaves every sum as it was.
+        let a = randomTensor(transposeA == .none ? [m, k] : [k, m], seed: 13)
+        let b = randomTensor(transposeB == .none ? [k, n] : [n, k], seed: 14)
+        let paddedA = transposeA == .none ? appendingColumns(a, paddedDepth - k, value: 0) : appendingRows(a, paddedDepth - k, value: 0)
+        let paddedB = transposeB == .none ? appendingRows(b, paddedDepth - k, value: -1) : appendingColumns(b, paddedDepth - k, value: -1)
+        let (initial, bias) = (randomTensor([m, n], seed: 15), randomTensor([n], seed: 16))
+        for (alpha, beta, rowAddend) in [(Float(1), Float(0), false), (0.7, 0.3, false), (1, 1, true), (0.7, -1.3, true)] {
+          func product(_ a: Tensor, _ b: Tensor, depth: Int, threads: Int) -> [UInt32] {
+            var c = initial
+            c.withUnsafeMutableBufferPointer { c in
+              Parallelism.withThreads(threads) {
+                Gemm.multiply(
+                  m: m, n: n, k: depth, alpha: alpha, a: a.withUnsafeBufferPointer { $0.baseAddress! }, lda: a.shape[1], transposeA: transposeA,
+                  b: b.withUnsafeBufferPointer { $0.baseAddress! }, ldb: b.shape[1], transposeB: transposeB, beta: beta, c: c.baseAddress!, ldc: n,
+                  rowAddend: rowAddend ? bias.withUnsafeBufferPointer { $0.baseAddress! } : nil, backend: .simd)
+              }
+            }
+            return c.scalars.map(\.bitPattern)
+          }
+          let expected = product(paddedA, paddedB, depth: paddedDepth, threads: 1)
+          for threads in 1...3 {
+            let identical = product(a, b, depth: k, threads: threads) == expected
+            #expect(identical, "\(m)x\(n)x\(k) \(transposeA)/\(transposeB) α \(alpha) β \(beta) bias \(rowAddend), \(threads) threads")
+          }
+        }
+      }
+    }
+  }
+
+  /// The matrix with `count` columns of `value` appended to every row.
+  func appendingColumns(_ matrix: Tensor, _ count: Int, value: Float) -> Tensor {
+    let (rows, columns) = (matrix.shape[0], matrix.shape[1])
+    let scalars = (0..<rows).flatMap { row in Array(matrix.scalars[(row * columns)..<((row + 1) * columns)]) + Array(repeating: value, count: count) }
+    return Tensor(shape: [rows, columns + count], scalars: scalars)
+  }
+
+  /// The matrix with `count` rows of `value` appended.
+  func appendingRows(_ matrix: Tensor, _ count: Int, value: Float) -> Tensor {
+    Tensor(shape: [matrix.shape[0] + count, matrix.shape[1]], scalars: matrix.scalars + Array(repeating: value, count: count * matrix.shape[1]))
+  }
+
   /// Rows `0..<rows` and columns `0..<columns` of a matrix.
   func topLeft(_ matrix: Tensor, rows: Int, columns: Int) -> Tensor {
     Tensor(shape: [rows, columns], scalars: (0..<rows).flatMap { row in matrix.scalars[(row * matrix.shape[1])..<(row * matrix.shape[1] + columns)] })

@@ -4,8 +4,8 @@ import Testing
 @Suite("Packed panels kept with a weight")
 struct PackedPanelsTests {
   /// Shapes (m, n, k) of the toy models' products and their edges: several depth blocks, a
-  /// 10-column last panel, narrow panels, rows and columns split among threads.
-  static let shapes: [(Int, Int, Int)] = [(500, 128, 128), (128, 128, 500), (500, 90, 272), (40, 90, 600), (500, 2, 128), (13, 17, 29), (7, 300, 5)]
+  /// 10-column last panel, narrow panels, depths of four and less, rows and columns split among threads.
+  static let shapes: [(Int, Int, Int)] = [(500, 128, 128), (128, 128, 500), (500, 90, 272), (40, 90, 600), (500, 2, 128), (13, 17, 29), (7, 300, 5), (500, 362, 2), (30, 67, 4), (50, 21, 1)]
 
   @Test("Products with kept panels give the bits of products that pack B themselves, at 1-3 threads, B stored and transposed")
   func keptPanelsGiveTheSameBits() {

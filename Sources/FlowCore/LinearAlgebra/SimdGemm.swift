@@ -85,6 +85,10 @@ enum SimdGemm {
       return
     }
     if narrowProduct(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, addend: addend) { return }
+    if k <= shallowDepth {
+      shallowProduct(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, addend: addend, packed: packed)
+      return
+    }
     let accumulated = Addend(pointer: c, rowStride: ldc)
     let packedCount = packed == nil ? min(columnBlock, (n + columnTile - 1) / columnTile * columnTile) * min(depthBlock, k) : 0
     let packedBytes = (packedCount + rowTile * columnTile) * 4
