@@ -33,7 +33,7 @@ public struct GemmBlocking: Sendable, Equatable {
   }()
 
   /// The blocking for `cacheSizes`, depth blocks of `depth` elements and rows of C
-  /// `destinationRowStride` floats apart.
+  /// `destinationRowStride` floats apart (0, the default, counts as whole lines).
   ///
   /// When that stride is not a whole number of 64-byte lines (16 floats), every 16-column row of a
   /// tile straddles two lines of C that the neighbouring panel completes. With a row block sized
@@ -50,8 +50,8 @@ public struct GemmBlocking: Sendable, Equatable {
     let bytesPerRow = 4 * max(depth, 1)
     let rows = cacheSizes.levelOneData / bytesPerRow / 6 * 6
     let columns = cacheSizes.levelTwo / 2 / bytesPerRow / 16 * 16
-    let bandsPay = destinationRowStride % 16 != 0 && depth <= GemmBlocking.deepestOneTileBand
-    self.init(rowBlock: bandsPay ? 6 : min(max(rows, 24), 120), columnBlock: min(max(columns, 64), 4096))
+    let oneTileBands = destinationRowStride % 16 != 0 && depth <= GemmBlocking.deepestOneTileBand
+    self.init(rowBlock: oneTileBands ? 6 : min(max(rows, 24), 120), columnBlock: min(max(columns, 64), 4096))
   }
 
   /// The deepest product whose row blocks are single tiles when rows of C are not whole lines.

@@ -3,8 +3,8 @@ extension SimdGemm {
   static let shallowDepth = 4
 
   /// C = α·op(A)·op(B) + β·S for a depth k ≤ ``shallowDepth``, one row of C after another (the
-  /// vector-Jacobian product [500, 2]·[2, 362] of the i-DenseNet's output layer, the 1×1
-  /// convolutions of depth 1 to 4): each row is written from start to end while op(B), at most
+  /// vector-Jacobian product [500, 2]·[2, 362] of the i-DenseNet's output layer, the toy input
+  /// layers, the MNIST i-DenseNet's [50176, 1]·[1, 64] and [12544, 4]·[4, 67]): each row is written from start to end while op(B), at most
   /// 4 × n floats, stays in L1. The 6 × 16 micro-kernel spends more on setting up and storing a
   /// tile than on its 2k multiply-adds, and walks C panel by panel.
   ///
