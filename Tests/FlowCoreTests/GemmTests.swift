@@ -112,19 +112,10 @@ struct GemmTests {
         let a = transposeA == .none ? topLeft(wideA, rows: m, columns: k) : topLeft(wideA, rows: k, columns: m)
         let b = transposeB == .none ? topLeft(wideB, rows: k, columns: n) : topLeft(wideB, rows: n, columns: k)
         let (initial, bias) = (topLeft(wideC, rows: m, columns: n), topLeft(wideBias.reshaped([1, wideN]), rows: 1, columns: n))
-        for (alpha, beta, rowAddend) in [(Float(1), Float(0), false), (0.7, 0.3, false), (1, 1, true), (0.7, -1.3, true)] {
+        for (alpha, beta, rowAddend) in Self.weightings {
           func product(_ a: Tensor, _ b: Tensor, _ c: Tensor, _ bias: Tensor, threads: Int) -> Tensor {
-            var c = c
-            let (rows, columns) = (c.shape[0], c.shape[1])
-            c.withUnsafeMutableBufferPointer { c in
-              Parallelism.withThreads(threads) {
-                Gemm.multiply(
-                  m: rows, n: columns, k: k, alpha: alpha, a: a.withUnsafeBufferPointer { $0.baseAddress! }, lda: a.shape[1], transposeA: transposeA,
-                  b: b.withUnsafeBufferPointer { $0.baseAddress! }, ldb: b.shape[1], transposeB: transposeB, beta: beta, c: c.baseAddress!, ldc: columns,
-                  rowAddend: rowAddend ? bias.withUnsafeBufferPointer { $0.baseAddress! } : nil, backend: .simd)
-              }
-            }
-            return c
+            simdProduct(
+              a, transposeA, b, transposeB, depth: k, initial: c, bias: bias, alpha: alpha, beta: beta, rowAddend: rowAddend, threads: threads)
           }
           let expected = topLeft(product(wideA, wideB, wideC, wideBias, threads: 1), rows: m, columns: n).scalars.map(\.bitPattern)
           for threads in 1...3 {
@@ -152,18 +143,12 @@ struct GemmTests {
         let paddedA = transposeA == .none ? appendingColumns(a, paddedDepth - k, value: 0) : appendingRows(a, paddedDepth - k, value: 0)
         let paddedB = transposeB == .none ? appendingRows(b, paddedDepth - k, value: -1) : appendingColumns(b, paddedDepth - k, value: -1)
         let (initial, bias) = (randomTensor([m, n], seed: 15), randomTensor([n], seed: 16))
-        for (alpha, beta, rowAddend) in [(Float(1), Float(0), false), (0.7, 0.3, false), (1, 1, true), (0.7, -1.3, true)] {
+        for (alpha, beta, rowAddend) in Self.weightings {
           func product(_ a: Tensor, _ b: Tensor, depth: Int, threads: Int) -> [UInt32] {
-            var c = initial
-            c.withUnsafeMutableBufferPointer { c in
-              Parallelism.withThreads(threads) {
-                Gemm.multiply(
-                  m: m, n: n, k: depth, alpha: alpha, a: a.withUnsafeBufferPointer { $0.baseAddress! }, lda: a.shape[1], transposeA: transposeA,
-                  b: b.withUnsafeBufferPointer { $0.baseAddress! }, ldb: b.shape[1], transposeB: transposeB, beta: beta, c: c.baseAddress!, ldc: n,
-                  rowAddend: rowAddend ? bias.withUnsafeBufferPointer { $0.baseAddress! } : nil, backend: .simd)
-              }
-            }
-            return c.scalars.map(\.bitPattern)
+            simdProduct(
+              a, transposeA, b, transposeB, depth: depth, initial: initial, bias: bias, alpha: alpha, beta: beta, rowAddend: rowAddend,
+              threads: threads
+            ).scalars.map(\.bitPattern)
           }
           let expected = product(paddedA, paddedB, depth: paddedDepth, threads: 1)
           for threads in 1...3 {
@@ -185,6 +170,29 @@ struct GemmTests {
   /// The matrix with `count` rows of `value` appended.
   func appendingRows(_ matrix: Tensor, _ count: Int, value: Float) -> Tensor {
     Tensor(shape: [matrix.shape[0] + count, matrix.shape[1]], scalars: matrix.scalars + Array(repeating: value, count: count * matrix.shape[1]))
+  }
+
+  /// (α, β, whether S is a bias row) of C = α·op(A)·op(B) + β·S for the bit-for-bit product tests:
+  /// the plain product, C scaled and added, a bias row, both.
+  static let weightings: [(Float, Float, Bool)] = [(1, 0, false), (0.7, 0.3, false), (1, 1, true), (0.7, -1.3, true)]
+
+  /// C = α·op(a)·op(b) + β·S by the SIMD kernels at `threads` threads, of depth `depth`, C starting
+  /// as `initial` and S being C, or `bias` (`[1, n]` or `[n]`) in every row when `rowAddend`.
+  func simdProduct(
+    _ a: Tensor, _ transposeA: Transposition, _ b: Tensor, _ transposeB: Transposition, depth: Int, initial: Tensor, bias: Tensor,
+    alpha: Float, beta: Float, rowAddend: Bool, threads: Int
+  ) -> Tensor {
+    var c = initial
+    let (rows, columns) = (c.shape[0], c.shape[1])
+    c.withUnsafeMutableBufferPointer { c in
+      Parallelism.withThreads(threads) {
+        Gemm.multiply(
+          m: rows, n: columns, k: depth, alpha: alpha, a: a.withUnsafeBufferPointer { $0.baseAddress! }, lda: a.shape[1], transposeA: transposeA,
+          b: b.withUnsafeBufferPointer { $0.baseAddress! }, ldb: b.shape[1], transposeB: transposeB, beta: beta, c: c.baseAddress!, ldc: columns,
+          rowAddend: rowAddend ? bias.withUnsafeBufferPointer { $0.baseAddress! } : nil, backend: .simd)
+      }
+    }
+    return c
   }
 
   /// Rows `0..<rows` and columns `0..<columns` of a matrix.
