@@ -119,6 +119,24 @@ struct GradientAccumulationTests {
     #expect(Self.bits(seed) == seedBits, "the caller's seed was written over")
   }
 
+  @Test("A scaled slice's adjoint added in place turns a −0 outside the slice into +0, as adding its padded tensor does", arguments: [1, 2])
+  func negativeZeroOutsideTheSliceBecomesPositive(threads: Int) {
+    // x·w sends x the gradient w, −0 in every column outside the slice; the slice's adjoint adds
+    // +0 there, and −0 + +0 is +0.
+    let (rows, columns, range) = (32, 40, 8..<24)
+    let weights = Tensor(shape: [rows, columns], scalars: (0..<(rows * columns)).map { range.contains($0 % columns) ? 0.5 : -0.0 })
+    let gradients = [GradientAccumulation.inPlace, .freshTensors].map { accumulation in
+      Parallelism.withThreads(threads) {
+        let (x, scale) = (Variable(randomTensor([rows, columns], seed: 7), requiresGradient: true), Variable(Tensor(shape: [1], scalars: [1.5]), requiresGradient: true))
+        let loss = (x.slicingLastAxis(range, scaledBy: scale).sum() + (x * Variable(weights)).sum())
+        return Gradients.of(loss, withRespectTo: [x, scale], accumulation: accumulation)[0].value
+      }
+    }
+    let (identical, negativeZeros) = (Self.bits(gradients[0]) == Self.bits(gradients[1]), gradients[0].scalars.filter { $0 == 0 && $0.sign == .minus }.count)
+    #expect(identical, "in place and fresh differ")
+    #expect(negativeZeros == 0, "\(negativeZeros) −0 left outside the slice")
+  }
+
   @Test("Gradients accumulated in place agree with finite differences")
   func agreesWithFiniteDifferences() {
     let graph = AccumulationGraph(rows: 4)
