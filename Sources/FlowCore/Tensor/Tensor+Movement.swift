@@ -188,19 +188,13 @@ extension Tensor {
     }
   }
 
-  /// target[i] = target[i] + 0 for i < count: only −0 changes, to +0, so the row is read and
-  /// written only where a −0 is found (reading alone leaves its lines clean, and most rows of a
-  /// gradient hold none).
+  /// target[i] = target[i] + 0 for i < count (only −0 changes, to +0).
   @inline(__always)
   static func addZeroRow(_ target: UnsafeMutablePointer<Float>, count: Int) {
-    let negativeZero = SIMD8<UInt32>(repeating: 0x8000_0000)
     var offset = 0
     while offset < count {
       let lanes = Swift.min(8, count - offset)
-      let values = load8(UnsafePointer(target), offset, lanes)
-      if any(unsafeBitCast(values, to: SIMD8<UInt32>.self) .== negativeZero) {
-        store8(values + Vector8(), target, offset, lanes)
-      }
+      store8(load8(UnsafePointer(target), offset, lanes) + Vector8(), target, offset, lanes)
       offset += 8
     }
   }
