@@ -59,4 +59,34 @@ struct SwishKernelOrderTests {
       }
     }
   }
+
+  @Test(
+    "A kernel that finds σ(βx) not yet computed computes it in its own pass: the bits of the sigmoid pass the gradients take, and it keeps those bits",
+    arguments: 0...4)
+  func sigmoidComputedInPassMatchesSigmoidPass(order: Int) {
+    let values = randomTensor(SwishKernelOrderTests.shape, seed: 31, scale: 3).scalars
+    let multiplier = randomTensor(SwishKernelOrderTests.shape, seed: 32)
+    let upstream = randomTensor(SwishKernelOrderTests.shape, seed: 33)
+    let fresh = { Tensor(shape: SwishKernelOrderTests.shape, scalars: values) }
+    for threads in [1, 2, 3] {
+      Parallelism.withThreads(threads) {
+        // σ from the gradient kernels' own sigmoid pass, kept with `reference`; σ computed by a
+        // derivative kernel on first use, kept with `primed`.
+        let (reference, primed) = (fresh(), fresh())
+        _ = SwishKernels.gradients(
+          order: 0, input: reference, slope: 1.3, scale: 0.7, multiplier: nil, upstream: upstream, selection: [.input])
+        _ = SwishKernels.derivative(order: 0, input: primed, slope: 1.3, scale: 0.7, multiplier: nil)
+        for weights in [nil, multiplier] {
+          let expected = SwishKernels.derivative(order: order, input: reference, slope: 1.3, scale: 0.7, multiplier: weights)
+          let computed = SwishKernels.derivative(order: order, input: fresh(), slope: 1.3, scale: 0.7, multiplier: weights)
+          let kept = SwishKernels.derivative(order: order, input: primed, slope: 1.3, scale: 0.7, multiplier: weights)
+          #expect(computed == expected, "computed σ, order \(order), \(threads) threads")
+          #expect(kept == expected, "kept σ, order \(order), \(threads) threads")
+          let expectedSlope = SwishKernels.slopeDerivative(order: order, input: reference, slope: 1.3, scale: 0.7, multiplier: weights)
+          #expect(SwishKernels.slopeDerivative(order: order, input: fresh(), slope: 1.3, scale: 0.7, multiplier: weights) == expectedSlope)
+          #expect(SwishKernels.slopeDerivative(order: order, input: primed, slope: 1.3, scale: 0.7, multiplier: weights) == expectedSlope)
+        }
+      }
+    }
+  }
 }

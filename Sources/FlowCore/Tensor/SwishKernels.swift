@@ -22,11 +22,20 @@ public enum SwishKernels {
   /// s = σ(β·x), computed once per input storage and β and then reused (see
   /// `TensorStorage.sigmoidCache`).
   static func sigmoidValues(of input: Tensor, slope: Float) -> Tensor {
-    let cached = input.storage.sigmoidCache.withLock { cache in cache?.slopeBits == slope.bitPattern ? cache?.values : nil }
-    if let cached { return cached }
+    if let cached = cachedSigmoidValues(of: input, slope: slope) { return cached }
     let values = input.map(ScaledSigmoid(slope: Vector8(repeating: slope)))
-    input.storage.sigmoidCache.withLock { $0 = TensorStorage.SigmoidCache(slopeBits: slope.bitPattern, values: values) }
+    cacheSigmoidValues(values, of: input, slope: slope)
     return values
+  }
+
+  /// σ(β·x) when it was computed before for this storage and β.
+  static func cachedSigmoidValues(of input: Tensor, slope: Float) -> Tensor? {
+    input.storage.sigmoidCache.withLock { cache in cache?.slopeBits == slope.bitPattern ? cache?.values : nil }
+  }
+
+  /// Keeps `values` = σ(β·x) with the input's storage for later kernels.
+  static func cacheSigmoidValues(_ values: Tensor, of input: Tensor, slope: Float) {
+    input.storage.sigmoidCache.withLock { $0 = TensorStorage.SigmoidCache(slopeBits: slope.bitPattern, values: values) }
   }
 
   /// σ(β·x).
@@ -120,14 +129,18 @@ public enum SwishKernels {
   ///
   /// The order and kind are dispatched once per chunk (`ValuePass.run` is specialised for each
   /// ``SwishOrder``), not per vector: inside the loop they are constants and the polynomials fold.
+  ///
+  /// When σ(βx) is not cached yet (the forward pass of an activation), the same pass computes it,
+  /// writes it to a new tensor and caches that: one pass over x instead of two.
   static func evaluate(_ input: Tensor, slope: Float, multiplier: Tensor?, _ function: FromSigmoid) -> Tensor {
-    let sigmoid = sigmoidValues(of: input, slope: slope)
+    let cached = cachedSigmoidValues(of: input, slope: slope)
+    let sigmoid = cached ?? Tensor(uninitializedShape: input.shape)
     if let multiplier {
       precondition(multiplier.count == input.count, "Multiplier \(multiplier.shape) does not match input \(input.shape)")
     }
     let result = Tensor(uninitializedShape: input.shape)
     let pass = ValuePass(
-      x: UnsafePointer(input.pointer), s: UnsafePointer(sigmoid.pointer),
+      x: UnsafePointer(input.pointer), s: sigmoid.pointer, sigmoidSource: cached == nil ? .computed : .stored,
       w: multiplier.map { UnsafePointer($0.pointer) }, target: result.pointer,
       slope: function.slope, factor: function.factor)
     // The pointers must outlive the loop: keep the tensors they point into (σ is also held by
@@ -143,13 +156,24 @@ public enum SwishKernels {
         }
       }
     }
+    if cached == nil { cacheSigmoidValues(sigmoid, of: input, slope: slope) }
     return result
+  }
+
+  /// Whether a ``ValuePass`` reads σ(βx) or computes and writes it.
+  enum SigmoidSource {
+    /// Read from the cached tensor.
+    case stored
+    /// Computed from x as ``sigmoidValues(of:slope:)`` computes it (the same bits) and written.
+    case computed
   }
 
   /// The pointers and constants of one ``evaluate(_:slope:multiplier:_:)`` pass.
   struct ValuePass {
     let x: UnsafePointer<Float>
-    let s: UnsafePointer<Float>
+    /// σ(βx), read or written as `sigmoidSource` says.
+    let s: UnsafeMutablePointer<Float>
+    let sigmoidSource: SigmoidSource
     let w: UnsafePointer<Float>?
     let target: UnsafeMutablePointer<Float>
     let slope: Float
@@ -165,17 +189,35 @@ public enum SwishKernels {
 
     @inline(__always)
     func run(_ function: FromSigmoid, _ range: Range<Int>) {
-      var offset = range.lowerBound
-      while offset + 8 <= range.upperBound {
-        step(function, offset, 8)
-        offset += 8
+      // One loop per source, so that the choice is made once and not per vector.
+      switch sigmoidSource {
+      case .stored: run(function, range, .stored)
+      case .computed: run(function, range, .computed)
       }
-      if offset < range.upperBound { step(function, offset, range.upperBound - offset) }
     }
 
     @inline(__always)
-    func step(_ function: FromSigmoid, _ offset: Int, _ lanes: Int) {
-      let value = function(load8(x, offset, lanes), load8(s, offset, lanes))
+    func run(_ function: FromSigmoid, _ range: Range<Int>, _ source: SigmoidSource) {
+      var offset = range.lowerBound
+      while offset + 8 <= range.upperBound {
+        step(function, offset, 8, source)
+        offset += 8
+      }
+      if offset < range.upperBound { step(function, offset, range.upperBound - offset, source) }
+    }
+
+    @inline(__always)
+    func step(_ function: FromSigmoid, _ offset: Int, _ lanes: Int, _ source: SigmoidSource) {
+      let xv = load8(x, offset, lanes)
+      let sigmoid: Vector8
+      switch source {
+      case .stored:
+        sigmoid = load8(UnsafePointer(s), offset, lanes)
+      case .computed:
+        sigmoid = ScaledSigmoid(slope: Vector8(repeating: slope))(xv)
+        store8(sigmoid, s, offset, lanes)
+      }
+      let value = function(xv, sigmoid)
       store8(w.map { load8($0, offset, lanes) * value } ?? value, target, offset, lanes)
     }
   }
