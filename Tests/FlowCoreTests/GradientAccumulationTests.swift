@@ -137,6 +137,33 @@ struct GradientAccumulationTests {
     #expect(negativeZeros == 0, "\(negativeZeros) −0 left outside the slice")
   }
 
+  @Test(
+    "A scaled slice's gradients, adjoint and scale's sum taken in one pass on one thread, give the bits of slicing and then multiplying",
+    arguments: [1, 2, 3])
+  func scaledSliceGradientsMatchSliceTimesScale(threads: Int) {
+    // 37 rows of an 18-column slice: 666 products, whose blocks of 16 straddle rows, and rows
+    // that end in a partial vector. x also feeds a product, whose gradient reaches x after the
+    // slice's adjoint or, when it comes first in the loss, before it (so that in place the
+    // adjoint is added into the gradient x holds).
+    let (rows, columns, range) = (37, 40, 3..<21)
+    let (weights, other) = (randomTensor([rows, range.count], seed: 8), randomTensor([rows, columns], seed: 9))
+    for accumulation in [GradientAccumulation.inPlace, .freshTensors] {
+      for productFirst in [false, true] {
+        let gradients = { (fused: Bool) in
+          Parallelism.withThreads(threads) {
+            let (x, scale) = (Variable(randomTensor([rows, columns], seed: 10), requiresGradient: true), Variable(Tensor(shape: [1], scalars: [-1.7]), requiresGradient: true))
+            let product = productFirst ? (x * Variable(other)).sum() : nil
+            let slice = fused ? x.slicingLastAxis(range, scaledBy: scale) : x.slicingLastAxis(range) * scale
+            let sliceTerm = (slice * Variable(weights)).sum()
+            let loss = product.map { $0 + sliceTerm } ?? sliceTerm + (x * Variable(other)).sum()
+            return Gradients.of(loss, withRespectTo: [x, scale], accumulation: accumulation).map { Self.bits($0.value) }
+          }
+        }
+        #expect(gradients(true) == gradients(false), "\(accumulation), product first: \(productFirst), \(threads) threads")
+      }
+    }
+  }
+
   @Test("Gradients accumulated in place agree with finite differences")
   func agreesWithFiniteDifferences() {
     let graph = AccumulationGraph(rows: 4)

@@ -91,6 +91,19 @@ public struct BackwardContext {
     }
     return Variable(g.paddingLastAxis(offset: offset, width: width, scaledBy: scale))
   }
+
+  /// ``gradient(_:padding:offset:width:scaledBy:)`` together with Σ g ⊙ `slice` (the scale's
+  /// gradient, the bits of ``Tensor/sumOfProducts(_:)``), from one read of g.
+  public func gradient(
+    _ index: Int, padding g: Tensor, offset: Int, width: Int, scaledBy scale: Float, summingProductsWith slice: Tensor
+  ) -> (gradient: Variable, sum: Float) {
+    if let accumulator = accumulator(index) {
+      let sum = g.addPaddedLastAxis(offset: offset, scaledBy: scale, into: accumulator, summingProductsWith: slice)
+      return (Variable(accumulator), sum)
+    }
+    let (padded, sum) = g.paddingLastAxis(offset: offset, width: width, scaledBy: scale, summingProductsWith: slice)
+    return (Variable(padded), sum)
+  }
 }
 
 /// How a first-order backward pass sums the gradients that several operations send to one

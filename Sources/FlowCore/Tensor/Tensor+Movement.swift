@@ -138,12 +138,16 @@ extension Tensor {
       for row in rows {
         let (from, offset) = (source + row * width + range.lowerBound, row * columns)
         var column = 0
-        while column < columns {
-          let lanes = Swift.min(8, columns - column)
-          let values = load8(from, column, lanes)
-          store8(values, plain + offset, column, lanes)
-          store8(values * factor, times + offset, column, lanes)
+        while column + 8 <= columns {
+          let values = load8(from, column, 8)
+          store8(values, plain + offset, column, 8)
+          store8(values * factor, times + offset, column, 8)
           column += 8
+        }
+        while column < columns {
+          plain[offset + column] = from[column]
+          times[offset + column] = from[column] * scale
+          column += 1
         }
       }
     }
@@ -188,14 +192,69 @@ extension Tensor {
     }
   }
 
+  /// ``addPaddedLastAxis(offset:scaledBy:into:)`` and Σ self ⊙ `other` (the bits of
+  /// ``sumOfProducts(_:)``) from one read of this tensor, row after row on the calling thread:
+  /// the adjoint of a scaled slice and its scale's gradient (the sum, bound by the latency of its
+  /// additions, runs beside the memory-bound writes instead of after them).
+  func addPaddedLastAxis(offset: Int, scaledBy scale: Float, into target: Tensor, summingProductsWith other: Tensor) -> Float {
+    precondition(target.rowCount == rowCount, "Padding \(shape) into \(target.shape): row counts differ")
+    return padRowsSummingProducts(offset: offset, scaledBy: scale, into: target.pointer, width: target.lastExtent, .add, other)
+  }
+
+  /// ``paddingLastAxis(offset:width:scaledBy:)`` and Σ self ⊙ `other` (the bits of
+  /// ``sumOfProducts(_:)``) from one read of this tensor, on the calling thread.
+  func paddingLastAxis(offset: Int, width: Int, scaledBy scale: Float, summingProductsWith other: Tensor) -> (padded: Tensor, sum: Float) {
+    let result = Tensor(uninitializedShape: Array(shape.dropLast()) + [width])
+    let sum = padRowsSummingProducts(offset: offset, scaledBy: scale, into: result.pointer, width: width, .replace, other)
+    return (result, sum)
+  }
+
+  /// Writes or adds this tensor times `scale` at columns `offset..<offset + C` of the `width`
+  /// columns of `destination` (zeros elsewhere, or + 0), and returns Σ self ⊙ `other` in the
+  /// order of ``Tensor/blockedSum(count:_:)``, its blocks added as each row completes them.
+  /// Inlined into its two callers, each with a constant `write`, so that no row tests it.
+  @inline(__always)
+  private func padRowsSummingProducts(
+    offset: Int, scaledBy scale: Float, into destination: UnsafeMutablePointer<Float>, width: Int, _ write: RowWrite, _ other: Tensor
+  ) -> Float {
+    let columns = lastExtent
+    precondition(offset >= 0 && offset + columns <= width, "Padding \(shape) at \(offset) exceeds width \(width)")
+    precondition(other.shape == shape, "sumOfProducts needs equal shapes, got \(shape) and \(other.shape)")
+    let (source, factors) = (UnsafePointer(pointer), UnsafePointer(other.pointer))
+    let product = { (start: Int, lanes: Int) in load8(source, start, lanes) * load8(factors, start, lanes) }
+    var sum = BlockedSum()
+    return withExtendedLifetime((self, other)) {
+      for row in 0..<rowCount {
+        let rowTarget = destination + row * width
+        Tensor.zeroRow(rowTarget, count: offset, write)
+        Tensor.scaleRow(source + row * columns, into: rowTarget + offset, count: columns, by: scale, write)
+        Tensor.zeroRow(rowTarget + offset + columns, count: width - offset - columns, write)
+        sum.addBlocks(upTo: (row + 1) * columns, product)
+      }
+      return sum.total(count: count, product)
+    }
+  }
+
+  /// Zeros written over `count` floats, or 0 added to them (``addZeroRow(_:count:)``).
+  @inline(__always)
+  static func zeroRow(_ target: UnsafeMutablePointer<Float>, count: Int, _ write: RowWrite) {
+    switch write {
+    case .replace: target.update(repeating: 0, count: count)
+    case .add: addZeroRow(target, count: count)
+    }
+  }
+
   /// target[i] = target[i] + 0 for i < count (only −0 changes, to +0).
   @inline(__always)
   static func addZeroRow(_ target: UnsafeMutablePointer<Float>, count: Int) {
     var offset = 0
-    while offset < count {
-      let lanes = Swift.min(8, count - offset)
-      store8(load8(UnsafePointer(target), offset, lanes) + Vector8(), target, offset, lanes)
+    while offset + 8 <= count {
+      store8(load8(UnsafePointer(target), offset, 8) + Vector8(), target, offset, 8)
       offset += 8
+    }
+    while offset < count {
+      target[offset] = target[offset] + 0
+      offset += 1
     }
   }
 
@@ -221,11 +280,17 @@ extension Tensor {
   ) {
     let factor = Vector8(repeating: scale)
     var offset = 0
-    while offset < count {
-      let lanes = Swift.min(8, count - offset)
-      let value = load8(source, offset, lanes) * factor
-      store8(write == .add ? load8(UnsafePointer(target), offset, lanes) + value : value, target, offset, lanes)
+    while offset + 8 <= count {
+      let value = load8(source, offset, 8) * factor
+      store8(write == .add ? load8(UnsafePointer(target), offset, 8) + value : value, target, offset, 8)
       offset += 8
+    }
+    // The last few one by one: the same products and sums as a partial vector, without
+    // assembling one lane by lane (rows of 90 or 182 columns end in 2 or 6).
+    while offset < count {
+      let value = source[offset] * scale
+      target[offset] = write == .add ? target[offset] + value : value
+      offset += 1
     }
   }
 

@@ -83,20 +83,41 @@ extension Tensor {
   /// accumulators, the tail by 8 to the first, and the two are added and reduced at the end.
   @inline(__always)
   static func blockedSum(count: Int, _ element: (Int, Int) -> Vector8) -> Float {
+    var sum = BlockedSum()
+    return sum.total(count: count, element)
+  }
+
+  /// ``blockedSum(count:_:)`` taken a piece at a time, for a kernel that adds its elements while
+  /// it walks them for another purpose (``addPaddedLastAxis(offset:scaledBy:into:summingProductsWith:)``):
+  /// the same additions in the same order.
+  struct BlockedSum {
     var first = Vector8()
     var second = Vector8()
+    /// The elements before it are added.
     var offset = 0
-    while offset + 16 <= count {
-      first += element(offset, 8)
-      second += element(offset + 8, 8)
-      offset += 16
+
+    /// Adds the whole blocks of 16 that end at or before `end`.
+    @inline(__always)
+    mutating func addBlocks(upTo end: Int, _ element: (Int, Int) -> Vector8) {
+      while offset + 16 <= end {
+        first += element(offset, 8)
+        second += element(offset + 8, 8)
+        offset += 16
+      }
     }
-    while offset < count {
-      let lanes = Swift.min(8, count - offset)
-      first += element(offset, lanes)
-      offset += 8
+
+    /// Adds what is left of `count` elements (whole blocks of 16, then the tail by 8 to the first
+    /// accumulator) and reduces.
+    @inline(__always)
+    mutating func total(count: Int, _ element: (Int, Int) -> Vector8) -> Float {
+      addBlocks(upTo: count, element)
+      while offset < count {
+        let lanes = Swift.min(8, count - offset)
+        first += element(offset, lanes)
+        offset += 8
+      }
+      return (first + second).sum()
     }
-    return (first + second).sum()
   }
 
   /// The sum of the elementwise products with `other` (same shape), as a scalar tensor: the bits

@@ -92,8 +92,16 @@ extension Variable {
       let (source, scale, g) = (context.inputs[0], context.inputs[1], context.upstream)
       switch context.mode {
       case .firstOrder:
+        let factor = scale.value[flat: 0]
+        if context.needs(0), context.needs(1), let slice, Parallelism.threadCount == 1 {
+          // Both from one read of g, on one thread (the sum's order is serial; with more threads
+          // the padded adjoint is split among them and the sum taken apart).
+          let (gradient, sum) = context.gradient(
+            0, padding: g.value, offset: range.lowerBound, width: width, scaledBy: factor, summingProductsWith: slice)
+          return [gradient, Variable(Tensor(sum).reshaped(scale.shape))]
+        }
         return [
-          context.needs(0) ? context.gradient(0, padding: g.value, offset: range.lowerBound, width: width, scaledBy: scale.value[flat: 0]) : nil,
+          context.needs(0) ? context.gradient(0, padding: g.value, offset: range.lowerBound, width: width, scaledBy: factor) : nil,
           context.needs(1)
             ? Variable(g.value.sumOfProducts(slice ?? source.value.slicingLastAxis(range)).reshaped(scale.shape)) : nil,
         ]
