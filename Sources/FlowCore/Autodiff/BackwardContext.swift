@@ -36,10 +36,17 @@ public struct BackwardContext {
   /// them, while a fresh buffer's lines may sit in the other core's (stores into those waited for
   /// the line in a two-thread step: 84 % of the swish gradient kernel's samples).
   let reusableUpstream: Tensor?
+  /// Per input, in differentiable mode: the gradient other operations already sent it (an input
+  /// that occurs once among the operation's inputs); nil otherwise. A rule may return a
+  /// gradient that already includes it (see ``absorbedSums``).
+  let accumulatedSums: [Variable?]
+  /// The inputs whose gradient returned by the rule already includes ``accumulatedSums``:
+  /// `Gradients.of` then takes it as the input's gradient instead of adding it.
+  let absorbedSums: AbsorbedSums
 
   init(
     upstream: Variable, inputs: [Variable], output: Variable, mode: BackwardMode, wanted: [Bool],
-    accumulators: [GradientAccumulator?]? = nil, reusableUpstream: Tensor? = nil
+    accumulators: [GradientAccumulator?]? = nil, reusableUpstream: Tensor? = nil, accumulatedSums: [Variable?]? = nil
   ) {
     self.upstream = upstream
     self.inputs = inputs
@@ -48,6 +55,8 @@ public struct BackwardContext {
     self.wanted = wanted
     self.accumulators = accumulators ?? Array(repeating: nil, count: inputs.count)
     self.reusableUpstream = reusableUpstream
+    self.accumulatedSums = accumulatedSums ?? Array(repeating: nil, count: inputs.count)
+    self.absorbedSums = AbsorbedSums(count: inputs.count)
   }
 
   /// Whether the gradient for input `index` is needed (false when no target depends on it).
@@ -67,6 +76,10 @@ public struct BackwardContext {
   /// This is the sum existing + op(a)·op(b) that it would otherwise form, one pass over the
   /// gradient cheaper (the i-DenseNet's concatenation inputs get one gradient through the
   /// concatenation and one through W).
+  ///
+  /// In differentiable mode the same holds for the gradient the input holds so far
+  /// (``accumulatedSums``): the product then starts from it, as one recorded operation
+  /// s + op(a)·op(b) whose value has the bits of the sum `Gradients.of` would form.
   public func gradient(
     _ index: Int, product a: Variable, _ b: Variable, transposeA: Transposition = .none,
     transposeB: Transposition = .none, shape: [Int]? = nil
@@ -75,6 +88,11 @@ public struct BackwardContext {
     if let accumulator = accumulator(index), Gemm.accumulatesExactly(depth: depth) {
       Tensor.addMatrixProduct(a.value, b.value, transposeA: transposeA, transposeB: transposeB, into: accumulator)
       return Variable(accumulator)
+    }
+    let productShape = [transposeA == .none ? a.shape[0] : a.shape[1], transposeB == .none ? b.shape[1] : b.shape[0]]
+    if let sum = accumulatedSums[index], sum.shape == (shape ?? productShape), Gemm.accumulatesExactly(depth: depth) {
+      absorbedSums.insert(index)
+      return Variable.matrixProduct(a, b, transposeA: transposeA, transposeB: transposeB, adding: sum)
     }
     let product = Variable.matrixProduct(a, b, transposeA: transposeA, transposeB: transposeB)
     return shape.map { product.reshaped($0) } ?? product
@@ -106,14 +124,29 @@ public struct BackwardContext {
   }
 }
 
-/// How a first-order backward pass sums the gradients that several operations send to one
-/// variable. Both give the same bits.
+/// How a backward pass sums the gradients that several operations send to one variable. Both
+/// give the same bits.
 public enum GradientAccumulation: Sendable {
-  /// Into the gradient already accumulated, when the pass alone holds that tensor: matrix
-  /// products of one depth block, scaled-slice adjoints and swish input gradients are added
-  /// straight into it by their kernels, anything else in one in-place pass
+  /// First order: into the gradient already accumulated, when the pass alone holds that tensor:
+  /// matrix products of one depth block, scaled-slice adjoints and swish input gradients are
+  /// added straight into it by their kernels, anything else in one in-place pass
   /// (``GradientAccumulator``). A sum passed on unchanged to several variables is not written.
+  /// Differentiable: a product of one depth block starts from the gradient accumulated so far
+  /// (one recorded operation s + op(a)·op(b) instead of a product and a sum).
   case inPlace
   /// Into a fresh tensor for every sum (what `inPlace` saves; kept for comparing the two).
   case freshTensors
+}
+
+/// The inputs of one backward rule whose returned gradient already includes what the input held
+/// (``BackwardContext/accumulatedSums``). A reference, so that the rule's copy of the context
+/// marks what `Gradients.of` reads.
+final class AbsorbedSums {
+  private(set) var indices: [Bool]
+
+  init(count: Int) { indices = Array(repeating: false, count: count) }
+
+  func insert(_ index: Int) { indices[index] = true }
+
+  func contains(_ index: Int) -> Bool { indices[index] }
 }

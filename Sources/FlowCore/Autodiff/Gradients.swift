@@ -59,11 +59,12 @@ public enum Gradients {
       let upstreamHeldAlone = inPlace && !isTarget ? GradientAccumulator.take(from: &held) : nil
       let upstream = upstreamHeldAlone.map { Variable($0.tensor) } ?? held!
       held = nil
-      let inputGradients = operation.backward(
-        BackwardContext(
-          upstream: upstream, inputs: mode == .firstOrder ? operation.inputs.map(\.detached) : operation.inputs,
-          output: mode == .firstOrder ? node.detached : node, mode: mode, wanted: wanted, accumulators: accumulators,
-          reusableUpstream: upstreamHeldAlone?.tensor))
+      let sums = mode == .differentiable && accumulation == .inPlace ? accumulatedSums(of: operation.inputs, wanted: wanted, in: accumulated) : nil
+      let context = BackwardContext(
+        upstream: upstream, inputs: mode == .firstOrder ? operation.inputs.map(\.detached) : operation.inputs,
+        output: mode == .firstOrder ? node.detached : node, mode: mode, wanted: wanted, accumulators: accumulators,
+        reusableUpstream: upstreamHeldAlone?.tensor, accumulatedSums: sums)
+      let inputGradients = operation.backward(context)
       precondition(
         inputGradients.count == operation.inputs.count,
         "Backward rule of \(operation.name) returned \(inputGradients.count) gradients for \(operation.inputs.count) inputs")
@@ -79,6 +80,10 @@ public enum Gradients {
           continue
         }
         guard let gradient = inputGradients[index] else { continue }
+        if context.absorbedSums.contains(index) {
+          accumulated[inputID] = gradient
+          continue
+        }
         if let existing = accumulated[inputID] {
           accumulated[inputID] = existing + gradient
         } else {
@@ -91,6 +96,19 @@ public enum Gradients {
         return mode == .firstOrder ? gradient.detached : gradient
       }
       return Variable(Tensor.zeros(target.shape))
+    }
+  }
+
+  /// Differentiable: per input of an operation that occurs once among its inputs and needs a
+  /// gradient, the gradient accumulated so far (nil for the others).
+  private static func accumulatedSums(
+    of inputs: [Variable], wanted: [Bool], in accumulated: [ObjectIdentifier: Variable]
+  ) -> [Variable?] {
+    let identifiers = inputs.map(ObjectIdentifier.init)
+    return inputs.indices.map { index in
+      let id = identifiers[index]
+      guard wanted[index], identifiers.lazy.filter({ $0 == id }).count == 1 else { return nil }
+      return accumulated[id]
     }
   }
 

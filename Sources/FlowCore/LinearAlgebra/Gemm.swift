@@ -84,8 +84,9 @@ public enum Gemm {
     b: UnsafePointer<Float>, ldb: Int, transposeB: Transposition = .none,
     beta: Float = 0,
     c: UnsafeMutablePointer<Float>, ldc: Int, rowAddend: UnsafePointer<Float>? = nil,
-    backend: GemmBackend? = nil, blocking: GemmBlocking? = nil, packedB: PackedPanels?
+    matrixAddend: Addend? = nil, backend: GemmBackend? = nil, blocking: GemmBlocking? = nil, packedB: PackedPanels?
   ) {
+    precondition(rowAddend == nil || matrixAddend == nil, "A product adds a row or a matrix, not both")
     precondition(m >= 0 && n >= 0 && k >= 0, "Negative GEMM size m=\(m) n=\(n) k=\(k)")
     if m == 0 || n == 0 { return }
     FlopCounter.current?.add(2 * m * n * k)
@@ -93,7 +94,7 @@ public enum Gemm {
     let matrixB = MatrixOperand(pointer: b, leadingDimension: ldb, transposition: transposeB)
     switch backend ?? Gemm.backend {
     case .simd:
-      let addend = rowAddend.map { Addend(pointer: $0, rowStride: 0) } ?? Addend(pointer: c, rowStride: ldc)
+      let addend = matrixAddend ?? rowAddend.map { Addend(pointer: $0, rowStride: 0) } ?? Addend(pointer: c, rowStride: ldc)
       if let packedB {
         precondition(packedB.key.depth == k && packedB.key.columns == n, "Packed panels of [\(packedB.key.depth), \(packedB.key.columns)] for a product of depth \(k) and \(n) columns")
       }
@@ -104,13 +105,16 @@ public enum Gemm {
       if let rowAddend, beta != 0 {
         for row in 0..<m { (c + row * ldc).update(from: rowAddend, count: n) }
       }
+      if let matrixAddend, beta != 0 {
+        for row in 0..<m { (c + row * ldc).update(from: matrixAddend.pointer + row * matrixAddend.rowStride, count: n) }
+      }
       BlasGemm.multiply(m: m, n: n, k: k, alpha: alpha, a: matrixA, b: matrixB, beta: beta, c: c, ldc: ldc)
     }
   }
 }
 
-/// What β multiplies in C = α·op(A)·op(B) + β·S: C's own contents (row stride ldc) or one row
-/// added to every row of C (row stride 0, a bias).
+/// What β multiplies in C = α·op(A)·op(B) + β·S: C's own contents (row stride ldc), one row
+/// added to every row of C (row stride 0, a bias), or another matrix.
 struct Addend {
   let pointer: UnsafePointer<Float>
   let rowStride: Int

@@ -17,10 +17,20 @@ extension Tensor {
     _ = multiply(a, b, transposeA: transposeA, transposeB: transposeB, into: target, backend: nil)
   }
 
-  /// op(a)·op(b) into a new `[m, n]` tensor (target nil, β = 0), or added into `target` (β = 1).
+  /// `s + op(a)·op(b)` into a new `[m, n]` tensor, `s` holding m·n elements in any shape: the
+  /// bits of the product followed by `s +` it when ``Gemm/accumulatesExactly(depth:)`` holds (each
+  /// element's sum of products is formed whole, then added to s once), which the caller checks.
+  static func matrixProduct(
+    _ a: Tensor, _ b: Tensor, transposeA: Transposition = .none, transposeB: Transposition = .none, adding s: Tensor
+  ) -> Tensor {
+    multiply(a, b, transposeA: transposeA, transposeB: transposeB, into: nil, adding: s, backend: nil)
+  }
+
+  /// op(a)·op(b) into a new `[m, n]` tensor (target nil, β = 0), or added into `target` (β = 1),
+  /// or added to `addend` into a new tensor.
   private static func multiply(
     _ a: Tensor, _ b: Tensor, transposeA: Transposition, transposeB: Transposition, into target: Tensor?,
-    backend: GemmBackend?
+    adding addend: Tensor? = nil, backend: GemmBackend?
   ) -> Tensor {
     precondition(a.rank == 2 && b.rank == 2, "matrixProduct needs rank-2 tensors, got \(a.shape) and \(b.shape)")
     let (m, k) = transposeA == .none ? (a.shape[0], a.shape[1]) : (a.shape[1], a.shape[0])
@@ -28,11 +38,17 @@ extension Tensor {
     precondition(k == kb, "Inner sizes differ: op(a) is [\(m), \(k)], op(b) is [\(kb), \(n)]")
     let result = target ?? Tensor(uninitializedShape: [m, n])
     precondition(result.count == m * n, "The target \(result.shape) of a [\(m), \(n)] product has \(result.count) elements")
+    if let addend {
+      precondition(addend.count == m * n, "The addend \(addend.shape) of a [\(m), \(n)] product has \(addend.count) elements")
+    }
     let resolved = backend ?? Gemm.backend
-    Gemm.multiply(
-      m: m, n: n, k: k, a: a.pointer, lda: a.shape[1], transposeA: transposeA,
-      b: b.pointer, ldb: b.shape[1], transposeB: transposeB, beta: target == nil ? 0 : 1, c: result.pointer, ldc: n,
-      backend: resolved, packedB: b.keptPanels(transposition: transposeB, rows: m, depth: k, columns: n, backend: resolved))
+    withExtendedLifetime(addend) {
+      Gemm.multiply(
+        m: m, n: n, k: k, a: a.pointer, lda: a.shape[1], transposeA: transposeA,
+        b: b.pointer, ldb: b.shape[1], transposeB: transposeB, beta: target == nil && addend == nil ? 0 : 1, c: result.pointer, ldc: n,
+        matrixAddend: addend.map { Addend(pointer: $0.pointer, rowStride: n) },
+        backend: resolved, packedB: b.keptPanels(transposition: transposeB, rows: m, depth: k, columns: n, backend: resolved))
+    }
     return result
   }
 

@@ -11,26 +11,52 @@ extension Variable {
   ) -> Variable {
     let value = Tensor.matrixProduct(a.value, b.value, transposeA: transposeA, transposeB: transposeB)
     return Variable.record(value, name: "matrixProduct", inputs: [a, b]) { context in
-      let g = context.upstream
-      let (a, b) = (context.inputs[0], context.inputs[1])
-      var gradientA: Variable? = nil
-      var gradientB: Variable? = nil
-      switch (transposeA, transposeB) {
-      case (.none, .none):
-        if context.needs(0) { gradientA = context.gradient(0, product: g, b, transposeB: .transposed) }
-        if context.needs(1) { gradientB = context.gradient(1, product: a, g, transposeA: .transposed) }
-      case (.none, .transposed):
-        if context.needs(0) { gradientA = context.gradient(0, product: g, b) }
-        if context.needs(1) { gradientB = context.gradient(1, product: g, a, transposeA: .transposed) }
-      case (.transposed, .none):
-        if context.needs(0) { gradientA = context.gradient(0, product: b, g, transposeB: .transposed) }
-        if context.needs(1) { gradientB = context.gradient(1, product: a, g) }
-      case (.transposed, .transposed):
-        if context.needs(0) { gradientA = context.gradient(0, product: b, g, transposeA: .transposed, transposeB: .transposed) }
-        if context.needs(1) { gradientB = context.gradient(1, product: g, a, transposeA: .transposed, transposeB: .transposed) }
-      }
-      return [gradientA, gradientB]
+      let gradients = productGradients(context, upstream: context.upstream, a: 0, b: 1, transposeA: transposeA, transposeB: transposeB)
+      return [gradients.a, gradients.b]
     }
+  }
+
+  /// s + op(a)·op(b) as one operation, for a product of one depth block
+  /// (``Gemm/accumulatesExactly(depth:)``: each element's sum of products is formed whole, then
+  /// added to s once): the bits of `s + matrixProduct(a, b)`, shaped like s, without the product
+  /// tensor and the pass of the sum. A differentiable backward pass forms it where a product's
+  /// gradient meets the gradient its input already holds (``BackwardContext/gradient(_:product:_:transposeA:transposeB:shape:)``).
+  /// Inputs s, a, b: the order in which a sum `s + product` visits them.
+  static func matrixProduct(
+    _ a: Variable, _ b: Variable, transposeA: Transposition = .none, transposeB: Transposition = .none, adding s: Variable
+  ) -> Variable {
+    let value = Tensor.matrixProduct(a.value, b.value, transposeA: transposeA, transposeB: transposeB, adding: s.value)
+    let productShape = value.shape
+    return Variable.record(value.reshaped(s.shape), name: "matrixProductAdding", inputs: [s, a, b]) { context in
+      let upstream = context.upstream.reshaped(productShape)
+      let gradients = productGradients(context, upstream: upstream, a: 1, b: 2, transposeA: transposeA, transposeB: transposeB)
+      return [context.needs(0) ? context.upstream : nil, gradients.a, gradients.b]
+    }
+  }
+
+  /// The gradients of op(a)·op(b) for upstream g (`[m, n]`), a and b being inputs `aIndex` and
+  /// `bIndex` of the context: ∂A = G·Bᵀ and ∂B = Aᵀ·G, transposed as the product is.
+  private static func productGradients(
+    _ context: BackwardContext, upstream g: Variable, a aIndex: Int, b bIndex: Int, transposeA: Transposition, transposeB: Transposition
+  ) -> (a: Variable?, b: Variable?) {
+    let (a, b) = (context.inputs[aIndex], context.inputs[bIndex])
+    var gradientA: Variable? = nil
+    var gradientB: Variable? = nil
+    switch (transposeA, transposeB) {
+    case (.none, .none):
+      if context.needs(aIndex) { gradientA = context.gradient(aIndex, product: g, b, transposeB: .transposed) }
+      if context.needs(bIndex) { gradientB = context.gradient(bIndex, product: a, g, transposeA: .transposed) }
+    case (.none, .transposed):
+      if context.needs(aIndex) { gradientA = context.gradient(aIndex, product: g, b) }
+      if context.needs(bIndex) { gradientB = context.gradient(bIndex, product: g, a, transposeA: .transposed) }
+    case (.transposed, .none):
+      if context.needs(aIndex) { gradientA = context.gradient(aIndex, product: b, g, transposeB: .transposed) }
+      if context.needs(bIndex) { gradientB = context.gradient(bIndex, product: a, g) }
+    case (.transposed, .transposed):
+      if context.needs(aIndex) { gradientA = context.gradient(aIndex, product: b, g, transposeA: .transposed, transposeB: .transposed) }
+      if context.needs(bIndex) { gradientB = context.gradient(bIndex, product: g, a, transposeA: .transposed, transposeB: .transposed) }
+    }
+    return (gradientA, gradientB)
   }
 
   /// A fully connected layer on the last axis: `x [..., in] · Wᵀ + b → [..., out]`, with W
