@@ -74,6 +74,25 @@ struct TensorTests {
     #expect(abs(tensor.sum().scalar - tensor.scalars.reduce(0, +)) < 1e-4)
   }
 
+  @Test(
+    "A sum over an axis adds the slices along it one after another, bit for bit, at any thread count",
+    arguments: [([500, 90], 0), ([7, 13, 45], 1), ([3, 40, 37], 1), ([2, 2000, 8], 1)] as [([Int], Int)])
+  func sumAlongAxisAddsInOrder(shape: [Int], axis: Int) {
+    // 90 columns: two blocks of 32, three vectors and two single columns; 37 and 45 end alike.
+    let tensor = randomTensor(shape, seed: 14, scale: 1e3)
+    let (outer, extent, inner) = (shape[..<axis].reduce(1, *), shape[axis], shape[(axis + 1)...].reduce(1, *))
+    var expected = [Float](repeating: 0, count: outer * inner)
+    for row in 0..<outer {
+      for index in 0..<extent {
+        for column in 0..<inner { expected[row * inner + column] += tensor[flat: (row * extent + index) * inner + column] }
+      }
+    }
+    for threads in 1...3 {
+      let sum = Parallelism.withThreads(threads) { tensor.sum(alongAxis: axis) }
+      #expect(sum.scalars.map(\.bitPattern) == expected.map(\.bitPattern), "\(threads) threads")
+    }
+  }
+
   @Test("Concatenation and slicing along the last axis are inverse to each other")
   func concatenationAndSlicingRoundTrip() {
     let a = randomTensor([2, 3, 2], seed: 1)

@@ -39,16 +39,7 @@ extension Tensor {
     }
     let work = { (outerRange: Range<Int>, innerRange: Range<Int>) in
       for row in outerRange {
-        let out = target + row * inner
-        for index in 0..<extent {
-          let input = source + (row * extent + index) * inner
-          var offset = innerRange.lowerBound
-          while offset < innerRange.upperBound {
-            let lanes = Swift.min(8, innerRange.upperBound - offset)
-            store8(load8(UnsafePointer(out), offset, lanes) + load8(input, offset, lanes), out, offset, lanes)
-            offset += 8
-          }
-        }
+        Tensor.addRows(source + row * extent * inner, rows: extent, rowStride: inner, columns: innerRange, into: target + row * inner)
       }
     }
     if outer == 1 {
@@ -125,6 +116,44 @@ extension Tensor {
   public func sumOfProducts(_ other: Tensor) -> Tensor {
     precondition(shape == other.shape, "sumOfProducts needs equal shapes, got \(shape) and \(other.shape)")
     return Tensor(Tensor.contiguousSumOfProducts(UnsafePointer(pointer), UnsafePointer(other.pointer), count: count))
+  }
+
+  /// target[c] += Σ_r source[r·rowStride + c] for c in `columns`, the rows added one after another
+  /// in order (each element's sum is the sequence of additions a row-by-row pass over target
+  /// makes), kept in registers across the rows: four vectors of columns at a time, then one,
+  /// then single columns.
+  @inline(__always)
+  static func addRows(
+    _ source: UnsafePointer<Float>, rows: Int, rowStride: Int, columns: Range<Int>, into target: UnsafeMutablePointer<Float>
+  ) {
+    var column = columns.lowerBound
+    while column + 32 <= columns.upperBound {
+      var sums = (load8(target, column, 8), load8(target, column + 8, 8), load8(target, column + 16, 8), load8(target, column + 24, 8))
+      for row in 0..<rows {
+        let values = source + row * rowStride + column
+        sums.0 += load8(values, 0, 8)
+        sums.1 += load8(values, 8, 8)
+        sums.2 += load8(values, 16, 8)
+        sums.3 += load8(values, 24, 8)
+      }
+      store8(sums.0, target, column, 8)
+      store8(sums.1, target, column + 8, 8)
+      store8(sums.2, target, column + 16, 8)
+      store8(sums.3, target, column + 24, 8)
+      column += 32
+    }
+    while column + 8 <= columns.upperBound {
+      var sum = load8(target, column, 8)
+      for row in 0..<rows { sum += load8(source + row * rowStride, column, 8) }
+      store8(sum, target, column, 8)
+      column += 8
+    }
+    while column < columns.upperBound {
+      var sum = target[column]
+      for row in 0..<rows { sum += source[row * rowStride + column] }
+      target[column] = sum
+      column += 1
+    }
   }
 
   /// Sums over several axes, removing them.
