@@ -36,13 +36,15 @@ public struct BackwardContext {
   /// them, while a fresh buffer's lines may sit in the other core's (stores into those waited for
   /// the line in a two-thread step: 84 % of the swish gradient kernel's samples).
   let reusableUpstream: Tensor?
-  /// Per input, in differentiable mode: the gradient other operations already sent it (an input
-  /// that occurs once among the operation's inputs); nil otherwise. A rule may return a
-  /// gradient that already includes it (see ``absorbedSums``).
-  let accumulatedSums: [Variable?]
+  /// Per input, in a differentiable pass that accumulates in place: the gradient other
+  /// operations already sent it (an input that occurs once among the operation's inputs), or nil;
+  /// nil as a whole in other passes. A rule may return a gradient that already includes it (see
+  /// ``absorbedSums``).
+  let accumulatedSums: [Variable?]?
   /// The inputs whose gradient returned by the rule already includes ``accumulatedSums``:
-  /// `Gradients.of` then takes it as the input's gradient instead of adding it.
-  let absorbedSums: AbsorbedSums
+  /// `Gradients.of` then takes it as the input's gradient instead of adding it. Nil when there
+  /// are no ``accumulatedSums``.
+  let absorbedSums: AbsorbedSums?
 
   init(
     upstream: Variable, inputs: [Variable], output: Variable, mode: BackwardMode, wanted: [Bool],
@@ -55,8 +57,8 @@ public struct BackwardContext {
     self.wanted = wanted
     self.accumulators = accumulators ?? Array(repeating: nil, count: inputs.count)
     self.reusableUpstream = reusableUpstream
-    self.accumulatedSums = accumulatedSums ?? Array(repeating: nil, count: inputs.count)
-    self.absorbedSums = AbsorbedSums(count: inputs.count)
+    self.accumulatedSums = accumulatedSums
+    self.absorbedSums = accumulatedSums.map { AbsorbedSums(count: $0.count) }
   }
 
   /// Whether the gradient for input `index` is needed (false when no target depends on it).
@@ -90,7 +92,7 @@ public struct BackwardContext {
       return Variable(accumulator)
     }
     let productShape = [transposeA == .none ? a.shape[0] : a.shape[1], transposeB == .none ? b.shape[1] : b.shape[0]]
-    if let sum = accumulatedSums[index], sum.shape == (shape ?? productShape), Gemm.accumulatesExactly(depth: depth) {
+    if let sum = accumulatedSums?[index], let absorbedSums, sum.shape == (shape ?? productShape), Gemm.accumulatesExactly(depth: depth) {
       absorbedSums.insert(index)
       return Variable.matrixProduct(a, b, transposeA: transposeA, transposeB: transposeB, adding: sum)
     }

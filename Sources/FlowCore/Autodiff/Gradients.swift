@@ -80,7 +80,7 @@ public enum Gradients {
           continue
         }
         guard let gradient = inputGradients[index] else { continue }
-        if context.absorbedSums.contains(index) {
+        if context.absorbedSums?.contains(index) == true {
           accumulated[inputID] = gradient
           continue
         }
