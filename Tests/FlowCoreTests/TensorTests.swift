@@ -93,6 +93,39 @@ struct TensorTests {
     }
   }
 
+  @Test("A scaled concatenation's gradients are the upstream's columns times each scale and, per scale, the rows' eight-lane dot products added in row order", arguments: [1, 2, 3])
+  func scaledConcatenationGradientsFollowTheirOrder(threads: Int) {
+    // Parts of 21, 5, 16 and 37 columns: rows that end in 5-column tails, a part shorter than a
+    // vector and one of whole vectors.
+    let (rows, widths, scales): (Int, [Int], [Float]) = (33, [21, 5, 16, 37], [0.7, -1.3, 0.25, 2.1])
+    let parts = widths.enumerated().map { randomTensor([rows, $0.element], seed: 20 + UInt64($0.offset)) }
+    let total = widths.reduce(0, +)
+    let upstream = randomTensor([rows, total], seed: 30)
+    let result = Parallelism.withThreads(threads) {
+      Tensor.scaledConcatenationGradients(upstream: upstream, parts: parts, scales: scales, wantsParts: [true, true, false, true])
+    }
+    var start = 0
+    for (index, width) in widths.enumerated() {
+      var (gradient, total) = ([Float](), Float(0))
+      for row in 0..<rows {
+        var lanes = Vector8()
+        for column in 0..<width {
+          let g = upstream[flat: row * upstream.lastExtent + start + column]
+          lanes[column % 8] = lanes[column % 8].addingProduct(g, parts[index][flat: row * width + column])
+          gradient.append(g * scales[index])
+        }
+        total += lanes.sum()
+      }
+      start += width
+      #expect(result.scales[index].bitPattern == total.bitPattern, "scale \(index), \(threads) threads")
+      if index == 2 {
+        #expect(result.parts[index] == nil)
+      } else {
+        #expect(result.parts[index]?.scalars.map(\.bitPattern) == gradient.map(\.bitPattern), "part \(index), \(threads) threads")
+      }
+    }
+  }
+
   @Test("Concatenation and slicing along the last axis are inverse to each other")
   func concatenationAndSlicingRoundTrip() {
     let a = randomTensor([2, 3, 2], seed: 1)

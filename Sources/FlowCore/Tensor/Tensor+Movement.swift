@@ -73,12 +73,19 @@ extension Tensor {
             let gradient = outputs[index].map { $0 + row * width }
             var dot = Vector8()
             var offset = 0
-            while offset < width {
-              let lanes = Swift.min(8, width - offset)
-              let gv = load8(g, offset, lanes)
-              dot = dot.addingProduct(gv, load8(a, offset, lanes))
-              if let gradient { store8(gv * factor, gradient, offset, lanes) }
+            while offset + 8 <= width {
+              let gv = load8(g, offset, 8)
+              dot = dot.addingProduct(gv, load8(a, offset, 8))
+              if let gradient { store8(gv * factor, gradient, offset, 8) }
               offset += 8
+            }
+            // The last 1-7 columns one by one, each into the lane a partial vector gives it (the
+            // lanes past them would add 0·0, which changes nothing: a lane that starts at +0 and
+            // only gains products is never −0).
+            for lane in 0..<(width - offset) {
+              let value = g[offset + lane]
+              dot[lane] = dot[lane].addingProduct(value, a[offset + lane])
+              gradient?[offset + lane] = value * scales[index]
             }
             partialSums[row * count + index] = dot.sum()
             column += width
