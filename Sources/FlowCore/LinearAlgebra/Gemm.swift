@@ -92,9 +92,11 @@ public enum Gemm {
     FlopCounter.current?.add(2 * m * n * k)
     let matrixA = MatrixOperand(pointer: a, leadingDimension: lda, transposition: transposeA)
     let matrixB = MatrixOperand(pointer: b, leadingDimension: ldb, transposition: transposeB)
+    // What β multiplies when it is not C itself: a bias row (row stride 0) or another matrix.
+    let separateAddend = matrixAddend ?? rowAddend.map { Addend(pointer: $0, rowStride: 0) }
     switch backend ?? Gemm.backend {
     case .simd:
-      let addend = matrixAddend ?? rowAddend.map { Addend(pointer: $0, rowStride: 0) } ?? Addend(pointer: c, rowStride: ldc)
+      let addend = separateAddend ?? Addend(pointer: c, rowStride: ldc)
       if let packedB {
         precondition(packedB.key.depth == k && packedB.key.columns == n, "Packed panels of [\(packedB.key.depth), \(packedB.key.columns)] for a product of depth \(k) and \(n) columns")
       }
@@ -102,11 +104,8 @@ public enum Gemm {
         m: m, n: n, k: k, alpha: alpha, a: matrixA, b: matrixB, beta: beta, c: c, ldc: ldc, addend: addend,
         packed: packedB.map { PackedOperand(panels: $0, column: 0) }, blocking: blocking)
     case .openBLAS:
-      if let rowAddend, beta != 0 {
-        for row in 0..<m { (c + row * ldc).update(from: rowAddend, count: n) }
-      }
-      if let matrixAddend, beta != 0 {
-        for row in 0..<m { (c + row * ldc).update(from: matrixAddend.pointer + row * matrixAddend.rowStride, count: n) }
+      if let separateAddend, beta != 0 {
+        for row in 0..<m { (c + row * ldc).update(from: separateAddend.pointer + row * separateAddend.rowStride, count: n) }
       }
       BlasGemm.multiply(m: m, n: n, k: k, alpha: alpha, a: matrixA, b: matrixB, beta: beta, c: c, ldc: ldc)
     }

@@ -170,10 +170,7 @@ extension Tensor {
     let (target, source) = (result.pointer, UnsafePointer(pointer))
     Parallelism.forEachRowChunk(rows: rowCount, width: width) { rows in
       for row in rows {
-        let rowTarget = target + row * width
-        rowTarget.update(repeating: 0, count: offset)
-        Tensor.scaleRow(source + row * columns, into: rowTarget + offset, count: columns, by: scale)
-        (rowTarget + offset + columns).update(repeating: 0, count: width - offset - columns)
+        Tensor.padRow(source + row * columns, count: columns, scaledBy: scale, into: target + row * width, offset: offset, width: width, .replace)
       }
     }
     return result
@@ -191,10 +188,7 @@ extension Tensor {
     let (destination, source) = (target.pointer, UnsafePointer(pointer))
     Parallelism.forEachRowChunk(rows: rowCount, width: width) { rows in
       for row in rows {
-        let rowTarget = destination + row * width
-        Tensor.addZeroRow(rowTarget, count: offset)
-        Tensor.scaleRow(source + row * columns, into: rowTarget + offset, count: columns, by: scale, .add)
-        Tensor.addZeroRow(rowTarget + offset + columns, count: width - offset - columns)
+        Tensor.padRow(source + row * columns, count: columns, scaledBy: scale, into: destination + row * width, offset: offset, width: width, .add)
       }
     }
   }
@@ -232,14 +226,24 @@ extension Tensor {
     var sum = BlockedSum()
     return withExtendedLifetime((self, other)) {
       for row in 0..<rowCount {
-        let rowTarget = destination + row * width
-        Tensor.zeroRow(rowTarget, count: offset, write)
-        Tensor.scaleRow(source + row * columns, into: rowTarget + offset, count: columns, by: scale, write)
-        Tensor.zeroRow(rowTarget + offset + columns, count: width - offset - columns, write)
+        Tensor.padRow(source + row * columns, count: columns, scaledBy: scale, into: destination + row * width, offset: offset, width: width, write)
         sum.addBlocks(upTo: (row + 1) * columns, product)
       }
       return sum.total(count: count, product)
     }
+  }
+
+  /// One row of a padded scaled slice: `count` floats of `source` times `scale` at columns
+  /// `offset..<offset + count` of the `width` columns at `target`, zeros around them, written over
+  /// the row or added to it (the zero columns then add 0, which turns −0 into +0).
+  @inline(__always)
+  static func padRow(
+    _ source: UnsafePointer<Float>, count: Int, scaledBy scale: Float, into target: UnsafeMutablePointer<Float>,
+    offset: Int, width: Int, _ write: RowWrite
+  ) {
+    zeroRow(target, count: offset, write)
+    scaleRow(source, into: target + offset, count: count, by: scale, write)
+    zeroRow(target + offset + count, count: width - offset - count, write)
   }
 
   /// Zeros written over `count` floats, or 0 added to them (``addZeroRow(_:count:)``).
