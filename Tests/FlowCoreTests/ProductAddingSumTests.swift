@@ -75,3 +75,61 @@ struct ProductAddingSumTests {
     #expect(report.passed, "\(report)")
   }
 }
+
+/// Graphs in which the gradient an input holds when a product's gradient reaches it is still read
+/// by someone else, so the differentiable pass must add the product into a new tensor. Each is
+/// laid out so that the backward pass reaches x through the other operation first (with the
+/// product's operation first, nothing is accumulated when the product arrives and the graph
+/// tests nothing: checked by removing each condition of the in-place sum in turn).
+private enum SharedSumGraphs {
+  /// x `[rows, 12]`, z like x, W `[12, 12]`, η `[2]`, d like x (positive).
+  static func inputs(rows: Int) -> [Tensor] {
+    [
+      randomTensor([rows, 12], seed: 51), randomTensor([rows, 12], seed: 52), randomTensor([12, 12], seed: 53, scale: 0.3),
+      Tensor(shape: [2], scalars: [0.8, 0.6]), randomTensor([rows, 12], seed: 54, positive: true),
+    ]
+  }
+
+  /// [η₁·xWᵀ, η₂·(x + z)]: the concatenation's scaled slice goes to x and z as one variable
+  /// (the adjoint of a sum), then x's product through W arrives.
+  static func sharedSlice(_ variables: [Variable]) -> Variable {
+    let (x, z, weight, scales) = (variables[0], variables[1], variables[2], variables[3])
+    return Variable.concatenatingLastAxis([Variable.affine(x, weight: weight), x + z], scaledBy: scales)
+  }
+
+  /// xWᵀ + x / d: x's first gradient is g / d, whose backward rule reads its own value (for d's
+  /// gradient), then x's product through W arrives.
+  static func valueReadByItsRule(_ variables: [Variable]) -> Variable {
+    let (x, weight, divisor) = (variables[0], variables[2], variables[4])
+    return Variable.affine(x, weight: weight) + x / divisor
+  }
+
+  /// The vector-Jacobian product with respect to x and z of `graph`, taken as a differentiable
+  /// pass summing as `accumulation` says, and the gradients of ⟨product, probe⟩ with respect to
+  /// every input; the bits of all.
+  static func results(_ graph: ([Variable]) -> Variable, rows: Int, _ accumulation: GradientAccumulation) -> [[UInt32]] {
+    let variables = inputs(rows: rows).map { Variable($0, requiresGradient: true) }
+    let output = graph(variables)
+    let seed = Variable(randomTensor(output.shape, seed: 55))
+    let products = Gradients.of(output, withRespectTo: [variables[0], variables[1]], seed: seed, mode: .differentiable, accumulation: accumulation)
+    let probe = Variable(randomTensor(variables[0].shape, seed: 56))
+    let gradients = Gradients.of(((products[0] + products[1]) * probe).sum(), withRespectTo: variables, accumulation: accumulation)
+    return (products + gradients).map { $0.value.scalars.map(\.bitPattern) }
+  }
+}
+
+extension ProductAddingSumTests {
+  @Test(
+    "A product's gradient is not added over an accumulated gradient that another variable also holds, nor over one whose own rule reads it",
+    arguments: ["shared slice", "value read by its rule"])
+  func productsDoNotWriteOverGradientsOthersRead(graphName: String) {
+    let graph = graphName == "shared slice" ? SharedSumGraphs.sharedSlice : SharedSumGraphs.valueReadByItsRule
+    for rows in [5, 37] {
+      let separate = SharedSumGraphs.results(graph, rows: rows, .freshTensors)
+      let fused = SharedSumGraphs.results(graph, rows: rows, .inPlace)
+      for (index, (expected, actual)) in zip(separate, fused).enumerated() {
+        #expect(actual == expected, "\(graphName), \(rows) rows: result \(index) (0, 1: the products for x and z, then x, z, W, η, d)")
+      }
+    }
+  }
+}

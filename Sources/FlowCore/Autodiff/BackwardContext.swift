@@ -40,7 +40,7 @@ public struct BackwardContext {
   /// operations already sent it (an input that occurs once among the operation's inputs), or nil;
   /// nil as a whole in other passes. A rule may return a gradient that already includes it (see
   /// ``absorbedSums``).
-  let accumulatedSums: [Variable?]?
+  let accumulatedSums: [AccumulatedSum?]?
   /// The inputs whose gradient returned by the rule already includes ``accumulatedSums``:
   /// `Gradients.of` then takes it as the input's gradient instead of adding it. Nil when there
   /// are no ``accumulatedSums``.
@@ -48,7 +48,7 @@ public struct BackwardContext {
 
   init(
     upstream: Variable, inputs: [Variable], output: Variable, mode: BackwardMode, wanted: [Bool],
-    accumulators: [GradientAccumulator?]? = nil, reusableUpstream: Tensor? = nil, accumulatedSums: [Variable?]? = nil
+    accumulators: [GradientAccumulator?]? = nil, reusableUpstream: Tensor? = nil, accumulatedSums: [AccumulatedSum?]? = nil
   ) {
     self.upstream = upstream
     self.inputs = inputs
@@ -81,7 +81,8 @@ public struct BackwardContext {
   ///
   /// In differentiable mode the same holds for the gradient the input holds so far
   /// (``accumulatedSums``): the product then starts from it, as one recorded operation
-  /// s + op(a)·op(b) whose value has the bits of the sum `Gradients.of` would form.
+  /// s + op(a)·op(b) whose value has the bits of the sum `Gradients.of` would form, written over
+  /// s's storage when the pass alone holds it (``AccumulatedSum/Storage/heldAlone``).
   public func gradient(
     _ index: Int, product a: Variable, _ b: Variable, transposeA: Transposition = .none,
     transposeB: Transposition = .none, shape: [Int]? = nil
@@ -92,9 +93,9 @@ public struct BackwardContext {
       return Variable(accumulator)
     }
     let productShape = [transposeA == .none ? a.shape[0] : a.shape[1], transposeB == .none ? b.shape[1] : b.shape[0]]
-    if let sum = accumulatedSums?[index], let absorbedSums, sum.shape == (shape ?? productShape), Gemm.accumulatesExactly(depth: depth) {
+    if let sum = accumulatedSums?[index], let absorbedSums, sum.variable.shape == (shape ?? productShape), Gemm.accumulatesExactly(depth: depth) {
       absorbedSums.insert(index)
-      return Variable.matrixProduct(a, b, transposeA: transposeA, transposeB: transposeB, adding: sum)
+      return Variable.matrixProduct(a, b, transposeA: transposeA, transposeB: transposeB, adding: sum.variable, storage: sum.storage)
     }
     let product = Variable.matrixProduct(a, b, transposeA: transposeA, transposeB: transposeB)
     return shape.map { product.reshaped($0) } ?? product
@@ -138,6 +139,41 @@ public enum GradientAccumulation: Sendable {
   case inPlace
   /// Into a fresh tensor for every sum (what `inPlace` saves; kept for comparing the two).
   case freshTensors
+}
+
+/// The gradient an input holds so far in a differentiable pass that accumulates in place
+/// (``BackwardContext/accumulatedSums``).
+struct AccumulatedSum {
+  /// Whether a product may be added into ``variable``'s storage.
+  enum Storage {
+    /// Something outside the pass may read the value: a product adds into a new tensor.
+    case shared
+    /// Nothing reads the value again: no other node or caller refers to the variable (it is
+    /// no operation's input and no one else's gradient), no other tensor to its storage, and
+    /// its operation's backward rule does not read it (``ValueUse/notReadByBackward``).
+    case heldAlone
+  }
+
+  /// The gradient, a graph node.
+  let variable: Variable
+  /// Whether its storage may be written over.
+  let storage: Storage
+
+  /// The sum `held` holds. When the pass alone refers to that node and its operation does not
+  /// read its value, the node is rebuilt around the same operation and value (no one else saw
+  /// its identity) so that the storage can be checked too; `held` then holds the rebuilt node.
+  static func taken(from held: inout Variable?) -> AccumulatedSum? {
+    guard let operation = held?.operation else { return held.map { AccumulatedSum(variable: $0, storage: .shared) } }
+    guard operation.valueUse == .notReadByBackward, isKnownUniquelyReferenced(&held) else {
+      return AccumulatedSum(variable: held!, storage: .shared)
+    }
+    var value = held!.value
+    held = nil
+    let storage: Storage = value.isUniquelyOwned() ? .heldAlone : .shared
+    let rebuilt = Variable(value: value, operation: operation)
+    held = rebuilt
+    return AccumulatedSum(variable: rebuilt, storage: storage)
+  }
 }
 
 /// The inputs of one backward rule whose returned gradient already includes what the input held

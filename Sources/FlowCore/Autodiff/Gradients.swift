@@ -59,7 +59,7 @@ public enum Gradients {
       let upstreamHeldAlone = inPlace && !isTarget ? GradientAccumulator.take(from: &held) : nil
       let upstream = upstreamHeldAlone.map { Variable($0.tensor) } ?? held!
       held = nil
-      let sums = mode == .differentiable && accumulation == .inPlace ? accumulatedSums(of: operation.inputs, wanted: wanted, in: accumulated) : nil
+      let sums = mode == .differentiable && accumulation == .inPlace ? accumulatedSums(of: operation.inputs, wanted: wanted, in: &accumulated) : nil
       let context = BackwardContext(
         upstream: upstream, inputs: mode == .firstOrder ? operation.inputs.map(\.detached) : operation.inputs,
         output: mode == .firstOrder ? node.detached : node, mode: mode, wanted: wanted, accumulators: accumulators,
@@ -100,15 +100,19 @@ public enum Gradients {
   }
 
   /// Differentiable: per input of an operation that occurs once among its inputs and needs a
-  /// gradient, the gradient accumulated so far (nil for the others).
+  /// gradient, the gradient accumulated so far (nil for the others), and whether the pass alone
+  /// holds its storage (``AccumulatedSum/taken(from:)``).
   private static func accumulatedSums(
-    of inputs: [Variable], wanted: [Bool], in accumulated: [ObjectIdentifier: Variable]
-  ) -> [Variable?] {
+    of inputs: [Variable], wanted: [Bool], in accumulated: inout [ObjectIdentifier: Variable]
+  ) -> [AccumulatedSum?] {
     let identifiers = inputs.map(ObjectIdentifier.init)
     return inputs.indices.map { index in
       let id = identifiers[index]
       guard wanted[index], identifiers.lazy.filter({ $0 == id }).count == 1 else { return nil }
-      return accumulated[id]
+      var held = accumulated.removeValue(forKey: id)
+      let sum = AccumulatedSum.taken(from: &held)
+      accumulated[id] = held
+      return sum
     }
   }
 

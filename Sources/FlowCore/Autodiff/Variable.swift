@@ -57,18 +57,32 @@ public final class Variable {
   ///   - value: the forward result.
   ///   - name: the operation's name, for diagnostics.
   ///   - inputs: the variables the value depends on, in the order `backward` returns gradients.
+  ///   - valueUse: whether `backward` reads `value` (through ``BackwardContext/output`` or a
+  ///     capture); the default says it may.
   ///   - backward: the vector-Jacobian product of the operation (see ``BackwardContext``).
   public static func record(
-    _ value: Tensor, name: StaticString, inputs: [Variable], backward: @escaping BackwardRule
+    _ value: Tensor, name: StaticString, inputs: [Variable], valueUse: ValueUse = .readByBackward,
+    backward: @escaping BackwardRule
   ) -> Variable {
     guard inputs.contains(where: \.requiresGradient) else { return Variable(value) }
-    return Variable(value: value, operation: Operation(name: name, inputs: inputs, backward: backward))
+    return Variable(value: value, operation: Operation(name: name, inputs: inputs, valueUse: valueUse, backward: backward))
   }
+}
+
+/// Whether an operation's backward rule reads the value the operation computed.
+public enum ValueUse: Sendable {
+  /// The rule may read it (the default: exp, square root and division do).
+  case readByBackward
+  /// The rule reads only its inputs, the upstream gradient and what it captured, never the value:
+  /// a differentiable backward pass may then add a product into the storage of such a gradient
+  /// that it alone refers to (``Gradients/of(_:withRespectTo:seed:mode:accumulation:)``).
+  case notReadByBackward
 }
 
 /// A recorded operation: its inputs and backward rule.
 struct Operation {
   let name: StaticString
   let inputs: [Variable]
+  let valueUse: ValueUse
   let backward: BackwardRule
 }

@@ -22,12 +22,23 @@ extension Variable {
   /// tensor and the pass of the sum. A differentiable backward pass forms it where a product's
   /// gradient meets the gradient its input already holds (``BackwardContext/gradient(_:product:_:transposeA:transposeB:shape:)``).
   /// Inputs s, a, b: the order in which a sum `s + product` visits them.
+  /// With `storage` ``AccumulatedSum/Storage/heldAlone`` the sum is written over s's storage
+  /// (the same bits: the product starts from what is there instead of from a copy), and s's value
+  /// is the sum's from then on, which nothing reads.
   static func matrixProduct(
-    _ a: Variable, _ b: Variable, transposeA: Transposition = .none, transposeB: Transposition = .none, adding s: Variable
+    _ a: Variable, _ b: Variable, transposeA: Transposition = .none, transposeB: Transposition = .none, adding s: Variable,
+    storage: AccumulatedSum.Storage = .shared
   ) -> Variable {
-    let value = Tensor.matrixProduct(a.value, b.value, transposeA: transposeA, transposeB: transposeB, adding: s.value)
-    let productShape = value.shape
-    return Variable.record(value.reshaped(s.shape), name: "matrixProductAdding", inputs: [s, a, b]) { context in
+    let productShape = [transposeA == .none ? a.shape[0] : a.shape[1], transposeB == .none ? b.shape[1] : b.shape[0]]
+    let value: Tensor
+    switch storage {
+    case .shared:
+      value = Tensor.matrixProduct(a.value, b.value, transposeA: transposeA, transposeB: transposeB, adding: s.value).reshaped(s.shape)
+    case .heldAlone:
+      Tensor.addMatrixProduct(a.value, b.value, transposeA: transposeA, transposeB: transposeB, into: s.value)
+      value = s.value
+    }
+    return Variable.record(value, name: "matrixProductAdding", inputs: [s, a, b], valueUse: .notReadByBackward) { context in
       let upstream = context.upstream.reshaped(productShape)
       let gradients = productGradients(context, upstream: upstream, a: 1, b: 2, transposeA: transposeA, transposeB: transposeB)
       return [context.needs(0) ? context.upstream : nil, gradients.a, gradients.b]

@@ -88,7 +88,7 @@ extension Variable {
       scale.requiresGradient
       ? value.slicingLastAxis(range, alsoScaledBy: scale.value[flat: 0])
       : (nil, value.slicingLastAxis(range, scaledBy: scale.value[flat: 0]))
-    return Variable.record(scaled, name: "scaledSlice", inputs: [self, scale]) { context in
+    return Variable.record(scaled, name: "scaledSlice", inputs: [self, scale], valueUse: .notReadByBackward) { context in
       let (source, scale, g) = (context.inputs[0], context.inputs[1], context.upstream)
       switch context.mode {
       case .firstOrder:
