@@ -81,6 +81,21 @@ struct ProductAddingSumTests {
 /// laid out so that the backward pass reaches x through the other operation first (with the
 /// product's operation first, nothing is accumulated when the product arrives and the graph
 /// tests nothing: checked by removing each condition of the in-place sum in turn).
+private enum SharedSumGraph: String, CaseIterable, CustomStringConvertible {
+  case sharedSlice = "shared slice"
+  case valueReadByItsRule = "value read by its rule"
+
+  var description: String { rawValue }
+
+  /// The graph's output from its inputs.
+  func callAsFunction(_ variables: [Variable]) -> Variable {
+    switch self {
+    case .sharedSlice: SharedSumGraphs.sharedSlice(variables)
+    case .valueReadByItsRule: SharedSumGraphs.valueReadByItsRule(variables)
+    }
+  }
+}
+
 private enum SharedSumGraphs {
   /// x `[rows, 12]`, z like x, W `[12, 12]`, η `[2]`, d like x (positive).
   static func inputs(rows: Int) -> [Tensor] {
@@ -121,14 +136,13 @@ private enum SharedSumGraphs {
 extension ProductAddingSumTests {
   @Test(
     "A product's gradient is not added over an accumulated gradient that another variable also holds, nor over one whose own rule reads it",
-    arguments: ["shared slice", "value read by its rule"])
-  func productsDoNotWriteOverGradientsOthersRead(graphName: String) {
-    let graph = graphName == "shared slice" ? SharedSumGraphs.sharedSlice : SharedSumGraphs.valueReadByItsRule
+    arguments: SharedSumGraph.allCases)
+  private func productsDoNotWriteOverGradientsOthersRead(graph: SharedSumGraph) {
     for rows in [5, 37] {
-      let separate = SharedSumGraphs.results(graph, rows: rows, .freshTensors)
-      let fused = SharedSumGraphs.results(graph, rows: rows, .inPlace)
+      let separate = SharedSumGraphs.results(graph.callAsFunction, rows: rows, .freshTensors)
+      let fused = SharedSumGraphs.results(graph.callAsFunction, rows: rows, .inPlace)
       for (index, (expected, actual)) in zip(separate, fused).enumerated() {
-        #expect(actual == expected, "\(graphName), \(rows) rows: result \(index) (0, 1: the products for x and z, then x, z, W, η, d)")
+        #expect(actual == expected, "\(graph), \(rows) rows: result \(index) (0, 1: the products for x and z, then x, z, W, η, d)")
       }
     }
   }

@@ -92,7 +92,7 @@ public struct BackwardContext {
       Tensor.addMatrixProduct(a.value, b.value, transposeA: transposeA, transposeB: transposeB, into: accumulator)
       return Variable(accumulator)
     }
-    let productShape = [transposeA == .none ? a.shape[0] : a.shape[1], transposeB == .none ? b.shape[1] : b.shape[0]]
+    let productShape = Variable.productShape(a, b, transposeA: transposeA, transposeB: transposeB)
     if let sum = accumulatedSums?[index], let absorbedSums, sum.variable.shape == (shape ?? productShape), Gemm.accumulatesExactly(depth: depth) {
       absorbedSums.insert(index)
       return Variable.matrixProduct(a, b, transposeA: transposeA, transposeB: transposeB, adding: sum.variable, storage: sum.storage)

@@ -29,7 +29,7 @@ extension Variable {
     _ a: Variable, _ b: Variable, transposeA: Transposition = .none, transposeB: Transposition = .none, adding s: Variable,
     storage: AccumulatedSum.Storage = .shared
   ) -> Variable {
-    let productShape = [transposeA == .none ? a.shape[0] : a.shape[1], transposeB == .none ? b.shape[1] : b.shape[0]]
+    let productShape = Variable.productShape(a, b, transposeA: transposeA, transposeB: transposeB)
     let value: Tensor
     switch storage {
     case .shared:
@@ -43,6 +43,11 @@ extension Variable {
       let gradients = productGradients(context, upstream: upstream, a: 1, b: 2, transposeA: transposeA, transposeB: transposeB)
       return [context.needs(0) ? context.upstream : nil, gradients.a, gradients.b]
     }
+  }
+
+  /// The shape `[m, n]` of op(a)·op(b).
+  static func productShape(_ a: Variable, _ b: Variable, transposeA: Transposition, transposeB: Transposition) -> [Int] {
+    [transposeA == .none ? a.shape[0] : a.shape[1], transposeB == .none ? b.shape[1] : b.shape[0]]
   }
 
   /// The gradients of op(a)·op(b) for upstream g (`[m, n]`), a and b being inputs `aIndex` and
