@@ -59,6 +59,85 @@ struct CoreBenchmarks {
     return Double(threadCount) * CoreBenchmarks.fmaLoopOperations(iterations: iterations) / time / 1e9
   }
 
+  /// The least time any product op(A)·op(B) of `[m, k]` by `[k, n]` can take on this machine's
+  /// memory, measured the way ``gemmRate(m:n:k:transposeA:transposeB:backend:)`` measures the
+  /// product (the same tensors over and over, so at the cache level where the product's own
+  /// operands live): every element of A and B read once and every element of a fresh C written
+  /// once, nothing else. No kernel can move less, so the product cannot beat this time: the
+  /// floor of products whose few multiply-adds per element leave the FMA units idle (depth 2, or
+  /// one or two columns). The best of one thread and all ``Parallelism/threadCount`` threads (each
+  /// reading and writing its share in one hand-off): a product too small to split runs whole on
+  /// one thread.
+  func memoryFloorTime(m: Int, n: Int, k: Int) -> Double {
+    let a = Tensor(repeating: 0.5, shape: [m, k])
+    let b = Tensor(repeating: 0.25, shape: [k, n])
+    let repetitions = max(5, min(200, Int(3e9 / (2.0 * Double(m * n * k)))))
+    let threadCounts = Set([1, Parallelism.threadCount]).sorted()
+    return threadCounts.map { threadCount in
+      Parallelism.withThreads(threadCount) {
+        BenchReport.medianTime(repetitions: repetitions) { Self.readAndWrite(a, b, into: [m, n]) }
+      }
+    }.min()!
+  }
+
+  /// Reads every element of `a` and `b` and writes every element of a fresh tensor of `shape`,
+  /// split into one contiguous share of each per thread.
+  private static func readAndWrite(_ a: Tensor, _ b: Tensor, into shape: [Int]) {
+    var c = Tensor(uninitializedShape: shape)
+    let parts = Parallelism.threadCount
+    a.withUnsafeBufferPointer { a in
+      b.withUnsafeBufferPointer { b in
+        c.withUnsafeMutableBufferPointer { c in
+          let share = { (buffer: Int, part: Int) in (buffer * part / parts)..<(buffer * (part + 1) / parts) }
+          Parallelism.forEachChunk(count: parts, minimumParallelCount: 2, alignment: 1) { chunk in
+            for part in chunk {
+              let read = sum(a, share(a.count, part)) + sum(b, share(b.count, part))
+              let written = share(c.count, part)
+              store(read, into: c, written)
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Writes `value` over `range` of `buffer` with 16-lane vector stores, as a product's kernel
+  /// writes C (not `memset`, whose string stores can skip reading the lines they fill: a kernel
+  /// storing what it computed cannot).
+  private static func store(_ value: Float, into buffer: UnsafeMutableBufferPointer<Float>, _ range: Range<Int>) {
+    let (vector, raw) = (SIMD16<Float>(repeating: value), UnsafeMutableRawPointer(buffer.baseAddress!))
+    var index = range.lowerBound
+    while index + 16 <= range.upperBound {
+      raw.storeBytes(of: vector, toByteOffset: 4 * index, as: SIMD16<Float>.self)
+      index += 16
+    }
+    while index < range.upperBound {
+      buffer[index] = value
+      index += 1
+    }
+  }
+
+  /// The sum of `range` of `buffer` in four independent chains of 16 lanes: bound by the loads,
+  /// not by the additions' latency.
+  private static func sum(_ buffer: UnsafeBufferPointer<Float>, _ range: Range<Int>) -> Float {
+    var sums = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+    let raw = UnsafeRawPointer(buffer.baseAddress!)
+    var index = range.lowerBound
+    while index + 64 <= range.upperBound {
+      sums.0 += raw.loadUnaligned(fromByteOffset: 4 * index, as: SIMD16<Float>.self)
+      sums.1 += raw.loadUnaligned(fromByteOffset: 4 * (index + 16), as: SIMD16<Float>.self)
+      sums.2 += raw.loadUnaligned(fromByteOffset: 4 * (index + 32), as: SIMD16<Float>.self)
+      sums.3 += raw.loadUnaligned(fromByteOffset: 4 * (index + 48), as: SIMD16<Float>.self)
+      index += 64
+    }
+    var total = ((sums.0 + sums.1) + (sums.2 + sums.3)).sum()
+    while index < range.upperBound {
+      total += buffer[index]
+      index += 1
+    }
+    return total
+  }
+
   /// The one-thread peak and the ``threads``-thread one (the same figure when ``threads`` is 1).
   func fmaPeaks() -> (one: Double, all: Double) {
     let one = fmaPeak(threadCount: 1)
@@ -125,7 +204,9 @@ struct CoreBenchmarks {
     // during the first peak loop inflate every share after it.
     for shape in gemmShapes {
       var measured: [(name: String, rate: Double, threads: Int)] = []
+      var memoryFloors: [Int: Double] = [:]
       for threadCount in Set([1, threads]).sorted() {
+        memoryFloors[threadCount] = Parallelism.withThreads(threadCount) { memoryFloorTime(m: shape.m, n: shape.n, k: shape.k) }
         for backend in GemmBackend.allCases {
           let rate = Parallelism.withThreads(threadCount) {
             gemmRate(m: shape.m, n: shape.n, k: shape.k, transposeA: shape.a, transposeB: shape.b, backend: backend)
@@ -144,6 +225,7 @@ struct CoreBenchmarks {
           String(
             format: "%.0f%% of the %d-thread FMA peak (%.1f before, %.1f after)", 100 * figure.rate / peak.best, figure.threads,
             peak.before, peak.after))
+        reportRoofline(of: figure, flops: 2.0 * Double(shape.m * shape.n * shape.k), peak: peak.best, memoryFloor: memoryFloors[figure.threads]!)
       }
       before = after
       readings.append(after)
@@ -153,6 +235,21 @@ struct CoreBenchmarks {
     let note = { (values: [Double]) in String(format: "best of %d readings between the shapes above (first %.1f, least %.1f)", values.count, values[0], values.min()!) }
     BenchReport.report("fma_peak_1thread", readings.map(\.one).max()!, "GFLOP/s", note(readings.map(\.one)))
     if threads > 1 { BenchReport.report("fma_peak_\(threads)threads", readings.map(\.all).max()!, "GFLOP/s", note(readings.map(\.all))) }
+  }
+
+  /// For a product that moving its operands limits more than its multiply-adds do (its memory
+  /// floor, ``memoryFloorTime(m:n:k:)``, longer than its work at the FMA peak), the line
+  /// `<figure>_roofline_percent`: its rate as a share of the roofline, the lesser of the FMA peak
+  /// and the rate at which the memory floor would do its work. The share of the FMA peak cannot
+  /// reach 80 % for these shapes on any kernel; this share can.
+  func reportRoofline(of figure: (name: String, rate: Double, threads: Int), flops: Double, peak: Double, memoryFloor: Double) {
+    let memoryRate = flops / memoryFloor / 1e9
+    guard memoryRate < peak else { return }
+    BenchReport.report(
+      figure.name + "_roofline_percent", 100 * figure.rate / memoryRate, "%",
+      String(
+        format: "of its memory floor: reading A and B and writing C with at most %d thread%@ took %.2f µs (%.1f GFLOP/s of its work, %.0f%% of the FMA peak)",
+        figure.threads, figure.threads == 1 ? "" : "s", memoryFloor * 1e6, memoryRate, 100 * memoryRate / peak))
   }
 
   // MARK: - Convolution

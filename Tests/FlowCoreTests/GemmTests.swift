@@ -132,8 +132,9 @@ struct GemmTests {
     arguments: [Transposition.none, .transposed])
   func shallowProductsMatchTheTiledKernel(transposeA: Transposition) {
     // The toy output layer's [500, 2]·[2, 362] (split among threads), the MNIST 1×1 convolutions'
-    // depths 1 and 4, whole and partial panels, a single row and a narrow panel.
-    let shapes = [(500, 362, 2), (7, 5, 3), (3, 16, 1), (33, 21, 4), (13, 90, 1), (600, 40, 3), (1, 37, 2)]
+    // depths 1 and 4, whole and partial panels, a single row and a narrow panel; at depth 2 the
+    // last columns fall in the second half of a panel (362) or in the first (37), or fill it (16).
+    let shapes = [(500, 362, 2), (7, 5, 3), (3, 16, 1), (33, 21, 4), (13, 90, 1), (600, 40, 3), (1, 37, 2), (9, 37, 2), (6, 16, 2)]
     let paddedDepth = 8
     for (m, n, k) in shapes {
       for transposeB in [Transposition.none, .transposed] {
