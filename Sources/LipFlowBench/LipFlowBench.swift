@@ -41,6 +41,11 @@ struct LipFlowBench: ParsableCommand {
   @Option(name: .customLong("figure-suffix"), help: ArgumentHelp("Appended to every figure name of a --toy-case or --image-case run (internal).", visibility: .hidden))
   var figureSuffix = ""
 
+  @Flag(
+    name: .customLong("product-times"),
+    help: "With --toy-case or --image-case: run the case again with its matrix products timed by shape, and print their time per step and their rate inside the step against alone.")
+  var productTimes = false
+
   @Flag(inversion: .prefixedNo, help: "Run every training step case again with one thread and print the 1 → N thread speedup.")
   var speedups = true
 
@@ -49,6 +54,9 @@ struct LipFlowBench: ParsableCommand {
 
   func validate() throws {
     guard threads >= 1 else { throw ValidationError("--threads must be at least 1, not \(threads)") }
+    guard !productTimes || toyCase != nil || imageCase != nil else {
+      throw ValidationError("--product-times needs --toy-case or --image-case (the case whose products are timed)")
+    }
   }
 
   func run() throws {
@@ -56,9 +64,9 @@ struct LipFlowBench: ParsableCommand {
     if let profile {
       try profileLoop(profile, cases: cases)
     } else if let toyCase {
-      try cases.runInThisProcess(toyCase, among: cases.toy, suffix: figureSuffix)
+      try cases.runInThisProcess(toyCase, among: cases.toy, suffix: figureSuffix, productTimes: productTimes)
     } else if let imageCase {
-      try cases.runInThisProcess(imageCase, among: cases.images, suffix: figureSuffix)
+      try cases.runInThisProcess(imageCase, among: cases.images, suffix: figureSuffix, productTimes: productTimes)
     } else if onlyGemm {
       CoreBenchmarks(threads: threads).runPeakAndGemm()
     } else if onlyConvolutions {

@@ -187,19 +187,22 @@ struct TrainingStepCases {
 
   /// Timed steps of `trainingCase` with ``threads`` threads (image cases after one warm-up, toy
   /// cases after two), with the work each executed.
-  func measure(_ trainingCase: TrainingStepCase, repetitions: Int? = nil) -> StepMeasurement {
+  func measure(_ trainingCase: TrainingStepCase, repetitions: Int? = nil, productTimer: ProductTimer? = nil) -> StepMeasurement {
     StepMeasurement.measure(
-      trainingCase.run, threads: threads, warmups: trainingCase.isImageCase ? 1 : 2, repetitions: repetitions ?? trainingCase.repetitions)
+      trainingCase.run, threads: threads, warmups: trainingCase.isImageCase ? 1 : 2, repetitions: repetitions ?? trainingCase.repetitions,
+      productTimer: productTimer)
   }
 
   /// Runs the case called `name` in this process and prints its step time, the work per step its
   /// products executed, the achieved rate and its share of the FMA peak measured in this process
   /// with the same threads, and this process's peak memory (image cases: images/s and the time
   /// of an MNIST epoch too). Every figure name gets `suffix` (`_1thread` for the speedup pass).
+  /// With `productTimes`, the case then runs again with its products timed by shape
+  /// (``reportProductTimes(of:figure:)``).
   ///
   /// The peak is measured before and after the case and the larger taken: a peak loop that ran
   /// in a slow moment of the host once made a step that normally reads 40 % read 78-84 %.
-  func runInThisProcess(_ name: String, among cases: [TrainingStepCase], suffix: String = "") throws {
+  func runInThisProcess(_ name: String, among cases: [TrainingStepCase], suffix: String = "", productTimes: Bool = false) throws {
     let trainingCase = try Self.named(name, among: cases)
     let peakBefore = CoreBenchmarks(threads: threads).fmaPeak(threadCount: threads)
     let crossCoreBefore = CrossCoreTraffic.currentReadRatio(threads: threads)
@@ -228,6 +231,7 @@ struct TrainingStepCases {
     } else {
       BenchReport.report(name.replacingOccurrences(of: "_step", with: "_rss") + suffix, BenchReport.peakResidentMegabytes(), "MB", memoryNote)
     }
+    if productTimes { reportProductTimes(of: trainingCase, figure: figure) }
   }
 
   /// `<figure>_gflop`, `<figure>_gflops` and `<figure>_peak_percent`: the work per step and the

@@ -94,20 +94,22 @@ public enum Gemm {
     let matrixB = MatrixOperand(pointer: b, leadingDimension: ldb, transposition: transposeB)
     // What β multiplies when it is not C itself: a bias row (row stride 0) or another matrix.
     let separateAddend = matrixAddend ?? rowAddend.map { Addend(pointer: $0, rowStride: 0) }
-    switch backend ?? Gemm.backend {
-    case .simd:
-      let addend = separateAddend ?? Addend(pointer: c, rowStride: ldc)
-      if let packedB {
-        precondition(packedB.key.depth == k && packedB.key.columns == n, "Packed panels of [\(packedB.key.depth), \(packedB.key.columns)] for a product of depth \(k) and \(n) columns")
+    ProductTimer.timing(ProductTimer.Shape(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)) {
+      switch backend ?? Gemm.backend {
+      case .simd:
+        let addend = separateAddend ?? Addend(pointer: c, rowStride: ldc)
+        if let packedB {
+          precondition(packedB.key.depth == k && packedB.key.columns == n, "Packed panels of [\(packedB.key.depth), \(packedB.key.columns)] for a product of depth \(k) and \(n) columns")
+        }
+        SimdGemm.multiply(
+          m: m, n: n, k: k, alpha: alpha, a: matrixA, b: matrixB, beta: beta, c: c, ldc: ldc, addend: addend,
+          packed: packedB.map { PackedOperand(panels: $0, column: 0) }, blocking: blocking)
+      case .openBLAS:
+        if let separateAddend, beta != 0 {
+          for row in 0..<m { (c + row * ldc).update(from: separateAddend.pointer + row * separateAddend.rowStride, count: n) }
+        }
+        BlasGemm.multiply(m: m, n: n, k: k, alpha: alpha, a: matrixA, b: matrixB, beta: beta, c: c, ldc: ldc)
       }
-      SimdGemm.multiply(
-        m: m, n: n, k: k, alpha: alpha, a: matrixA, b: matrixB, beta: beta, c: c, ldc: ldc, addend: addend,
-        packed: packedB.map { PackedOperand(panels: $0, column: 0) }, blocking: blocking)
-    case .openBLAS:
-      if let separateAddend, beta != 0 {
-        for row in 0..<m { (c + row * ldc).update(from: separateAddend.pointer + row * separateAddend.rowStride, count: n) }
-      }
-      BlasGemm.multiply(m: m, n: n, k: k, alpha: alpha, a: matrixA, b: matrixB, beta: beta, c: c, ldc: ldc)
     }
   }
 }

@@ -51,16 +51,19 @@ public enum Parallelism {
   /// are split into at most ``threadCount`` contiguous groups that run at once. For independent
   /// pieces of work each too small to split inside (power iteration of every layer of a toy
   /// model: 128×1 products whose halves cost less than the hand-off). Inside, kernels see one
-  /// thread and the caller's ``Gemm/backend`` and ``FlopCounter/current``, so every task
-  /// computes exactly what it computes when the tasks run one after the other, and its products
-  /// are counted. Tasks must not share mutable state.
+  /// thread and the caller's ``Gemm/backend``, ``FlopCounter/current`` and
+  /// ``ProductTimer/current``, so every task computes exactly what it computes when the tasks run
+  /// one after the other, and its products are counted and timed. Tasks must not share mutable
+  /// state.
   public static func forEachIndependentTask(count: Int, _ body: (Int) -> Void) {
-    let (backend, counter) = (Gemm.backend, FlopCounter.current)
+    let (backend, counter, timer) = (Gemm.backend, FlopCounter.current, ProductTimer.current)
     forEachChunk(count: count, minimumParallelCount: 2, alignment: 1) { tasks in
       withThreads(1) {
         Gemm.$backend.withValue(backend) {
           FlopCounter.$current.withValue(counter) {
-            for task in tasks { body(task) }
+            ProductTimer.$current.withValue(timer) {
+              for task in tasks { body(task) }
+            }
           }
         }
       }

@@ -23,23 +23,26 @@ public struct StepMeasurement: Sendable {
   public let samples: [Sample]
 
   /// Times `repetitions` iterations of `run` after `warmups` untimed ones, with `threads` threads
-  /// and the run's matrix-product backend (`training.gemm`).
-  public static func measure(_ run: RunSpec, threads: Int, warmups: Int, repetitions: Int) -> StepMeasurement {
+  /// and the run's matrix-product backend (`training.gemm`). With `productTimer`, the products of
+  /// the timed iterations are timed by shape too (``ProductTimer``).
+  public static func measure(
+    _ run: RunSpec, threads: Int, warmups: Int, repetitions: Int, productTimer: ProductTimer? = nil
+  ) -> StepMeasurement {
     precondition(repetitions >= 1, "need at least one timed iteration")
     return Parallelism.withThreads(threads) {
-      Gemm.withBackend(run.training.gemm) { timed(run, warmups: warmups, repetitions: repetitions) }
+      Gemm.withBackend(run.training.gemm) { timed(run, warmups: warmups, repetitions: repetitions, productTimer: productTimer) }
     }
   }
 
-  /// ``measure(_:threads:warmups:repetitions:)`` inside its thread and backend scope.
-  static func timed(_ run: RunSpec, warmups: Int, repetitions: Int) -> StepMeasurement {
+  /// ``measure(_:threads:warmups:repetitions:productTimer:)`` inside its thread and backend scope.
+  static func timed(_ run: RunSpec, warmups: Int, repetitions: Int, productTimer: ProductTimer?) -> StepMeasurement {
     guard let session = try? TrainingSession(run: run, task: TrainingData.timing(run), directory: "", specHash: "", elapsedBefore: 0) else {
       preconditionFailure("\(run.identifier): its model has two layers of one name")
     }
     var samples: [Sample] = []
     for iteration in 0..<(warmups + repetitions) {
       let start = Date()
-      let counted = FlopCounter.counting { session.step() }
+      let counted = ProductTimer.$current.withValue(iteration >= warmups ? productTimer : nil) { FlopCounter.counting { session.step() } }
       if iteration >= warmups { samples.append(Sample(seconds: Date().timeIntervalSince(start), operations: counted.operations)) }
     }
     return StepMeasurement(samples: samples)
