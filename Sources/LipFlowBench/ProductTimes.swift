@@ -10,8 +10,8 @@ extension TrainingStepCases {
   /// `<figure>_products_ms` and `<figure>_other_ms` (everything but the products).
   ///
   /// A product alone finds its operands in cache; inside a step they, and the lines of C, often
-  /// come from memory or from the other core (README, Speed: the products of a one-thread toy
-  /// i-DenseNet step ran at 77 GFLOP/s against 100-110 alone).
+  /// come from memory or from the other core (README, Speed, 2026-12-06: the largest products of
+  /// a two-thread toy i-DenseNet step ran at 0.57-0.92 of their rate alone).
   func reportProductTimes(of trainingCase: TrainingStepCase, figure: String) {
     let timer = ProductTimer()
     let measurement = measure(trainingCase, productTimer: timer)

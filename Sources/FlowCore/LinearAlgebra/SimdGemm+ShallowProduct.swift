@@ -2,16 +2,16 @@ extension SimdGemm {
   /// The deepest product ``shallowProduct(m:n:k:alpha:a:b:beta:c:ldc:addend:packed:)`` computes.
   static let shallowDepth = 4
 
-  /// C = α·op(A)·op(B) + β·S for a depth k ≤ ``shallowDepth``, one row of C after another (the
-  /// vector-Jacobian product [500, 2]·[2, 362] of the i-DenseNet's output layer, the toy input
-  /// layers, the MNIST i-DenseNet's [50176, 1]·[1, 64] and [12544, 4]·[4, 67]): each row is written from start to end while op(B), at most
-  /// 4 × n floats, stays in L1. The 6 × 16 micro-kernel spends more on setting up and storing a
-  /// tile than on its 2k multiply-adds, and walks C panel by panel.
+  /// C = α·op(A)·op(B) + β·S for a depth k ≤ ``shallowDepth``, one row of C after another, four
+  /// at a time at depth 2 (the vector-Jacobian product [500, 2]·[2, 362] of the i-DenseNet's
+  /// output layer, the toy input layers, the MNIST i-DenseNet's [50176, 1]·[1, 64] and
+  /// [12544, 4]·[4, 67]): each row is written from start to end while op(B), at most 4 × n
+  /// floats, stays in L1. The 6 × 16 micro-kernel spends more on setting up and storing a tile
+  /// than on its 2k multiply-adds, and walks C panel by panel.
   ///
   /// Same bits as ``kernel(depth:a:b:c:ldc:addend:rows:columns:alpha:beta:scratch:)``: each element
   /// sums its k products in increasing depth with fused multiply-adds from zero, over the same
-  /// packed panels, and is written as α·sum or α·sum + β·S in one fused operation; a last partial
-  /// panel goes through scratch as there.
+  /// packed panels, and is written as α·sum or α·sum + β·S in one fused operation.
   static func shallowProduct(
     m: Int, n: Int, k: Int, alpha: Float, a: MatrixOperand, b: MatrixOperand, beta: Float,
     c: UnsafeMutablePointer<Float>, ldc: Int, addend: Addend, packed: PackedOperand?
