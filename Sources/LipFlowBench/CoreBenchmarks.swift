@@ -59,6 +59,12 @@ struct CoreBenchmarks {
     return Double(threadCount) * CoreBenchmarks.fmaLoopOperations(iterations: iterations) / time / 1e9
   }
 
+  /// How many times a product of `[m, k]` by `[k, n]`, or its memory floor, is timed: about
+  /// 3 GFLOP of its work, at least 5 and at most 200 times.
+  static func productRepetitions(m: Int, n: Int, k: Int) -> Int {
+    max(5, min(200, Int(3e9 / (2.0 * Double(m * n * k)))))
+  }
+
   /// The least time any product op(A)·op(B) of `[m, k]` by `[k, n]` can take on this machine's
   /// memory, measured the way ``gemmRate(m:n:k:transposeA:transposeB:backend:)`` measures the
   /// product (the same tensors over and over, so at the cache level where the product's own
@@ -71,11 +77,10 @@ struct CoreBenchmarks {
   func memoryFloorTime(m: Int, n: Int, k: Int) -> Double {
     let a = Tensor(repeating: 0.5, shape: [m, k])
     let b = Tensor(repeating: 0.25, shape: [k, n])
-    let repetitions = max(5, min(200, Int(3e9 / (2.0 * Double(m * n * k)))))
     let threadCounts = Set([1, Parallelism.threadCount]).sorted()
     return threadCounts.map { threadCount in
       Parallelism.withThreads(threadCount) {
-        BenchReport.medianTime(repetitions: repetitions) { Self.readAndWrite(a, b, into: [m, n]) }
+        BenchReport.medianTime(repetitions: Self.productRepetitions(m: m, n: n, k: k)) { Self.readAndWrite(a, b, into: [m, n]) }
       }
     }.min()!
   }
@@ -150,8 +155,7 @@ struct CoreBenchmarks {
     let a = Tensor(repeating: 0.5, shape: transposeA == .none ? [m, k] : [k, m])
     let b = Tensor(repeating: 0.25, shape: transposeB == .none ? [k, n] : [n, k])
     let flops = 2.0 * Double(m * n * k)
-    let repetitions = max(5, min(200, Int(3e9 / flops)))
-    let time = BenchReport.medianTime(repetitions: repetitions) {
+    let time = BenchReport.medianTime(repetitions: Self.productRepetitions(m: m, n: n, k: k)) {
       _ = Tensor.matrixProduct(a, b, transposeA: transposeA, transposeB: transposeB, backend: backend)
     }
     return flops / time / 1e9

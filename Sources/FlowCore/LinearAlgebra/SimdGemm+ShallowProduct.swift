@@ -79,8 +79,8 @@ extension SimdGemm {
     )
     var offset = 0
     while offset < 4 * columns {
-      // Panel floats 0-15 are depth 0 of 16 columns, 16-31 depth 1; `offset` counts bytes of C.
-      let pb = UnsafeRawPointer(panels) + 2 * offset - (offset & 63)
+      // `offset` counts bytes of C's rows: 4 per column.
+      let pb = UnsafeRawPointer(panels) + depthTwoPanelOffset(column: offset >> 2)
       let first = pb.loadUnaligned(as: Vector8.self)
       let second = pb.loadUnaligned(fromByteOffset: 64, as: Vector8.self)
       let s0 = Vector8().addingProduct(a00, first).addingProduct(a01, second) * alphaVector
@@ -106,19 +106,27 @@ extension SimdGemm {
     }
   }
 
+  /// Where the packed depth-2 panels hold depth 0 of the 8 columns from `column` (a multiple of
+  /// 8), in bytes; depth 1 follows 64 bytes later. A 16-column panel holds its depth-0 row in
+  /// floats 0-15 and its depth-1 row in floats 16-31.
+  @inline(__always)
+  static func depthTwoPanelOffset(column: Int) -> Int {
+    8 * column - 4 * (column & 15)
+  }
+
   /// The last `columns` (fewer than 8, from a multiple of 8) of one row of a depth-2
   /// ``shallowProduct(m:n:k:alpha:a:b:beta:c:ldc:addend:packed:)``, after
   /// ``shallowFourRowsOfDepthTwo(columns:alpha:a:firstRow:rows:panels:beta:c:ldc:addend:)``: one
-  /// vector of 8 computed (the panel's padding is zero), its first lanes written (with the last 10 columns of
-  /// every row through a scratch tile, lane by lane, [500, 2]·[2, 362] took 21 µs alone instead of
-  /// 15.5). The same bits.
+  /// vector of 8 computed (the panel's padding is zero), its first lanes written (with the last
+  /// 10 columns of every row through a scratch tile, lane by lane, [500, 2]·[2, 362] took 21 µs
+  /// alone instead of 15.5). The same bits.
   @inline(__always)
   static func shallowTailOfDepthTwo(
     columns: Range<Int>, alpha: Float, a: UnsafePointer<Float>, depthStride: Int, panels: UnsafePointer<Float>, beta: Float,
     c: UnsafeMutablePointer<Float>, addend: Addend
   ) {
     let start = columns.lowerBound
-    let pb = UnsafeRawPointer(panels) + 8 * start - 4 * (start & 15)
+    let pb = UnsafeRawPointer(panels) + depthTwoPanelOffset(column: start)
     let sum = Vector8().addingProduct(Vector8(repeating: a[0]), pb.loadUnaligned(as: Vector8.self))
       .addingProduct(Vector8(repeating: a[depthStride]), pb.loadUnaligned(fromByteOffset: 64, as: Vector8.self))
     let scaled = sum * Vector8(repeating: alpha)
