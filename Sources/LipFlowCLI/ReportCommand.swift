@@ -17,7 +17,7 @@ struct ReportCommand: ParsableCommand {
 
   func run() throws {
     let plan = try options.plan()
-    var report = TableReport(plan: plan, runsRoot: options.runsDir, resultsDirectory: options.resultsDir)
+    var report = TableReport(plan: plan, runsRoot: options.runsDir, resultsDirectory: options.resultsDirectory(of: plan))
     if let fillFrom {
       let parsed = try options.overrides.map { try SpecOverride(parsing: $0) }
       let other = try ExperimentPlan.load(path: options.spec, profile: fillFrom, overrides: parsed)

@@ -79,7 +79,7 @@ struct RunCommand: ParsableCommand {
     let pending = try prepare(zip(selection.runs, states).filter { $1.isPending }.map(\.0), directory: directory)
     say("run: \(pending.count) of \(selection.runs.count) runs to train under \(directory) (\(jobs) job\(jobs == 1 ? "" : "s"), \(threadCount) thread\(threadCount == 1 ? "" : "s") each)")
     let progressiveReport = ProgressiveReport(
-      plan: plan, runsRoot: options.runsDir, resultsDirectory: options.resultsDir, isEnabled: report && !selection.isPartial, runCount: pending.count)
+      plan: plan, runsRoot: options.runsDir, resultsDirectory: options.resultsDirectory(of: plan), isEnabled: report && !selection.isPartial, runCount: pending.count)
     outcomes.merge(try train(pending, plan: plan, directory: directory, finished: progressiveReport.runFinished)) { $1 }
     try writeReport(plan, selection: selection, directory: directory)
     try conclude(outcomes, pending: pending, selection: selection)
@@ -150,7 +150,7 @@ struct RunCommand: ParsableCommand {
       say("report: not written (--only selects part of the plan); write it with: lipflow report \(options.commandLine)")
       return
     }
-    let written = try TableReport(plan: plan, runsRoot: options.runsDir, resultsDirectory: options.resultsDir).write()
+    let written = try TableReport(plan: plan, runsRoot: options.runsDir, resultsDirectory: options.resultsDirectory(of: plan)).write()
     say("report: wrote \(written.markdown) and \(written.csv)")
   }
 

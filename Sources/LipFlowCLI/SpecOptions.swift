@@ -17,14 +17,20 @@ struct SpecOptions: ParsableArguments {
   @Option(help: "Root folder of run directories (default: $LIPFLOW_RUNS_DIR, else runs); may live outside the work tree.")
   var runsDir = ProcessInfo.processInfo.environment["LIPFLOW_RUNS_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "runs"
 
-  @Option(help: "Folder the report tables are written to.")
-  var resultsDir = "results"
+  @Option(help: "Folder the report tables are written to (default: results for the spec's default profile, results/<profile> for any other).")
+  var resultsDir: String?
 
   /// The resolved plan.
   /// - Throws: ``SpecError`` for anything wrong in the spec or the overrides.
   func plan() throws -> ExperimentPlan {
     let parsed = try overrides.map { try SpecOverride(parsing: $0) }
     return try ExperimentPlan.load(path: spec, profile: profile, overrides: parsed)
+  }
+
+  /// The folder the plan's tables are written to: `--results-dir`, else the profile's default
+  /// (``TableReport/defaultResultsDirectory(for:)``).
+  func resultsDirectory(of plan: ExperimentPlan) -> String {
+    resultsDir ?? TableReport.defaultResultsDirectory(for: plan)
   }
 
   /// The directory holding the plan's runs.
@@ -40,7 +46,7 @@ extension SpecOptions {
     if let profile { arguments += ["--profile", profile] }
     for override in overrides { arguments += ["--set", override] }
     if runsDir != "runs" { arguments += ["--runs-dir", runsDir] }
-    if resultsDir != "results" { arguments += ["--results-dir", resultsDir] }
+    if let resultsDir { arguments += ["--results-dir", resultsDir] }
     return arguments.map(SpecOptions.shellQuoted).joined(separator: " ")
   }
 

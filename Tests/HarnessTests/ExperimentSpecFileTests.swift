@@ -68,7 +68,7 @@ struct ExperimentSpecFileTests {
     let plan = try ExperimentPlan.load(path: repositoryRoot + "/experiments/hybrid-mnist.yaml", profile: "quick")
     #expect(plan.runs.count == 6)
     for run in plan.runs {
-      let directory = repositoryRoot + "/results/hybrid-mnist/" + run.identifier
+      let directory = repositoryRoot + "/results/quick/hybrid-mnist/" + run.identifier
       let manifest = try #require(try RunManifest.read(directory: directory), "\(directory) has no manifest")
       #expect(manifest.specHash == Provenance.hash(run.resolvedYAML), "\(run.identifier)")
       #expect(RunDirectoryState.inspect(run, directory: directory) == .completed, "\(run.identifier)")

@@ -32,8 +32,13 @@ struct ReportCommandLine {
     if specDefinesProfile { words += ["--profile", plan.profile] }
     for override in plan.commandLineOverrides { words += ["--set", ReportCommandLine.argument(for: override)] }
     if !ReportCommandLine.isSame(runsRoot, TableReport.defaultRunsRoot) { words += ["--runs-dir", runsRoot] }
-    if !ReportCommandLine.isSame(resultsDirectory, TableReport.defaultResultsDirectory) { words += ["--results-dir", resultsDirectory] }
+    if !writesToDefaultFolder { words += ["--results-dir", resultsDirectory] }
     return words
+  }
+
+  /// Whether the results folder is the plan's default (``TableReport/defaultResultsDirectory(for:)``).
+  var writesToDefaultFolder: Bool {
+    ReportCommandLine.isSame(resultsDirectory, TableReport.defaultResultsDirectory(for: plan))
   }
 
   /// Whether the spec names the plan's profile under `profiles` (otherwise `--profile` would be

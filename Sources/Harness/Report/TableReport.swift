@@ -11,8 +11,17 @@ import Foundation
 public struct TableReport {
   /// `lipflow`'s default runs root (`--runs-dir`).
   public static let defaultRunsRoot = "runs"
-  /// `lipflow`'s default results folder (`--results-dir`).
-  public static let defaultResultsDirectory = "results"
+  /// The folder that holds the tables of every spec's default profile.
+  public static let resultsRoot = "results"
+
+  /// `lipflow`'s default results folder (`--results-dir`) for `plan`: ``resultsRoot`` for the
+  /// spec's default profile (Table 1 at the paper's budget in `results/table1.md`), and
+  /// `results/<profile>` for any other, so that a quick or ci run never replaces the default
+  /// profile's tables.
+  public static func defaultResultsDirectory(for plan: ExperimentPlan) -> String {
+    plan.profile == plan.defaultProfile ? resultsRoot : resultsRoot + "/" + plan.profile
+  }
+
   /// The line that starts every CSV report: the run's seed and its best evaluation (lowest test
   /// NLL in `metrics.csv`, chosen on the test set) with its iteration come before `run`, which
   /// stays the last column.
@@ -49,7 +58,7 @@ public struct TableReport {
   public init(plan: ExperimentPlan, runsDirectory: String) {
     let suffix = "/" + plan.runGroup
     let root = runsDirectory.hasSuffix(suffix) ? String(runsDirectory.dropLast(suffix.count)) : nil
-    self.init(plan: plan, runsDirectory: runsDirectory, runsRoot: root.map { $0.isEmpty ? "/" : $0 }, resultsDirectory: TableReport.defaultResultsDirectory)
+    self.init(plan: plan, runsDirectory: runsDirectory, runsRoot: root.map { $0.isEmpty ? "/" : $0 }, resultsDirectory: TableReport.defaultResultsDirectory(for: plan))
   }
 
   init(plan: ExperimentPlan, runsDirectory: String, runsRoot: String?, resultsDirectory: String) {
@@ -204,7 +213,10 @@ public struct TableReport {
     ]
     let filled = filledRuns(cells)
     if let fillPlan, !filled.isEmpty {
-      let fill = ReportCommandLine(plan: fillPlan, runsRoot: commandLine.runsRoot, resultsDirectory: commandLine.resultsDirectory)
+      // A report in its default folder names the filling profile's default folder (the command
+      // trains part of that profile and writes no table); a chosen folder is passed on.
+      let fillResults = commandLine.writesToDefaultFolder ? TableReport.defaultResultsDirectory(for: fillPlan) : commandLine.resultsDirectory
+      let fill = ReportCommandLine(plan: fillPlan, runsRoot: commandLine.runsRoot, resultsDirectory: fillResults)
       let only = filled.map(\.identifier).joined(separator: ",")
       lines[1] = String(lines[1].dropLast()) + "; the cells of profile \(MarkdownText.label(fillPlan.profile)) with: "
         + "\(MarkdownText.code(ReportCommandLine.command("run", fill.arguments + ["--only", only])))."

@@ -17,6 +17,9 @@ public struct ExperimentPlan {
   public let description: String
   /// The profile applied.
   public let profile: String
+  /// The profile applied when none is requested (`default_profile`, else `paper` or the first
+  /// one, else `default`); nil when the spec's `default_profile` names none of its profiles.
+  public let defaultProfile: String?
   /// The profile's overrides followed by the command line's, in the order applied.
   public let overrides: [SpecOverride]
   /// The command line's overrides alone.
@@ -72,6 +75,7 @@ public struct ExperimentPlan {
     self.specPath = specPath
     let chosen = try ExperimentPlan.chosenProfile(of: original, requested: requested)
     (profile, overrides, commandLineOverrides) = (chosen.name, chosen.overrides + commandLine, commandLine)
+    defaultProfile = requested == nil ? chosen.name : (try? ExperimentPlan.chosenProfile(of: original, requested: nil))?.name
     let root = try original.applying(overrides)
     let mapping = try root.mapping(allowedKeys: ExperimentPlan.keys)
     (name, description) = try ExperimentPlan.experiment(try mapping.required("experiment"))

@@ -68,7 +68,7 @@ struct SlurmLauncher {
   var specArguments: [String] {
     var arguments = options.profile.map { ["--profile", $0] } ?? []
     for override in options.overrides { arguments += ["--set", override] }
-    arguments += ["--runs-dir", SlurmLauncher.absolute(options.runsDir), "--results-dir", SlurmLauncher.absolute(options.resultsDir)]
+    arguments += ["--runs-dir", SlurmLauncher.absolute(options.runsDir), "--results-dir", SlurmLauncher.absolute(options.resultsDirectory(of: plan))]
     return arguments
   }
 
